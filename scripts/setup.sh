@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs everything wintrace needs on a Debian machine and builds the fixtures. Idempotent: when everything is
+# already there it only checks, which takes a few seconds. Run as root (apt-get) the first time.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+say() { printf 'setup: %s\n' "$*"; }
+
+# --- Debian packages -------------------------------------------------------------------------------------------
+# libunicorn2: the CPU emulator (Unicorn 2); libunicorn-dev: its headers, for the native trace hook;
+# golang-1.19-go/-src: builds the windows/arm64 fixtures (and documents the runtime assembly we trace);
+# tmux: the end-to-end terminal tests; g++/make/python3: node-gyp for native addons.
+packages=(libunicorn2 libunicorn-dev golang-1.19-go golang-1.19-src tmux g++ make python3)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    say "missing Debian packages: ${missing[*]}; run this script as root, or: sudo apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+  say "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# --- Node ------------------------------------------------------------------------------------------------------
+if ! command -v node >/dev/null; then
+  say "node is not installed; wintrace needs Node.js >= 20.19" >&2
+  exit 1
+fi
+node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' || {
+  say "Node.js $(node --version) is too old; wintrace needs >= 20.19" >&2
+  exit 1
+}
+# npm ci only when the lockfile changed since the last install (npm keeps a copy in node_modules).
+if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  say "npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+# --- Fixtures --------------------------------------------------------------------------------------------------
+bash scripts/build-native.sh
+bash scripts/build-fixtures.sh
+say "ready"

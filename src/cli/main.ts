@@ -1,0 +1,40 @@
+// The yargs root: one file per verb under commands/, errors mapped to exit codes in one place.
+
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { ExitCode, WintraceError } from '../errors.ts';
+import { VERSION } from '../version.ts';
+import { doctorCommand } from './commands/doctor.ts';
+
+/** Prints `wintrace: <message>` and exits with the error's code; a bug prints its stack so it can be reported. */
+export function fail(err: unknown): never {
+  if (err instanceof WintraceError) {
+    process.stderr.write(`wintrace: ${err.message}\n`);
+    process.exit(err.exitCode);
+  }
+  const e = err as Error;
+  process.stderr.write(`wintrace: internal error: ${e?.message ?? String(err)}\n${e?.stack ?? ''}\n`);
+  process.exit(ExitCode.internal);
+}
+
+export async function main(argv: string[]): Promise<void> {
+  await yargs(argv)
+    .scriptName('wintrace')
+    .usage('$0 <command> [options]\n\nRecord and replay Windows on ARM64 programs on an emulated Windows user mode.')
+    .command(doctorCommand)
+    .demandCommand(1, 'Name a command; see the list above.')
+    .recommendCommands()
+    .strict()
+    .version(VERSION)
+    .help()
+    .alias('h', 'help')
+    .wrap(Math.min(110, process.stdout.columns || 80))
+    .fail((msg, err) => {
+      if (err) fail(err);
+      process.stderr.write(`wintrace: ${msg}\nRun 'wintrace --help' for the list of commands and options.\n`);
+      process.exit(ExitCode.usage);
+    })
+    .parseAsync();
+}
+
+main(hideBin(process.argv)).catch(fail);
