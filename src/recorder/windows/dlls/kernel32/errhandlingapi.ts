@@ -1,0 +1,54 @@
+// errhandlingapi.h
+
+import { winapi } from '../../api.ts';
+import { TEB } from '../../structs.ts';
+
+export const errhandlingapi = [
+  // PVOID AddVectoredExceptionHandler(ULONG First, PVECTORED_EXCEPTION_HANDLER Handler);
+  winapi('kernel32.dll', 'PVOID AddVectoredExceptionHandler(ULONG First, PVECTORED_EXCEPTION_HANDLER Handler)', (c) => {
+    const list = c.process.exceptions.vectored;
+    if ((c.args[0]! & 0xffffffffn) !== 0n) list.unshift(c.args[1]!);
+    else list.push(c.args[1]!);
+    return c.args[1]!; // the handle is opaque; the handler address identifies it
+  }),
+
+  // PVOID AddVectoredContinueHandler(ULONG First, PVECTORED_EXCEPTION_HANDLER Handler);
+  winapi('kernel32.dll', 'PVOID AddVectoredContinueHandler(ULONG First, PVECTORED_EXCEPTION_HANDLER Handler)', (c) => {
+    const list = c.process.exceptions.continues;
+    if ((c.args[0]! & 0xffffffffn) !== 0n) list.unshift(c.args[1]!);
+    else list.push(c.args[1]!);
+    return c.args[1]!;
+  }),
+
+  // ULONG RemoveVectoredExceptionHandler(PVOID Handle);
+  winapi('kernel32.dll', 'ULONG RemoveVectoredExceptionHandler(PVOID Handle)', (c) => {
+    const list = c.process.exceptions.vectored;
+    const i = list.indexOf(c.args[0]!);
+    if (i < 0) return 0n;
+    list.splice(i, 1);
+    return 1n;
+  }),
+
+  // LPTOP_LEVEL_EXCEPTION_FILTER SetUnhandledExceptionFilter(LPTOP_LEVEL_EXCEPTION_FILTER lpTopLevelExceptionFilter);
+  winapi('kernel32.dll', 'LPTOP_LEVEL_EXCEPTION_FILTER SetUnhandledExceptionFilter(LPTOP_LEVEL_EXCEPTION_FILTER lpTopLevelExceptionFilter)', (c) => {
+    const old = c.process.exceptions.unhandledFilter;
+    c.process.exceptions.unhandledFilter = c.args[0]!;
+    return old;
+  }),
+
+  // UINT SetErrorMode(UINT uMode);
+  winapi('kernel32.dll', 'UINT SetErrorMode(UINT uMode)', (c) => {
+    const old = c.process.errorMode;
+    c.process.errorMode = Number(c.args[0]! & 0xffffffffn);
+    return BigInt(old);
+  }),
+
+  // DWORD GetLastError(void);
+  winapi('kernel32.dll', 'DWORD GetLastError(void)', (c) => BigInt(c.mem.u32(c.thread.teb + BigInt(TEB.fields.LastErrorValue[0])))),
+
+  // void SetLastError(DWORD dwErrCode);
+  winapi('kernel32.dll', 'void SetLastError(DWORD dwErrCode)', (c) => {
+    c.setLastError(Number(c.args[0]! & 0xffffffffn));
+    return 0n;
+  }),
+];

@@ -1,0 +1,166 @@
+// processthreadsapi.h
+
+import { reg, REGISTERS } from '../../../../arch/arm64.ts';
+import { winapi } from '../../api.ts';
+import { ThreadObject } from '../../objects.ts';
+import { CONTEXT, STARTUPINFOW, TEB } from '../../structs.ts';
+import type { Thread } from '../../thread.ts';
+import { ERROR_INVALID_HANDLE } from '../wait.ts';
+import type { ApiCall } from '../../api.ts';
+
+const CREATE_SUSPENDED = 4n;
+
+function threadOf(c: ApiCall, h: bigint): Thread | undefined {
+  const o = c.process.object(h);
+  return o instanceof ThreadObject ? o.thread : undefined;
+}
+
+export const processthreadsapi = [
+  // HANDLE CreateThread(LPSECURITY_ATTRIBUTES lpThreadAttributes, SIZE_T dwStackSize,
+  //   LPTHREAD_START_ROUTINE lpStartAddress, LPVOID lpParameter, DWORD dwCreationFlags, LPDWORD lpThreadId);
+  winapi('kernel32.dll', 'HANDLE CreateThread(LPSECURITY_ATTRIBUTES lpThreadAttributes, SIZE_T dwStackSize, LPTHREAD_START_ROUTINE lpStartAddress, LPVOID lpParameter, DWORD dwCreationFlags, LPDWORD lpThreadId)', (c) => {
+    const [, stackSize, start, parameter, flags, idOut] = c.args as bigint[] as [bigint, bigint, bigint, bigint, bigint, bigint];
+    const t = c.process.createThread(start, parameter, stackSize, c.thread);
+    if (flags & CREATE_SUSPENDED) t.suspendCount = 1;
+    if (idOut !== 0n) c.mem.setU32(idOut, t.id);
+    return c.process.handles.add(new ThreadObject(t));
+  }),
+
+  // void ExitThread(DWORD dwExitCode);
+  winapi('kernel32.dll', 'void ExitThread(DWORD dwExitCode)', (c) => ({ kind: 'exit-thread', code: Number(c.args[0]! & 0xffffffffn) })),
+
+  // void ExitProcess(UINT uExitCode);
+  winapi('kernel32.dll', 'void ExitProcess(UINT uExitCode)', (c) => ({ kind: 'exit-process', code: Number(c.args[0]! & 0xffffffffn) })),
+
+  // BOOL TerminateProcess(HANDLE hProcess, UINT uExitCode);
+  winapi('kernel32.dll', 'BOOL TerminateProcess(HANDLE hProcess, UINT uExitCode)', (c) => ({ kind: 'exit-process', code: Number(c.args[1]! & 0xffffffffn) })),
+
+  // HANDLE GetCurrentProcess(void);
+  winapi('kernel32.dll', 'HANDLE GetCurrentProcess(void)', () => 0xffff_ffff_ffff_ffffn),
+  // HANDLE GetCurrentThread(void);
+  winapi('kernel32.dll', 'HANDLE GetCurrentThread(void)', () => 0xffff_ffff_ffff_fffen),
+  // DWORD GetCurrentProcessId(void);
+  winapi('kernel32.dll', 'DWORD GetCurrentProcessId(void)', () => 0x1234n),
+  // DWORD GetCurrentThreadId(void);
+  winapi('kernel32.dll', 'DWORD GetCurrentThreadId(void)', (c) => BigInt(c.thread.id)),
+
+  // DWORD SuspendThread(HANDLE hThread);
+  winapi('kernel32.dll', 'DWORD SuspendThread(HANDLE hThread)', (c) => {
+    const t = threadOf(c, c.args[0]!);
+    if (!t || t.state === 'exited') {
+      c.setLastError(ERROR_INVALID_HANDLE);
+      return 0xffff_ffffn;
+    }
+    return BigInt(t.suspendCount++);
+  }),
+
+  // DWORD ResumeThread(HANDLE hThread);
+  winapi('kernel32.dll', 'DWORD ResumeThread(HANDLE hThread)', (c) => {
+    const t = threadOf(c, c.args[0]!);
+    if (!t) {
+      c.setLastError(ERROR_INVALID_HANDLE);
+      return 0xffff_ffffn;
+    }
+    const prev = t.suspendCount;
+    if (t.suspendCount > 0) t.suspendCount--;
+    return BigInt(prev);
+  }),
+
+  // BOOL GetThreadContext(HANDLE hThread, LPCONTEXT lpContext);
+  winapi('kernel32.dll', 'BOOL GetThreadContext(HANDLE hThread, LPCONTEXT lpContext)', (c) => {
+    const t = threadOf(c, c.args[0]!);
+    if (!t || t === c.thread || !t.context) {
+      c.setLastError(ERROR_INVALID_HANDLE);
+      return false;
+    }
+    // Read the suspended thread's registers by swapping its context in for a moment.
+    const e = c.process.engine;
+    const mine = e.saveContext();
+    e.restoreContext(t.context);
+    const regs = e.readRegs(REGISTERS);
+    e.restoreContext(mine);
+    mine.free();
+    const flags = c.mem.u32(c.args[1]! + BigInt(CONTEXT.fields.ContextFlags[0]));
+    c.process.exceptions.writeContext(c.args[1]!, regs);
+    c.mem.setU32(c.args[1]! + BigInt(CONTEXT.fields.ContextFlags[0]), flags);
+    return true;
+  }),
+
+  // BOOL SetThreadContext(HANDLE hThread, const CONTEXT *lpContext);
+  winapi('kernel32.dll', 'BOOL SetThreadContext(HANDLE hThread, const CONTEXT *lpContext)', (c) => {
+    const t = threadOf(c, c.args[0]!);
+    if (!t || t === c.thread || !t.context) {
+      c.setLastError(ERROR_INVALID_HANDLE);
+      return false;
+    }
+    const e = c.process.engine;
+    const mine = e.saveContext();
+    e.restoreContext(t.context);
+    c.process.exceptions.readContext(c.args[1]!);
+    e.writeReg(reg('x18'), t.teb); // the platform register is not the caller's to change
+    t.context.free();
+    t.context = e.saveContext();
+    e.restoreContext(mine);
+    mine.free();
+    return true;
+  }),
+
+  // BOOL GetExitCodeThread(HANDLE hThread, LPDWORD lpExitCode);
+  winapi('kernel32.dll', 'BOOL GetExitCodeThread(HANDLE hThread, LPDWORD lpExitCode)', (c) => {
+    const t = threadOf(c, c.args[0]!);
+    if (!t) {
+      c.setLastError(ERROR_INVALID_HANDLE);
+      return false;
+    }
+    c.mem.setU32(c.args[1]!, t.state === 'exited' ? t.exitCode : 259 /* STILL_ACTIVE */);
+    return true;
+  }),
+
+  // BOOL SetThreadPriority(HANDLE hThread, int nPriority);
+  winapi('kernel32.dll', 'BOOL SetThreadPriority(HANDLE hThread, int nPriority)', () => true),
+
+  // BOOL SwitchToThread(void);
+  winapi('kernel32.dll', 'BOOL SwitchToThread(void)', () => ({ kind: 'yield', result: 1n })),
+
+  // DWORD TlsAlloc(void);
+  winapi('kernel32.dll', 'DWORD TlsAlloc(void)', (c) => {
+    const i = c.process.allocTlsIndex();
+    if (i < 0) {
+      c.setLastError(8);
+      return 0xffff_ffffn; // TLS_OUT_OF_INDEXES
+    }
+    for (const t of c.process.threads) c.mem.setU64(t.teb + BigInt(TEB.fields.TlsSlots[0] + 8 * i), 0n);
+    return BigInt(i);
+  }),
+
+  // BOOL TlsFree(DWORD dwTlsIndex);
+  winapi('kernel32.dll', 'BOOL TlsFree(DWORD dwTlsIndex)', (c) => c.process.freeTlsIndex(Number(c.args[0]!))),
+
+  // LPVOID TlsGetValue(DWORD dwTlsIndex);
+  winapi('kernel32.dll', 'LPVOID TlsGetValue(DWORD dwTlsIndex)', (c) => {
+    c.setLastError(0);
+    return c.args[0]! < 64n ? c.mem.u64(c.thread.teb + BigInt(TEB.fields.TlsSlots[0]) + c.args[0]! * 8n) : 0n;
+  }),
+
+  // BOOL TlsSetValue(DWORD dwTlsIndex, LPVOID lpTlsValue);
+  winapi('kernel32.dll', 'BOOL TlsSetValue(DWORD dwTlsIndex, LPVOID lpTlsValue)', (c) => {
+    if (c.args[0]! >= 64n) return false;
+    c.mem.setU64(c.thread.teb + BigInt(TEB.fields.TlsSlots[0]) + c.args[0]! * 8n, c.args[1]!);
+    return true;
+  }),
+
+  // void GetStartupInfoW(LPSTARTUPINFOW lpStartupInfo);
+  winapi('kernel32.dll', 'void GetStartupInfoW(LPSTARTUPINFOW lpStartupInfo)', (c) => {
+    const b = new Uint8Array(STARTUPINFOW.size);
+    const v = new DataView(b.buffer);
+    v.setUint32(STARTUPINFOW.fields.cb[0], STARTUPINFOW.size, true);
+    c.mem.write(c.args[0]!, b);
+    return 0n;
+  }),
+
+  // BOOL IsProcessorFeaturePresent(DWORD ProcessorFeature);
+  winapi('kernel32.dll', 'BOOL IsProcessorFeaturePresent(DWORD ProcessorFeature)', () => false),
+
+  // void FlushProcessWriteBuffers(void);
+  winapi('kernel32.dll', 'void FlushProcessWriteBuffers(void)', () => 0n),
+];

@@ -1,0 +1,566 @@
+// The emulated Windows process: boots a loaded PE image (image, PEB, KUSER_SHARED_DATA, emulated DLLs, the main
+// thread) and runs its threads on one engine under a deterministic scheduler. Win32 functions live in dlls/;
+// exception dispatch in exceptions.ts. Everything the guest can observe derives from the image, the options
+// and the instruction count, never from the host.
+
+import { REGISTERS, reg, ROLE } from '../../arch/arm64.ts';
+import { ExitCode, UnsupportedApiError, WintraceError } from '../../errors.ts';
+import type { Engine, EngineContext, Interrupt } from '../engine/engine.ts';
+import { PROT_R, PROT_RW } from '../engine/engine.ts';
+import { EngineFault } from '../engine/faults.ts';
+import type { LoadedImage } from '../loader/pe.ts';
+import type { ApiCall, ApiDef, ApiOutcome } from './api.ts';
+import { VirtualClock } from './clock.ts';
+import { API_TABLE, KNOWN_DLLS } from './dlls/index.ts';
+import { ExceptionDispatcher } from './exceptions.ts';
+import { GuestMemory } from './guest-memory.ts';
+import { DeterministicRandom } from './random.ts';
+import { HandleTable, PSEUDO } from './handles.ts';
+import { alignDown, hex, LAYOUT, PAGE_SIZE } from './layout.ts';
+import { FileObject, type KObject, ProcessObject, ThreadObject } from './objects.ts';
+import { KUSER_SHARED_DATA, PEB, TEB } from './structs.ts';
+import { StubTable } from './stubs.ts';
+import { Thread, type Wait } from './thread.ts';
+import { PAGE, VirtualMemory } from './virtual-memory.ts';
+
+export interface ProcessOptions {
+  /** The guest's idea of its own path, e.g. C:\wintrace\hello.exe. */
+  imagePath: string;
+  args: readonly string[];
+  /** Extra environment variables on top of the small deterministic default set. */
+  env: Readonly<Record<string, string>>;
+  stdout: (bytes: Uint8Array) => void;
+  stderr: (bytes: Uint8Array) => void;
+  /** Instructions a thread runs before the scheduler switches (default 50,000). */
+  quantum?: number;
+  /** Stop the run after this many instructions in all (0 = no limit). */
+  maxInstructions?: bigint;
+  /** Observer of process-level events (thread start/exit, API calls, exceptions). */
+  observer?: ProcessObserver;
+}
+
+export interface ProcessObserver {
+  apiCall?(thread: Thread, api: ApiDef, args: readonly bigint[], caller: bigint): void;
+  apiReturn?(thread: Thread, api: ApiDef, outcome: ApiOutcome): void;
+  threadCreated?(thread: Thread, creator: Thread | undefined): void;
+  threadExited?(thread: Thread): void;
+  threadSwitched?(from: Thread | undefined, to: Thread): void;
+}
+
+export type RunEnd =
+  | { reason: 'exit'; exitCode: number }
+  | { reason: 'budget'; exitCode: number }
+  | { reason: 'deadlock'; exitCode: number; waits: string[] };
+
+const DEFAULT_ENV: Record<string, string> = {
+  ALLUSERSPROFILE: 'C:\\ProgramData',
+  COMPUTERNAME: 'WINTRACE',
+  HOMEDRIVE: 'C:',
+  HOMEPATH: '\\Users\\wintrace',
+  NUMBER_OF_PROCESSORS: '4',
+  OS: 'Windows_NT',
+  PATH: 'C:\\Windows\\system32;C:\\Windows',
+  PROCESSOR_ARCHITECTURE: 'ARM64',
+  SystemDrive: 'C:',
+  SystemRoot: 'C:\\Windows',
+  TEMP: 'C:\\Users\\wintrace\\AppData\\Local\\Temp',
+  TMP: 'C:\\Users\\wintrace\\AppData\\Local\\Temp',
+  USERNAME: 'wintrace',
+  USERPROFILE: 'C:\\Users\\wintrace',
+  windir: 'C:\\Windows',
+};
+
+export const PROCESS_ID = 0x1234;
+/** Exports that real Windows does not have: Go 1.19 checks ntdll!wine_get_version to detect Wine. */
+const ABSENT_EXPORTS = /^wine_|^#/;
+export const NUMBER_OF_PROCESSORS = 4;
+const FIRST_THREAD_ID = 0x1000;
+
+/** Raised inside an API implementation to end the run with a clear message (bad guest behaviour we model). */
+export class GuestError extends WintraceError {
+  constructor(message: string) {
+    super(message, ExitCode.emulationFault);
+  }
+}
+
+export class WindowsProcess {
+  readonly mem: GuestMemory;
+  readonly vm: VirtualMemory;
+  readonly handles = new HandleTable();
+  readonly stubs: StubTable;
+  readonly clock: VirtualClock;
+  readonly threads: Thread[] = [];
+  readonly exceptions: ExceptionDispatcher;
+  readonly processObject = new ProcessObject();
+  readonly stdHandles: { input: bigint; output: bigint; error: bigint };
+  readonly environment: Record<string, string>;
+  readonly commandLine: string;
+  current: Thread | undefined;
+  peb = 0n;
+  /** Bump allocator inside the process-data area (environment blocks, command line copies). */
+  private processDataNext = 0n;
+  private readonly tlsUsed = new Set<number>();
+  exitCode: number | undefined;
+  private endReason: RunEnd | undefined;
+  private readonly quantum: number;
+  private lastScheduled = -1;
+  private readonly threadReturnStub: bigint;
+  apiCalls = 0;
+  errorMode = 0;
+  readonly processorCount = NUMBER_OF_PROCESSORS;
+  readonly random = new DeterministicRandom(0x5eed_1234_abcd_0001n);
+  /** What the guest tried that the sandbox refused (host files, network), in order. */
+  readonly sandboxDenials: string[] = [];
+  private commandLineAddrW = 0n;
+  private commandLineAddrA = 0n;
+
+  constructor(
+    readonly engine: Engine,
+    readonly image: LoadedImage,
+    readonly options: ProcessOptions,
+  ) {
+    this.mem = new GuestMemory(engine);
+    this.vm = new VirtualMemory(engine);
+    this.stubs = new StubTable(engine);
+    this.clock = new VirtualClock(() => engine.executed);
+    this.quantum = options.quantum ?? 50_000;
+    this.environment = { ...DEFAULT_ENV, ...options.env };
+    this.commandLine = [options.imagePath, ...options.args].map(quoteArg).join(' ');
+    this.stdHandles = {
+      input: this.handles.add(new FileObject('stdin', 'CONIN$')),
+      output: this.handles.add(new FileObject('stdout', 'CONOUT$')),
+      error: this.handles.add(new FileObject('stderr', 'CONERR$')),
+    };
+    this.exceptions = new ExceptionDispatcher(this);
+    this.mapImage();
+    this.mapSystemData();
+    this.bindImports();
+    this.threadReturnStub = this.stubs.system('ThreadReturn');
+    engine.hookInterrupt((intr) => this.onTrap(intr));
+    const main = this.createThread(image.entryPoint, this.peb, image.image.stackReserve, undefined);
+    this.current = main;
+  }
+
+  get symbols() {
+    return this.image.symbolTable;
+  }
+
+  /** `symbol+0xoff` for guest code, `kernel32.dll!Name` for stubs, else hex. */
+  symbolize(address: bigint): string {
+    const stub = this.stubs.at(address);
+    if (stub) return this.stubs.describe(address);
+    return this.image.symbolTable.format(address);
+  }
+
+  // ---- boot ---------------------------------------------------------------------------------------------------
+
+  private mapImage(): void {
+    const img = this.image;
+    this.vm.reserve(img.base, BigInt(img.size), PAGE.EXECUTE_WRITECOPY, 'image', img.image.file);
+    for (const region of img.regions) {
+      const protect = region.protection.execute
+        ? region.protection.write ? PAGE.EXECUTE_READWRITE : PAGE.EXECUTE_READ
+        : region.protection.write ? PAGE.READWRITE : PAGE.READONLY;
+      this.vm.commit(region.address, BigInt(region.size), protect);
+      this.engine.write(region.address, region.bytes);
+    }
+  }
+
+  private mapSystemData(): void {
+    // KUSER_SHARED_DATA: read-only to the guest; the clock writes it at every scheduling point.
+    this.vm.reserve(LAYOUT.kuserSharedData, PAGE_SIZE, PAGE.READONLY, 'system', 'KUSER_SHARED_DATA');
+    this.vm.commit(LAYOUT.kuserSharedData, PAGE_SIZE, PAGE.READONLY);
+    const k = KUSER_SHARED_DATA.fields;
+    const ku = LAYOUT.kuserSharedData;
+    this.mem.setU32(ku + BigInt(k.TickCountMultiplier[0]), 0x0fa00000);
+    this.mem.setU32(ku + BigInt(k.NtMajorVersion[0]), 10);
+    this.mem.setU32(ku + BigInt(k.NtMinorVersion[0]), 0);
+    this.mem.setU32(ku + BigInt(k.NtBuildNumber[0]), 22631);
+    this.mem.setU32(ku + BigInt(k.ActiveProcessorCount[0]), NUMBER_OF_PROCESSORS);
+    this.updateSharedTime();
+
+    // Process data: PEB first, then a bump area for strings the emulated Windows hands out.
+    this.vm.reserve(LAYOUT.processData, LAYOUT.processDataSize, PAGE.READWRITE, 'system', 'process data');
+    this.vm.commit(LAYOUT.processData, LAYOUT.processDataSize, PAGE.READWRITE);
+    this.peb = LAYOUT.processData;
+    this.processDataNext = LAYOUT.processData + 0x1000n;
+    const p = PEB.fields;
+    this.mem.setU64(this.peb + BigInt(p.ImageBaseAddress[0]), this.image.base);
+    this.mem.setU32(this.peb + BigInt(p.NumberOfProcessors[0]), NUMBER_OF_PROCESSORS);
+    this.mem.setU32(this.peb + BigInt(p.OSMajorVersion[0]), 10);
+    this.mem.setU32(this.peb + BigInt(p.OSMinorVersion[0]), 0);
+    this.mem.setU16(this.peb + BigInt(p.OSBuildNumber[0]), 22631);
+  }
+
+  commandLineW(): bigint {
+    if (this.commandLineAddrW === 0n) this.commandLineAddrW = this.allocProcessData(GuestMemory.utf16z(this.commandLine));
+    return this.commandLineAddrW;
+  }
+
+  commandLineA(): bigint {
+    if (this.commandLineAddrA === 0n) this.commandLineAddrA = this.allocProcessData(GuestMemory.cz(this.commandLine));
+    return this.commandLineAddrA;
+  }
+
+  sandboxDenied(what: string): void {
+    this.sandboxDenials.push(what);
+  }
+
+  /** Copies bytes into the process-data area and returns their address (8-byte aligned). */
+  allocProcessData(bytes: Uint8Array): bigint {
+    const at = this.processDataNext;
+    const end = at + BigInt((bytes.length + 7) & ~7);
+    if (end > LAYOUT.processData + LAYOUT.processDataSize) throw new GuestError('process data area exhausted');
+    this.engine.write(at, bytes);
+    this.processDataNext = end;
+    return at;
+  }
+
+  /** Writes the address of each imported function's stub into its IAT slot. */
+  private bindImports(): void {
+    for (const imp of this.image.imports) {
+      for (const f of imp.functions) {
+        const name = f.name ?? `#${f.ordinal}`;
+        const addr = this.stubs.api(imp.dll, name, API_TABLE.get(apiKey(imp.dll, name)));
+        this.mem.setU64(f.iatAddress, addr);
+      }
+    }
+  }
+
+  /**
+   * GetProcAddress over the emulated DLLs. A function wintrace does not implement still gets a stub, so that a
+   * program calling it stops with a clear "unsupported API" line; only names no Windows DLL exports (Wine's
+   * markers, which Go probes to detect Wine) resolve to NULL.
+   */
+  procAddress(dllBase: bigint, name: string): bigint {
+    const dll = this.stubs.dllByBase(dllBase);
+    if (!dll || ABSENT_EXPORTS.test(name)) return 0n;
+    return this.stubs.api(dll.name, name, API_TABLE.get(apiKey(dll.name, name)));
+  }
+
+  /** LoadLibrary over the emulated DLLs: returns the module base, or 0 for a DLL wintrace does not emulate. */
+  loadLibrary(name: string): bigint {
+    const base = name.replace(/^.*[\\/]/, '').toLowerCase();
+    const file = base.endsWith('.dll') ? base : `${base}.dll`;
+    if (!KNOWN_DLLS.has(file)) return 0n;
+    return this.stubs.dll(file).base;
+  }
+
+  // ---- threads ------------------------------------------------------------------------------------------------
+
+  createThread(start: bigint, parameter: bigint, stackSize: bigint, creator: Thread | undefined): Thread {
+    const index = this.threads.length;
+    const id = FIRST_THREAD_ID + index * 4;
+    const size = stackSize > 0n ? stackSize : this.image.image.stackReserve || 0x100000n;
+    const stack = this.vm.reserve(0n, size, PAGE.READWRITE, 'stack', `stack of thread ${id}`);
+    this.vm.commit(stack.base, stack.size, PAGE.READWRITE);
+    const teb = LAYOUT.tebBase + BigInt(index) * LAYOUT.tebStride;
+    this.vm.reserve(teb, LAYOUT.tebSize, PAGE.READWRITE, 'system', `TEB of thread ${id}`);
+    this.vm.commit(teb, LAYOUT.tebSize, PAGE.READWRITE);
+    const stackBase = stack.base + stack.size;
+    const t = new Thread(id, teb, { reservation: stack.base, limit: stack.base, base: stackBase }, start, parameter);
+    const f = TEB.fields;
+    this.mem.setU64(teb + BigInt(f.StackBase[0]), stackBase);
+    this.mem.setU64(teb + BigInt(f.StackLimit[0]), stack.base);
+    this.mem.setU64(teb + BigInt(f.Self[0]), teb);
+    this.mem.setU64(teb + BigInt(f.ClientIdProcess[0]), BigInt(PROCESS_ID));
+    this.mem.setU64(teb + BigInt(f.ClientIdThread[0]), BigInt(id));
+    this.mem.setU64(teb + BigInt(f.ProcessEnvironmentBlock[0]), this.peb);
+    this.mem.setU64(teb + BigInt(f.DeallocationStack[0]), stack.base);
+
+    // Registers as a new Windows thread sees them in its start routine: X0 = parameter, X18 = TEB, SP aligned at
+    // the top of the fresh stack, LR at a stub that ends the thread with X0 as the exit code.
+    const saved = this.current ? this.engine.saveContext() : undefined;
+    this.engine.writeRegs(REGISTERS.map((r) => [r, 0n] as const));
+    this.engine.writeRegs([
+      [reg('x0'), parameter],
+      [ROLE.teb, teb],
+      [ROLE.sp, alignDown(stackBase, 16n)],
+      [ROLE.lr, this.threadReturnStub],
+      [ROLE.pc, start],
+    ]);
+    t.context = this.engine.saveContext();
+    if (saved) {
+      this.engine.restoreContext(saved);
+      saved.free();
+    }
+    this.threads.push(t);
+    this.handles.add(new ThreadObject(t));
+    this.options.observer?.threadCreated?.(t, creator);
+    return t;
+  }
+
+  threadObject(t: Thread): KObject {
+    return new ThreadObject(t);
+  }
+
+  /** Resolves a handle, including the current-process and current-thread pseudo handles. */
+  object(handle: bigint): KObject | undefined {
+    if (handle === PSEUDO.currentProcess) return this.processObject;
+    if (handle === PSEUDO.currentThread && this.current) return new ThreadObject(this.current);
+    return this.handles.get(handle);
+  }
+
+  allocTlsIndex(): number {
+    for (let i = 0; i < 64; i++) {
+      if (!this.tlsUsed.has(i)) {
+        this.tlsUsed.add(i);
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  freeTlsIndex(i: number): boolean {
+    return this.tlsUsed.delete(i);
+  }
+
+  setLastError(t: Thread, code: number): void {
+    this.mem.setU32(t.teb + BigInt(TEB.fields.LastErrorValue[0]), code);
+  }
+
+  // ---- traps: API calls, system stubs, exceptions ------------------------------------------------------------
+
+  private onTrap(intr: Interrupt): void {
+    const t = this.current!;
+    const stub = intr.kind === 'svc' ? this.stubs.at(intr.pc) : undefined;
+    if (!stub) {
+      this.exceptions.raiseTrap(t, intr);
+      this.engine.stop();
+      return;
+    }
+    this.updateSharedTime();
+    if (stub.kind === 'system') {
+      const outcome: ApiOutcome = stub.name === 'ThreadReturn'
+        ? { kind: 'exit-thread', code: Number(this.engine.readReg(reg('x0')) & 0xffffffffn) }
+        : this.exceptions.onSystemStub(t, stub.name);
+      this.applyOutcome(t, outcome);
+      return;
+    }
+    const lr = this.engine.readReg(ROLE.lr);
+    if (!stub.def) throw new UnsupportedApiError(`${displayDll(stub.dll)}!${stub.name}`, this.symbolize(lr - 4n));
+    const def = stub.def;
+    const args = this.readArgs(def.proto.params.length);
+    this.apiCalls++;
+    this.options.observer?.apiCall?.(t, def, args, lr);
+    const call: ApiCall = {
+      process: this, thread: t, mem: this.mem, args, caller: lr,
+      setLastError: (code) => this.setLastError(t, code),
+    };
+    const outcome = def.impl(call);
+    this.options.observer?.apiReturn?.(t, def, outcome);
+    this.applyOutcome(t, outcome);
+  }
+
+  private readArgs(n: number): bigint[] {
+    const regs = this.engine.readRegs(REGISTERS.slice(0, Math.min(n, 8)));
+    if (n <= 8) return regs;
+    const sp = this.engine.readReg(ROLE.sp);
+    for (let i = 8; i < n; i++) regs.push(this.mem.u64(sp + BigInt((i - 8) * 8)));
+    return regs;
+  }
+
+  /** Applies what an API (or system stub) decided; runs inside the interrupt hook. */
+  applyOutcome(t: Thread, outcome: ApiOutcome): void {
+    if (typeof outcome === 'bigint' || typeof outcome === 'number' || typeof outcome === 'boolean') {
+      this.engine.writeReg(reg('x0'), BigInt.asUintN(64, BigInt(outcome === true ? 1 : outcome === false ? 0 : outcome)));
+      return;
+    }
+    switch (outcome.kind) {
+      case 'block':
+        t.state = 'waiting';
+        t.wait = outcome.wait;
+        this.engine.stop();
+        return;
+      case 'yield':
+        this.engine.writeReg(reg('x0'), outcome.result);
+        this.engine.stop();
+        return;
+      case 'exit-thread':
+        this.exitThread(t, outcome.code);
+        this.engine.stop();
+        return;
+      case 'exit-process':
+        this.exitProcess(outcome.code);
+        this.engine.stop();
+        return;
+      case 'jump':
+        return; // the implementation set pc and the registers itself
+    }
+  }
+
+  exitThread(t: Thread, code: number): void {
+    t.state = 'exited';
+    t.exitCode = code;
+    t.wait = undefined;
+    this.options.observer?.threadExited?.(t);
+  }
+
+  exitProcess(code: number): void {
+    if (this.exitCode !== undefined) return;
+    this.exitCode = code >>> 0;
+    for (const t of this.threads) if (t.state !== 'exited') this.exitThread(t, code);
+  }
+
+  // ---- scheduling ---------------------------------------------------------------------------------------------
+
+  /** KUSER_SHARED_DATA times, written as Windows does: High2Time, LowPart, then High1Time. */
+  updateSharedTime(): void {
+    const ku = LAYOUT.kuserSharedData;
+    const k = KUSER_SHARED_DATA.fields;
+    for (const [off, v] of [[k.InterruptTime[0], this.clock.interruptTime()], [k.SystemTime[0], this.clock.systemTime()]] as const) {
+      const b = new Uint8Array(12);
+      const dv = new DataView(b.buffer);
+      dv.setUint32(0, Number(v & 0xffffffffn), true);
+      dv.setUint32(4, Number(v >> 32n), true);
+      dv.setUint32(8, Number(v >> 32n), true);
+      this.engine.write(ku + BigInt(off), b);
+    }
+  }
+
+  /** Completes waits that are satisfied or timed out; returns the earliest pending deadline. */
+  private pollWaits(): bigint | undefined {
+    const now = this.clock.now();
+    let earliest: bigint | undefined;
+    for (const t of this.threads) {
+      const w = t.wait;
+      if (t.state !== 'waiting' || !w) continue;
+      const outcome = satisfied(w, now);
+      if (outcome !== undefined) {
+        if (typeof outcome === 'number') {
+          if (w.all) for (const o of w.objects) o.acquire();
+          else w.objects[outcome]!.acquire();
+        }
+        t.pendingResult = w.complete(outcome);
+        t.wait = undefined;
+        t.state = 'ready';
+        continue;
+      }
+      for (const d of wakeTimes(w)) if (earliest === undefined || d < earliest) earliest = d;
+    }
+    return earliest;
+  }
+
+  private pickNext(): Thread | undefined {
+    const n = this.threads.length;
+    for (let k = 1; k <= n; k++) {
+      const i = (this.lastScheduled + k) % n;
+      const t = this.threads[i]!;
+      if (t.runnable) {
+        this.lastScheduled = i;
+        return t;
+      }
+    }
+    return undefined;
+  }
+
+  /** Runs until the process exits, the instruction budget is spent, or every thread waits forever. */
+  run(): RunEnd {
+    const budget = this.options.maxInstructions ?? 0n;
+    let onCpu: Thread | undefined;
+    while (this.exitCode === undefined) {
+      const earliest = this.pollWaits();
+      const t = this.pickNext();
+      if (!t) {
+        if (this.threads.every((x) => x.state === 'exited')) {
+          this.exitProcess(this.threads[this.threads.length - 1]?.exitCode ?? 0);
+          break;
+        }
+        if (earliest === undefined) {
+          const waits = this.threads.filter((x) => x.state === 'waiting').map((x) =>
+            `thread ${x.id}: ${x.wait!.api} on ${x.wait!.objects.map((o) => o.describe()).join(', ') || 'nothing'} (no timeout)`);
+          this.endReason = { reason: 'deadlock', exitCode: ExitCode.emulationFault, waits };
+          break;
+        }
+        this.clock.advanceTo(earliest);
+        this.updateSharedTime();
+        continue;
+      }
+      if (budget > 0n && this.engine.executed >= budget) {
+        this.endReason = { reason: 'budget', exitCode: ExitCode.emulationFault };
+        break;
+      }
+      if (onCpu !== t) {
+        if (onCpu && onCpu.state !== 'exited') onCpu.context = this.saveInto(onCpu);
+        this.engine.restoreContext(t.context!);
+        this.options.observer?.threadSwitched?.(onCpu, t);
+        this.current = t;
+        onCpu = t;
+      }
+      if (t.pendingResult !== undefined) {
+        this.engine.writeReg(reg('x0'), t.pendingResult);
+        t.pendingResult = undefined;
+      }
+      this.updateSharedTime();
+      let count = this.quantum;
+      if (budget > 0n && this.engine.executed + BigInt(count) > budget) count = Number(budget - this.engine.executed);
+      const before = this.engine.executed;
+      try {
+        this.engine.start(this.engine.readReg(ROLE.pc), { count });
+      } catch (e) {
+        if (!(e instanceof EngineFault)) throw e;
+        this.exceptions.raiseFault(t, e);
+      }
+      t.executed += this.engine.executed - before;
+      this.exceptions.afterSlice(t);
+    }
+    return this.endReason ?? { reason: 'exit', exitCode: this.exitCode ?? 0 };
+  }
+
+  /** Saves the engine's registers into the thread's own context buffer (allocated once per thread). */
+  private saveInto(t: Thread): EngineContext {
+    t.context?.free();
+    return this.engine.saveContext();
+  }
+}
+
+function satisfied(w: Wait, now: bigint): number | 'timeout' | undefined {
+  if (w.objects.length > 0) {
+    if (w.all) {
+      if (w.objects.every((o) => o.signaled(now))) return 0;
+    } else {
+      const i = w.objects.findIndex((o) => o.signaled(now));
+      if (i >= 0) return i;
+    }
+  }
+  if (w.deadline !== undefined && now >= w.deadline) return 'timeout';
+  return undefined;
+}
+
+/** Times at which a wait could become satisfiable without another thread acting: its deadline, timers' due. */
+function wakeTimes(w: Wait): bigint[] {
+  const out: bigint[] = [];
+  if (w.deadline !== undefined) out.push(w.deadline);
+  for (const o of w.objects) {
+    const due = (o as { due?: bigint }).due;
+    if (typeof due === 'bigint') out.push(due);
+  }
+  return out;
+}
+
+export function apiKey(dll: string, name: string): string {
+  return `${dll.toLowerCase()}!${name}`;
+}
+
+function displayDll(dll: string): string {
+  return dll.toUpperCase().replace(/\.DLL$/, '.dll');
+}
+
+/** Quotes one argument as CommandLineToArgvW expects it. */
+function quoteArg(a: string): string {
+  if (a !== '' && !/[\s"]/.test(a)) return a;
+  let out = '"';
+  let backslashes = 0;
+  for (const ch of a) {
+    if (ch === '\\') {
+      backslashes++;
+      continue;
+    }
+    if (ch === '"') out += '\\'.repeat(backslashes * 2 + 1) + '"';
+    else out += '\\'.repeat(backslashes) + ch;
+    backslashes = 0;
+  }
+  return `${out}${'\\'.repeat(backslashes * 2)}"`;
+}
+
+export { hex };
