@@ -5,6 +5,7 @@ import { hideBin } from 'yargs/helpers';
 import { ExitCode, WintraceError } from '../errors.ts';
 import { VERSION } from '../version.ts';
 import { doctorCommand } from './commands/doctor.ts';
+import { recordCommand } from './commands/record.ts';
 import { runCommand } from './commands/run.ts';
 
 /** Prints `wintrace: <message>` and exits with the error's code; a bug prints its stack so it can be reported. */
@@ -22,6 +23,7 @@ export async function main(argv: string[]): Promise<void> {
   await yargs(argv)
     .scriptName('wintrace')
     .usage('$0 <command> [options]\n\nRecord and replay Windows on ARM64 programs on an emulated Windows user mode.')
+    .command(recordCommand)
     .command(runCommand)
     .command(doctorCommand)
     .demandCommand(1, 'Name a command; see the list above.')

@@ -90,7 +90,9 @@ export interface StartOptions {
 export type StopReason =
   | { reason: 'until'; pc: bigint }
   | { reason: 'count'; pc: bigint }
-  | { reason: 'stopped'; pc: bigint };
+  | { reason: 'stopped'; pc: bigint }
+  /** A native hook (the tracer draining its buffer) stopped the run; nothing happened to the guest. */
+  | { reason: 'paused'; pc: bigint };
 
 /** An opaque saved CPU context (registers only, not memory). */
 export interface EngineContext {

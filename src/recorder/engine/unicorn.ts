@@ -405,7 +405,12 @@ export class UnicornEngine implements Engine {
     if (this.stopRequested) return { reason: 'stopped', pc };
     if (this.counter[COUNTER.stoppedByBudget] !== 0n) return { reason: 'count', pc };
     if (opts.until !== undefined && pc === opts.until) return { reason: 'until', pc };
-    return { reason: 'stopped', pc };
+    return { reason: 'paused', pc };
+  }
+
+  /** The raw handles a native hook library needs: the uc_engine pointer and the counter struct. */
+  nativeHandles(): { uc: unknown; counter: unknown } {
+    return { uc: this.handle(), counter: this.counterMem };
   }
 
   get executed(): bigint {

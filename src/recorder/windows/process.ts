@@ -35,6 +35,7 @@ export interface ProcessOptions {
   quantum?: number;
   /** Stop the run after this many instructions in all (0 = no limit). */
   maxInstructions?: bigint;
+  checkpoints?: Checkpoints;
   /** Observer of process-level events (thread start/exit, API calls, exceptions). */
   observer?: ProcessObserver;
 }
@@ -45,11 +46,28 @@ export interface ProcessObserver {
   threadCreated?(thread: Thread, creator: Thread | undefined): void;
   threadExited?(thread: Thread): void;
   threadSwitched?(from: Thread | undefined, to: Thread): void;
+  /** After the emulated Windows acted inside a trap (API call, system stub), before the guest goes on. */
+  afterTrap?(thread: Thread): void;
+  /** Before each engine run: whatever the emulated Windows changed since the last instruction is settled. */
+  beforeRun?(thread: Thread): void;
+  /** The engine stopped itself to let native hooks drain (tracer buffer); the guest is unaffected. */
+  paused?(): void;
+}
+
+/**
+ * Instruction counts at which the run pauses between two instructions (segment boundaries of a recording,
+ * sample points of a test). Pausing never changes what the guest does: the same thread continues its slice.
+ */
+export interface Checkpoints {
+  /** The next executed-instruction count to stop at, or undefined. */
+  next(): bigint | undefined;
+  reached(executed: bigint): void;
 }
 
 export type RunEnd =
   | { reason: 'exit'; exitCode: number }
   | { reason: 'budget'; exitCode: number }
+  | { reason: 'interrupted'; exitCode: number }
   | { reason: 'deadlock'; exitCode: number; waits: string[] };
 
 const DEFAULT_ENV: Record<string, string> = {
@@ -106,6 +124,8 @@ export class WindowsProcess {
   private lastScheduled = -1;
   private readonly threadReturnStub: bigint;
   apiCalls = 0;
+  /** Set (e.g. by a SIGINT handler) to end the run at the next scheduling point. */
+  stopRequested = false;
   errorMode = 0;
   readonly processorCount = NUMBER_OF_PROCESSORS;
   readonly random = new DeterministicRandom(0x5eed_1234_abcd_0001n);
@@ -335,6 +355,7 @@ export class WindowsProcess {
         ? { kind: 'exit-thread', code: Number(this.engine.readReg(reg('x0')) & 0xffffffffn) }
         : this.exceptions.onSystemStub(t, stub.name);
       this.applyOutcome(t, outcome);
+      this.options.observer?.afterTrap?.(t);
       return;
     }
     const lr = this.engine.readReg(ROLE.lr);
@@ -350,6 +371,7 @@ export class WindowsProcess {
     const outcome = def.impl(call);
     this.options.observer?.apiReturn?.(t, def, outcome);
     this.applyOutcome(t, outcome);
+    this.options.observer?.afterTrap?.(t);
   }
 
   private readArgs(n: number): bigint[] {
@@ -480,6 +502,10 @@ export class WindowsProcess {
         this.endReason = { reason: 'budget', exitCode: ExitCode.emulationFault };
         break;
       }
+      if (this.stopRequested) {
+        this.endReason = { reason: 'interrupted', exitCode: ExitCode.emulationFault };
+        break;
+      }
       if (onCpu !== t) {
         if (onCpu && onCpu.state !== 'exited') onCpu.context = this.saveInto(onCpu);
         this.engine.restoreContext(t.context!);
@@ -492,19 +518,54 @@ export class WindowsProcess {
         t.pendingResult = undefined;
       }
       this.updateSharedTime();
-      let count = this.quantum;
-      if (budget > 0n && this.engine.executed + BigInt(count) > budget) count = Number(budget - this.engine.executed);
-      const before = this.engine.executed;
-      try {
-        this.engine.start(this.engine.readReg(ROLE.pc), { count });
-      } catch (e) {
-        if (!(e instanceof EngineFault)) throw e;
-        this.exceptions.raiseFault(t, e);
-      }
-      t.executed += this.engine.executed - before;
+      this.runSlice(t, budget);
       this.exceptions.afterSlice(t);
     }
     return this.endReason ?? { reason: 'exit', exitCode: this.exitCode ?? 0 };
+  }
+
+  /**
+   * Runs one scheduling slice of `quantum` instructions, split at checkpoints and native pauses without any
+   * effect on the guest; ends early when the thread blocks, yields, exits or faults.
+   */
+  private runSlice(t: Thread, budget: bigint): void {
+    const obs = this.options.observer;
+    const cps = this.options.checkpoints;
+    let remaining = BigInt(this.quantum);
+    while (remaining > 0n && this.exitCode === undefined) {
+      let count = remaining;
+      if (budget > 0n && this.engine.executed + count > budget) count = budget - this.engine.executed;
+      const next = cps?.next();
+      if (next !== undefined && next - this.engine.executed < count) count = next - this.engine.executed;
+      if (count <= 0n) {
+        if (next !== undefined && next <= this.engine.executed) {
+          cps!.reached(this.engine.executed);
+          continue;
+        }
+        return; // the instruction budget is spent
+      }
+      obs?.beforeRun?.(t);
+      const before = this.engine.executed;
+      let stop;
+      try {
+        stop = this.engine.start(this.engine.readReg(ROLE.pc), { count: Number(count) });
+      } catch (e) {
+        if (!(e instanceof EngineFault)) throw e;
+        t.executed += this.engine.executed - before;
+        obs?.beforeRun?.(t); // settle the faulting step before the dispatcher writes the exception frame
+        this.exceptions.raiseFault(t, e);
+        return;
+      }
+      const ran = this.engine.executed - before;
+      t.executed += ran;
+      remaining -= ran;
+      if (stop.reason === 'count') continue;
+      if (stop.reason === 'paused') {
+        obs?.paused?.();
+        continue;
+      }
+      return; // stopped by the emulated Windows: a block, yield, exit or trap
+    }
   }
 
   /** Saves the engine's registers into the thread's own context buffer (allocated once per thread). */

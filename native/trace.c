@@ -1,0 +1,436 @@
+/*
+ * The per-instruction trace path, in C: a Unicorn code hook and memory-write hook that append compact step
+ * records to a buffer the TypeScript recorder drains, so nothing calls into JavaScript per instruction.
+ *
+ * Register changes are found by diffing against a shadow copy. Reading every register costs ~90 ns per
+ * instruction through uc_reg_read_batch (measured: 11M instructions/s with nothing else), so each instruction
+ * re-reads only the registers its encoding can write: the Rd/Rt (4:0), Rn (9:5, writeback), Rt2/Ra (14:10) and
+ * Rs (20:16) fields as X registers, plus SP, NZCV and X30; for SIMD/FP encodings also the V registers at those
+ * fields (four from Rt for LD1-LD4) and FPSR. The emulated Windows changes registers between instructions (API
+ * results, context switches, exception dispatch): it calls wt_trace_resync, which compares every register.
+ * Each segment opens with a keyframe of all registers, and the round-trip test checks rebuilt state against the
+ * emulator, so a write this heuristic missed cannot go unnoticed.
+ *
+ * Stream (all integers little-endian; varints are LEB128, signed ones zigzag):
+ *   step   : u8 tag < 0x80: bits 1:0 pc (0 = previous pc + 4, 1 = varint delta from that, 2 = u64),
+ *            bits 5:2 register changes (15 = varint count follows), bit 6 = memory writes follow
+ *            [pc] [count] {u8 reg, value} {varint n, {varint zigzag address delta, u8 size, old[size], new[size]}}
+ *            value: 64-bit registers as zigzag varint of (new - old); V registers as two (low, high)
+ *   os     : u8 0x80, varint nregs, {u8 reg, value}      registers the emulated Windows changed
+ *   oswrite: u8 0x81, u64 address, varint size, old[size], new[size]
+ * Register numbers follow src/arch/arm64.ts: x0..x30 = 0..30, sp 31, pc 32, nzcv 33, v0..v31 34..65, fpcr 66,
+ * fpsr 67.
+ */
+#include <stdint.h>
+#include <string.h>
+#include <unicorn/unicorn.h>
+
+#define NREGS 68
+#define REG_SP 31
+#define REG_PC 32
+#define REG_NZCV 33
+#define REG_V0 34
+#define REG_FPCR 66
+#define REG_FPSR 67
+#define MAX_STEP_WRITES 64
+#define PAGE_SET 8192
+#define ICACHE 65536
+#define PAGE_SET_MAX 6000
+
+/* The engine's instruction counter (native/counter.c): while a tracer is attached it counts and enforces the
+ * budget itself, so one hook decides whether an instruction runs and both counts agree. */
+typedef struct wt_counter {
+    uint64_t executed;
+    uint64_t budget;
+    uint64_t last_pc;
+    uint64_t stopped_by_budget;
+    uint64_t disabled;
+} wt_counter;
+
+typedef struct wt_tracer {
+    /* Fields shared with TypeScript, u64 each (read through a BigUint64Array). */
+    uint64_t steps;          /* instructions recorded since the tracer was attached */
+    uint64_t used;           /* bytes of `buf` in use */
+    uint64_t capacity;       /* bytes of `buf` */
+    uint64_t high_water;     /* past this many bytes the hook stops the engine so the host can drain */
+    uint64_t paused;         /* 1 when the hook stopped the engine for a drain */
+    uint64_t regmask[2];     /* registers changed by steps since the host last cleared it (bit = slot) */
+    uint64_t npages;         /* distinct pages written since the host last cleared the set (see pages) */
+    uint64_t pages_overflow; /* 1 when more than PAGE_SET pages were written: the set is incomplete */
+    uint64_t pages[8192];    /* open-addressing set of page numbers + 1 (0 = empty) */
+    /* Private. */
+    uint8_t *buf;
+    uc_engine *uc;
+    wt_counter *counter;
+    uint64_t prev_pc;        /* pc of the previous step; next sequential pc is prev_pc + 4 */
+    uint64_t last_write;     /* address of the previous memory write, for delta coding */
+    int have_prev;
+    uint32_t prev_word;      /* instruction word of the previous step */
+    uint64_t shadow[NREGS][2];
+    /* Memory writes of the step in progress, captured by the write hook before they happen. */
+    int nwrites;
+    struct { uint64_t addr; uint32_t size; uint8_t old[16]; uint8_t new_[16]; } writes[MAX_STEP_WRITES];
+    /* Instructions whose stores Unicorn may not report through the write hook (DC ZVA, exclusives, atomics):
+       the bytes at their target are captured before and compared after. */
+    int watch;
+    uint64_t watch_addr;
+    uint32_t watch_size;
+    uint8_t watch_old[64];
+    int uc_ids[NREGS];
+    /* Instruction words by address (direct-mapped); a write to a cached address drops its entry. */
+    struct { uint64_t addr; uint32_t word; } icache[ICACHE];
+} wt_tracer;
+
+
+static void put_u8(wt_tracer *t, uint8_t v) { t->buf[t->used++] = v; }
+static void put_u64(wt_tracer *t, uint64_t v) { memcpy(t->buf + t->used, &v, 8); t->used += 8; }
+static void put_varint(wt_tracer *t, uint64_t v)
+{
+    while (v >= 0x80) { t->buf[t->used++] = (uint8_t)(v | 0x80); v >>= 7; }
+    t->buf[t->used++] = (uint8_t)v;
+}
+static uint64_t zigzag(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
+static void put_bytes(wt_tracer *t, const uint8_t *p, uint32_t n) { memcpy(t->buf + t->used, p, n); t->used += n; }
+
+static void init_ids(wt_tracer *t)
+{
+    for (int i = 0; i <= 28; i++) t->uc_ids[i] = UC_ARM64_REG_X0 + i;
+    t->uc_ids[29] = UC_ARM64_REG_X29;
+    t->uc_ids[30] = UC_ARM64_REG_X30;
+    t->uc_ids[REG_SP] = UC_ARM64_REG_SP;
+    t->uc_ids[REG_PC] = UC_ARM64_REG_PC;
+    t->uc_ids[REG_NZCV] = UC_ARM64_REG_NZCV;
+    for (int i = 0; i < 32; i++) t->uc_ids[REG_V0 + i] = UC_ARM64_REG_V0 + i;
+    t->uc_ids[REG_FPCR] = UC_ARM64_REG_FPCR;
+    t->uc_ids[REG_FPSR] = UC_ARM64_REG_FPSR;
+}
+
+static void read_reg(wt_tracer *t, int r, uint64_t out[2])
+{
+    out[0] = out[1] = 0;
+    uc_reg_read(t->uc, t->uc_ids[r], out);
+    if (r == REG_NZCV || r == REG_FPCR || r == REG_FPSR) out[0] &= 0xffffffffu;
+}
+
+/* Appends "reg changed" for r if it differs from the shadow; returns 1 when it did. */
+static int diff_reg(wt_tracer *t, int r)
+{
+    uint64_t v[2];
+    read_reg(t, r, v);
+    if (v[0] == t->shadow[r][0] && v[1] == t->shadow[r][1]) return 0;
+    put_u8(t, (uint8_t)r);
+    put_varint(t, zigzag((int64_t)(v[0] - t->shadow[r][0])));
+    if (r >= REG_V0 && r < REG_V0 + 32) put_varint(t, zigzag((int64_t)(v[1] - t->shadow[r][1])));
+    t->shadow[r][0] = v[0];
+    t->shadow[r][1] = v[1];
+    t->regmask[r >> 6] |= 1ull << (r & 63);
+    return 1;
+}
+
+/* Is this an encoding in the SIMD/FP space (data processing or loads/stores with the V bit)? */
+static int is_simd(uint32_t w)
+{
+    if ((w & 0x0e000000u) == 0x0e000000u) return 1;            /* op0 x111: data processing SIMD & FP */
+    if ((w & 0x0a000000u) == 0x08000000u && (w & 0x04000000u)) return 1; /* loads/stores with V = 1 */
+    return 0;
+}
+
+/* Registers the previous instruction may have written, as a small set (duplicates are harmless). */
+static int candidates(uint32_t w, int *out)
+{
+    int n = 0;
+    /* Encodings that write no register at all, or only X30: most branches and plain stores. */
+    if ((w & 0xfc000000u) == 0x14000000u) return 0;                    /* B */
+    if ((w & 0xfc000000u) == 0x94000000u) { out[0] = 30; return 1; }   /* BL */
+    if ((w & 0xff000010u) == 0x54000000u) return 0;                    /* B.cond */
+    if ((w & 0x7e000000u) == 0x34000000u) return 0;                    /* CBZ, CBNZ */
+    if ((w & 0x7e000000u) == 0x36000000u) return 0;                    /* TBZ, TBNZ */
+    if ((w & 0xfffffc1fu) == 0xd61f0000u || (w & 0xfffffc1fu) == 0xd65f0000u) return 0; /* BR, RET */
+    if ((w & 0xfffffc1fu) == 0xd63f0000u) { out[0] = 30; return 1; }   /* BLR */
+    if ((w & 0xfffff01fu) == 0xd503201fu) return 0;                    /* hints: NOP, YIELD, ... */
+    if ((w & 0x3b000000u) == 0x39000000u && ((w >> 22) & 3) == 0) return 0; /* STR/STRB/STRH (unsigned offset) */
+    if ((w & 0x3bc00000u) == 0x29000000u) return 0;                    /* STP (signed offset) */
+    int rd = w & 31, rn = (w >> 5) & 31, rt2 = (w >> 10) & 31, rs = (w >> 16) & 31;
+    out[n++] = rd; out[n++] = rn; out[n++] = rt2; out[n++] = rs;
+    out[n++] = 30; out[n++] = REG_SP; out[n++] = REG_NZCV;
+    if (is_simd(w)) {
+        out[n++] = REG_V0 + rd; out[n++] = REG_V0 + rt2; out[n++] = REG_V0 + rn;
+        out[n++] = REG_V0 + ((rd + 1) & 31); out[n++] = REG_V0 + ((rd + 2) & 31); out[n++] = REG_V0 + ((rd + 3) & 31);
+        out[n++] = REG_FPSR;
+    }
+    if ((w & 0xfff00000u) == 0xd5100000u || (w & 0xfff00000u) == 0xd5300000u) out[n++] = REG_FPCR; /* MSR/MRS */
+    return n;
+}
+
+/* DC ZVA, load/store exclusive and atomic memory operations may store without the write hook seeing it. */
+static int watch_target(uint32_t w, uint32_t *size)
+{
+    if ((w & 0xffffffe0u) == 0xd50b7420u) { *size = 64; return 1; }          /* DC ZVA, Xt */
+    if ((w & 0x3f000000u) == 0x08000000u) { *size = 16; return 1; }          /* load/store exclusive, CAS(P) */
+    if ((w & 0x3f200c00u) == 0x38200000u) { *size = 8; return 1; }          /* LDADD/SWP/... (atomic ops) */
+    return 0;
+}
+
+static void note_page(wt_tracer *t, uint64_t address)
+{
+    uint64_t key = (address >> 12) + 1;
+    uint64_t h = (key * 0x9e3779b97f4a7c15ull) >> 51; /* 13 bits */
+    for (int probe = 0; probe < PAGE_SET; probe++) {
+        uint64_t *slot = &t->pages[(h + probe) & (PAGE_SET - 1)];
+        if (*slot == key) return;
+        if (*slot == 0) {
+            if (t->npages >= PAGE_SET_MAX) { t->pages_overflow = 1; return; }
+            *slot = key;
+            t->npages++;
+            return;
+        }
+    }
+}
+
+static void icache_drop(wt_tracer *t, uint64_t address, uint64_t size)
+{
+    for (uint64_t a = address & ~3ull; a < address + size; a += 4) {
+        int slot = (int)((a >> 2) & (ICACHE - 1));
+        if (t->icache[slot].addr == a + 1) t->icache[slot].addr = 0;
+    }
+}
+
+static int already_written(wt_tracer *t, uint64_t a)
+{
+    for (int i = 0; i < t->nwrites; i++) if (t->writes[i].addr == a) return 1;
+    return 0;
+}
+
+/* Finishes the previous step: registers it changed and the memory it wrote. After a run ended abnormally the
+ * step may have faulted after the write hook saw its store: `verify` keeps only writes memory now shows. */
+static void flush_step(wt_tracer *t, uint64_t pc, int verify)
+{
+    if (!t->have_prev) return;
+    if (verify) {
+        int k = 0;
+        for (int i = 0; i < t->nwrites; i++) {
+            uint8_t now[16];
+            if (uc_mem_read(t->uc, t->writes[i].addr, now, t->writes[i].size) == UC_ERR_OK &&
+                memcmp(now, t->writes[i].new_, t->writes[i].size) == 0) t->writes[k++] = t->writes[i];
+        }
+        t->nwrites = k;
+    }
+    if (t->watch) {
+        uint8_t now[64];
+        if (uc_mem_read(t->uc, t->watch_addr, now, t->watch_size) == UC_ERR_OK &&
+            memcmp(now, t->watch_old, t->watch_size) != 0 && !already_written(t, t->watch_addr)) {
+            for (uint32_t off = 0; off < t->watch_size && t->nwrites < MAX_STEP_WRITES; off += 16) {
+                uint32_t n = t->watch_size - off < 16 ? t->watch_size - off : 16;
+                if (memcmp(now + off, t->watch_old + off, n) == 0) continue;
+                icache_drop(t, t->watch_addr + off, n);
+                t->writes[t->nwrites].addr = t->watch_addr + off;
+                t->writes[t->nwrites].size = n;
+                memcpy(t->writes[t->nwrites].old, t->watch_old + off, n);
+                memcpy(t->writes[t->nwrites].new_, now + off, n);
+                t->nwrites++;
+            }
+        }
+        t->watch = 0;
+    }
+    size_t tag_at = t->used;
+    put_u8(t, 0);
+    uint8_t tag = 0;
+    uint64_t expected = t->shadow[REG_PC][0] + 4;
+    if (pc != expected) {
+        int64_t d = (int64_t)(pc - expected);
+        if (d > -(1 << 20) && d < (1 << 20)) { tag |= 1; put_varint(t, zigzag(d)); }
+        else { tag |= 2; put_u64(t, pc); }
+    }
+    t->shadow[REG_PC][0] = pc;
+    /* Register changes: written into a scratch area then counted. */
+    int cand[16];
+    int nc = candidates(t->prev_word, cand);
+    size_t count_at = t->used;
+    int changed = 0;
+    uint64_t seen_lo = 0, seen_hi = 0;
+    for (int i = 0; i < nc; i++) {
+        int r = cand[i];
+        uint64_t bit = r < 64 ? (1ull << r) : (1ull << (r - 64));
+        uint64_t *seen = r < 64 ? &seen_lo : &seen_hi;
+        if (*seen & bit) continue;
+        *seen |= bit;
+        changed += diff_reg(t, r);
+    }
+    if (changed >= 15) {
+        /* Rare (never with the candidate sets above, which hold at most 15): move the entries to make room. */
+        uint8_t tmp[15 * 20];
+        size_t len = t->used - count_at;
+        memcpy(tmp, t->buf + count_at, len);
+        t->used = count_at;
+        put_varint(t, (uint64_t)changed);
+        put_bytes(t, tmp, (uint32_t)len);
+        tag |= 15 << 2;
+    } else {
+        tag |= (uint8_t)(changed << 2);
+    }
+    if (t->nwrites > 0) {
+        tag |= 0x40;
+        put_varint(t, (uint64_t)t->nwrites);
+        for (int i = 0; i < t->nwrites; i++) {
+            note_page(t, t->writes[i].addr);
+            note_page(t, t->writes[i].addr + t->writes[i].size - 1);
+            put_varint(t, zigzag((int64_t)(t->writes[i].addr - t->last_write)));
+            t->last_write = t->writes[i].addr;
+            put_u8(t, (uint8_t)t->writes[i].size);
+            put_bytes(t, t->writes[i].old, t->writes[i].size);
+            put_bytes(t, t->writes[i].new_, t->writes[i].size);
+        }
+        t->nwrites = 0;
+    }
+    t->buf[tag_at] = tag;
+    t->have_prev = 0;
+}
+
+static void wt_on_code(uc_engine *uc, uint64_t address, uint32_t size, void *user_data)
+{
+    wt_tracer *t = (wt_tracer *)user_data;
+    (void)size;
+    wt_counter *c = t->counter;
+    flush_step(t, address, 0);
+    if (c->budget != 0 && c->executed >= c->budget) {
+        c->stopped_by_budget = 1;
+        uc_emu_stop(uc);
+        return;
+    }
+    if (t->used > t->high_water) {
+        t->paused = 1;
+        uc_emu_stop(uc);
+        return;
+    }
+    c->executed++;
+    c->last_pc = address;
+    uint32_t w = 0;
+    int slot = (int)((address >> 2) & (ICACHE - 1));
+    if (t->icache[slot].addr == address + 1) {
+        w = t->icache[slot].word;
+    } else {
+        uc_mem_read(uc, address, &w, 4);
+        t->icache[slot].addr = address + 1; /* +1: 0 marks an empty slot */
+        t->icache[slot].word = w;
+    }
+    t->prev_word = w;
+    t->have_prev = 1;
+    t->steps++;
+    uint32_t wsize;
+    if (watch_target(w, &wsize)) {
+        int rn = (w >> 5) & 31;
+        int rt = w & 31;
+        uint64_t base[2];
+        read_reg(t, ((w & 0xffffffe0u) == 0xd50b7420u) ? rt : (rn == 31 ? REG_SP : rn), base);
+        uint64_t a = base[0];
+        if (wsize == 64) a &= ~63ull;
+        t->watch_addr = a;
+        t->watch_size = wsize;
+        t->watch = uc_mem_read(uc, a, t->watch_old, wsize) == UC_ERR_OK;
+    }
+}
+
+static void wt_on_write(uc_engine *uc, uc_mem_type type, uint64_t address, int size, int64_t value, void *user_data)
+{
+    wt_tracer *t = (wt_tracer *)user_data;
+    (void)type;
+    if (t->nwrites >= MAX_STEP_WRITES || size <= 0 || size > 16) return;
+    int i = t->nwrites++;
+    icache_drop(t, address, (uint64_t)size);
+    t->writes[i].addr = address;
+    t->writes[i].size = (uint32_t)size;
+    memset(t->writes[i].old, 0, 16);
+    uc_mem_read(uc, address, t->writes[i].old, (size_t)size);
+    /* Unicorn passes the value as int64; stores wider than 8 bytes arrive as two 8-byte accesses. */
+    memcpy(t->writes[i].new_, &value, size > 8 ? 8 : (size_t)size);
+}
+
+/* uc_err wt_trace_attach(uc_engine *uc, wt_tracer *t, uint8_t *buf, wt_counter *counter, uc_hook *code_hook,
+ *                        uc_hook *write_hook); */
+uc_err wt_trace_attach(uc_engine *uc, wt_tracer *t, uint8_t *buf, wt_counter *counter, uc_hook *code_hook,
+                       uc_hook *write_hook)
+{
+    t->uc = uc;
+    t->buf = buf;
+    t->counter = counter;
+    counter->disabled = 1;
+    t->have_prev = 0;
+    t->nwrites = 0;
+    t->watch = 0;
+    t->last_write = 0;
+    init_ids(t);
+    for (int r = 0; r < NREGS; r++) read_reg(t, r, t->shadow[r]);
+    uc_err e = uc_hook_add(uc, code_hook, UC_HOOK_CODE, (void *)wt_on_code, t, 1, 0);
+    if (e != UC_ERR_OK) return e;
+    return uc_hook_add(uc, write_hook, UC_HOOK_MEM_WRITE, (void *)wt_on_write, t, 1, 0);
+}
+
+/*
+ * Called by the host between runs. Completes the step in progress (its pc successor is the current pc), then
+ * records every register that differs from the shadow as a change made by the emulated Windows.
+ * void wt_trace_resync(wt_tracer *t);
+ */
+void wt_trace_resync(wt_tracer *t)
+{
+    uint64_t pc[2];
+    read_reg(t, REG_PC, pc);
+    flush_step(t, pc[0], 1);
+    size_t at = t->used;
+    put_u8(t, 0x80);
+    size_t count_at = t->used;
+    put_u8(t, 0); /* placeholder: at most 68 changes, a one-byte varint */
+    int changed = 0;
+    uint64_t mask0 = t->regmask[0], mask1 = t->regmask[1];
+    for (int r = 0; r < NREGS; r++) changed += diff_reg(t, r);
+    /* the register index is about what instructions change; the emulated Windows' changes are events */
+    t->regmask[0] = mask0;
+    t->regmask[1] = mask1;
+    if (changed == 0) t->used = at;
+    else t->buf[count_at] = (uint8_t)changed;
+}
+
+/* Called by the host when the emulated Windows writes guest memory. old/new point at `size` bytes each.
+ * void wt_trace_os_write(wt_tracer *t, uint64_t address, uint32_t size, const uint8_t *old, const uint8_t *new_);
+ */
+void wt_trace_os_write(wt_tracer *t, uint64_t address, uint32_t size, const uint8_t *old, const uint8_t *new_)
+{
+    for (uint64_t a = address & ~0xfffull; a < address + size; a += 0x1000) note_page(t, a);
+    icache_drop(t, address, size);
+    put_u8(t, 0x81);
+    put_u64(t, address);
+    put_varint(t, size);
+    put_bytes(t, old, size);
+    put_bytes(t, new_, size);
+}
+
+/* Forgets the shadow so the next resync or keyframe starts from the engine's state; used at segment starts so
+ * each segment decodes on its own: register deltas are relative to the segment's keyframe.
+ * void wt_trace_rebase(wt_tracer *t);
+ */
+void wt_trace_rebase(wt_tracer *t)
+{
+    t->have_prev = 0;
+    for (int r = 0; r < NREGS; r++) read_reg(t, r, t->shadow[r]);
+    t->last_write = 0;
+}
+
+/* Gives counting back to the counter hook. void wt_trace_detach(wt_tracer *t); */
+void wt_trace_detach(wt_tracer *t)
+{
+    t->counter->disabled = 0;
+}
+
+/* Clears the page set and register mask (the host read them). void wt_trace_clear_index(wt_tracer *t); */
+void wt_trace_clear_index(wt_tracer *t)
+{
+    memset(t->pages, 0, sizeof t->pages);
+    t->npages = 0;
+    t->pages_overflow = 0;
+    t->regmask[0] = t->regmask[1] = 0;
+}
+
+/* sizeof(struct wt_tracer), so the host allocates exactly what the hooks use. uint64_t wt_trace_size(void); */
+uint64_t wt_trace_size(void)
+{
+    return sizeof(wt_tracer);
+}

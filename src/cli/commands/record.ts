@@ -1,0 +1,79 @@
+// `wintrace record [prog.exe] [-o trace.mp] [-- args...]`: record a full per-instruction trace.
+
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { BadImageError } from '../../errors.ts';
+import { type RecordProgress, RecordSession } from '../../recorder/session.ts';
+import { parseEnv } from '../options.ts';
+
+/** The bundled demo: a recovered nil-pointer dereference, the exception path wintrace exists to show. */
+export const DEMO_PROGRAM = fileURLToPath(new URL('../../../fixtures/bin/panic-recover.exe', import.meta.url));
+
+interface RecordArgs {
+  program?: string;
+  args?: string[];
+  output: string;
+  env?: string[];
+  maxInstructions?: number;
+  startAt?: string;
+  stopAt?: string;
+  quantum?: number;
+  quiet?: boolean;
+}
+
+function human(n: number): string {
+  return n >= 1e9 ? `${(n / 1e9).toFixed(2)}G` : n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : `${n}`;
+}
+
+export const recordCommand: CommandModule<object, RecordArgs> = {
+  command: 'record [program] [args..]',
+  describe: 'Record a full per-instruction trace of a program (the bundled demo when none is given)',
+  builder: (y: Argv) =>
+    y
+      .positional('program', { type: 'string', describe: 'PE32+ ARM64 executable (default: the bundled panic-recover demo)' })
+      .positional('args', { type: 'string', array: true, describe: 'arguments for the program (after --)' })
+      .option('output', { alias: 'o', type: 'string', default: 'trace.mp', describe: 'trace file to write' })
+      .option('env', { type: 'string', array: true, describe: 'add K=V to the guest environment' })
+      .option('max-instructions', { type: 'number', describe: 'stop after this many instructions (the trace stays readable)' })
+      .option('start-at', { type: 'string', describe: 'record full detail from this instruction count or symbol' })
+      .option('stop-at', { type: 'string', describe: 'stop full detail at this instruction count or symbol' })
+      .option('quantum', { type: 'number', default: 50_000, describe: 'instructions per scheduling slice' })
+      .option('quiet', { alias: 'q', type: 'boolean', describe: 'no progress line or summary' }) as Argv<RecordArgs>,
+  handler: (argv: ArgumentsCamelCase<RecordArgs>) => {
+    const program = argv.program ?? DEMO_PROGRAM;
+    if (!argv.program && !existsSync(program)) {
+      throw new BadImageError('fixtures/bin/panic-recover.exe', 'the bundled demo is not built: run scripts/setup.sh');
+    }
+    const tty = process.stderr.isTTY && !argv.quiet;
+    const t0 = performance.now();
+    const progress = (p: RecordProgress) => {
+      if (!tty) return;
+      const secs = (performance.now() - t0) / 1000;
+      process.stderr.write(`\r\x1b[Krecording: ${human(Number(p.instructions))} instructions, ${human(Number(p.instructions) / Math.max(secs, 1e-3))}/s, ${p.threads} threads, ${human(p.bytes)}B`);
+    };
+    const session = new RecordSession({
+      program, output: argv.output, args: argv.args ?? [], env: parseEnv(argv.env ?? []),
+      ...(argv.maxInstructions !== undefined ? { maxInstructions: BigInt(argv.maxInstructions) } : {}),
+      ...(argv.startAt !== undefined ? { startAt: argv.startAt } : {}),
+      ...(argv.stopAt !== undefined ? { stopAt: argv.stopAt } : {}),
+      quantum: argv.quantum,
+      onProgress: progress,
+      stdout: (b) => process.stdout.write(b),
+      stderr: (b) => process.stderr.write(b),
+    });
+    const s = session.run();
+    if (tty) process.stderr.write('\r\x1b[K');
+    if (!argv.quiet) {
+      const secs = (performance.now() - t0) / 1000;
+      const steps = Number(s.steps);
+      process.stderr.write(
+        `wintrace: recorded ${argv.output}: ${s.instructions} instructions (${steps} in full detail), ${s.threads} threads, ` +
+        `${s.exceptions} exceptions, ${s.apiCalls} API calls, ${s.bytes} bytes ` +
+        `(${steps > 0 ? (s.bytes / steps).toFixed(2) : '0'} bytes/instruction), ${secs.toFixed(1)} s; ` +
+        `program exit code ${s.exitCode}${s.end.reason === 'exit' ? '' : ` (${s.end.reason})`}\n`,
+      );
+    }
+    process.exitCode = s.end.reason === 'exit' ? 0 : s.end.exitCode;
+  },
+};

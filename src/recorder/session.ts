@@ -1,0 +1,519 @@
+// RecordSession: runs a program on the emulated Windows with the native tracer attached and streams the trace
+// file: a header with the initial state, one segment per SEGMENT_STEPS instructions (keyframe, compressed step
+// stream, events, index), and a footer. Memory use does not grow with the trace: each segment goes to disk as
+// soon as it is complete.
+
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { deflateRawSync } from 'node:zlib';
+import { REGISTERS } from '../arch/arm64.ts';
+import { UsageError } from '../errors.ts';
+import { packRegs } from '../trace/codec.ts';
+import { FORMAT_VERSION, type MemoryRegion, type RegFile, SEGMENT_STEPS, type Segment, type ThreadRegisters, type TraceEvent, type TraceFooter, type TraceHeader } from '../trace/schema.ts';
+import { TraceWriter } from '../trace/writer.ts';
+import { VERSION } from '../version.ts';
+import { type Prot, protToString } from './engine/engine.ts';
+import { UnicornEngine } from './engine/unicorn.ts';
+import { guestPath, loadImage } from './program.ts';
+import { Tracer } from './tracer.ts';
+import type { ApiDef, ApiOutcome } from './windows/api.ts';
+import type { ExceptionInfo } from './windows/exceptions.ts';
+import { type RunEnd, WindowsProcess } from './windows/process.ts';
+import { TEB } from './windows/structs.ts';
+import type { Thread } from './windows/thread.ts';
+
+export interface RecordOptions {
+  program: string;
+  output: string;
+  args: string[];
+  env: Record<string, string>;
+  maxInstructions?: bigint;
+  quantum?: number;
+  /** Record only steps from this executed-instruction count or the first execution of this symbol. */
+  startAt?: string;
+  stopAt?: string;
+  onProgress?: (p: RecordProgress) => void;
+  /** Guest console output (the CLI passes it through). */
+  stdout?: (b: Uint8Array) => void;
+  stderr?: (b: Uint8Array) => void;
+}
+
+export interface RecordProgress {
+  instructions: bigint;
+  steps: bigint;
+  threads: number;
+  bytes: number;
+}
+
+export interface RecordSummary {
+  instructions: bigint;
+  steps: bigint;
+  threads: number;
+  exceptions: number;
+  apiCalls: number;
+  bytes: number;
+  segments: number;
+  exitCode: number;
+  end: RunEnd;
+  output: string;
+}
+
+/** The engine with the emulated Windows' own memory writes and mappings routed to the trace. */
+class RecordingEngine extends UnicornEngine {
+  tracer: Tracer | undefined;
+  onMap: ((base: bigint, size: bigint, prot: Prot | undefined) => void) | undefined;
+
+  override write(address: bigint, bytes: Uint8Array): void {
+    if (this.tracer && bytes.length > 0) this.tracer.osWrite(address, this.read(address, bytes.length), bytes);
+    super.write(address, bytes);
+  }
+
+  override map(address: bigint, size: bigint | number, prot: Prot): void {
+    super.map(address, size, prot);
+    this.onMap?.(address, BigInt(size), prot);
+  }
+
+  override unmap(address: bigint, size: bigint | number): void {
+    super.unmap(address, size);
+    this.onMap?.(address, BigInt(size), undefined);
+  }
+}
+
+const ARG_STRING_TYPES = /^(LPCSTR|LPSTR|PCSTR|LPCWSTR|LPWSTR|PCWSTR|PWSTR)$/;
+
+export class RecordSession {
+  private engine!: RecordingEngine;
+  private proc!: WindowsProcess;
+  private tracer: Tracer | undefined;
+  private writer!: TraceWriter;
+  private firstStep = 0n;
+  private segIndex = 0;
+  private segStart = 0n;
+  private keyframe!: Segment['keyframe'];
+  private chunks: Uint8Array[] = [];
+  private events: TraceEvent[] = [];
+  private switches: Array<[number, number]> = [];
+  private regsChanged = new Map<number, bigint>();
+  private pages = new Set<number>();
+  private pagesUnknown = false;
+  private footer: TraceFooter['segments'] = [];
+  private lastTid: number | undefined;
+  private exceptions = 0;
+  private stopAt: bigint | undefined;
+  private startAt: bigint | undefined;
+  private output: Buffer[] = [];
+  private done = false;
+
+  constructor(private readonly opts: RecordOptions) {}
+
+  run(): RecordSummary {
+    const image = loadImage(this.opts.program);
+    const programBytes = readFileSync(this.opts.program);
+    this.engine = new RecordingEngine();
+    try {
+      this.proc = new WindowsProcess(this.engine, image, {
+        imagePath: guestPath(this.opts.program),
+        args: this.opts.args,
+        env: this.opts.env,
+        stdout: (b) => {
+          this.output.push(Buffer.from(b));
+          this.opts.stdout?.(b);
+        },
+        stderr: (b) => {
+          this.output.push(Buffer.from(b));
+          this.opts.stderr?.(b);
+        },
+        ...(this.opts.quantum !== undefined ? { quantum: this.opts.quantum } : {}),
+        ...(this.opts.maxInstructions !== undefined ? { maxInstructions: this.opts.maxInstructions } : {}),
+        observer: this.observer(),
+        checkpoints: { next: () => this.nextCheckpoint(), reached: () => this.checkpoint() },
+      });
+      this.resolveWindow();
+      this.proc.exceptions.observer = this.exceptionObserver();
+      this.writer = new TraceWriter(this.opts.output);
+      this.programInfo = {
+        name: basename(this.opts.program),
+        sha256: createHash('sha256').update(programBytes).digest('hex'),
+        size: programBytes.length,
+      };
+      if (this.startAt === undefined || this.startAt === 0n) this.beginRecording();
+      const onSigint = () => {
+        this.proc.stopRequested = true;
+      };
+      process.on('SIGINT', onSigint);
+      let end: RunEnd;
+      try {
+        end = this.proc.run();
+      } finally {
+        process.off('SIGINT', onSigint);
+      }
+      this.finish(end);
+      return {
+        instructions: this.engine.executed,
+        steps: this.tracerSteps(),
+        threads: this.proc.threads.length,
+        exceptions: this.exceptions,
+        apiCalls: this.proc.apiCalls,
+        bytes: this.writer.bytesWritten,
+        segments: this.footer.length,
+        exitCode: end.exitCode,
+        end,
+        output: Buffer.concat(this.output).toString('utf8'),
+      };
+    } catch (e) {
+      // Whatever happened, what was recorded so far stays readable: complete segments are already on disk.
+      this.writer?.close();
+      throw e;
+    } finally {
+      this.tracer?.free();
+      this.engine.close();
+    }
+  }
+
+  private programInfo!: TraceHeader['program'];
+  private stepsBeforeDetach = 0n;
+
+  private tracerSteps(): bigint {
+    return this.stepsBeforeDetach + (this.tracer ? this.engine.executed - this.firstStep : 0n);
+  }
+
+  /**
+   * --start-at/--stop-at as instruction counts. A symbol is resolved by a first, untraced run of the same
+   * program (execution is deterministic, so the count is exact): a JS hook cannot stop the engine before an
+   * instruction without disturbing the scheduler, and the recording must interleave exactly as an untraced run.
+   */
+  private resolveWindow(): void {
+    const symbolOf = (v: string, what: string): bigint => {
+      const a = this.proc.symbols.addressOf(v);
+      if (a === undefined) throw new UsageError(`${what} ${v}: no such symbol in ${basename(this.opts.program)}`);
+      return a;
+    };
+    const start = this.opts.startAt;
+    const stop = this.opts.stopAt;
+    const startSym = start !== undefined && !/^\d+$/.test(start) ? symbolOf(start, '--start-at') : undefined;
+    const stopSym = stop !== undefined && !/^\d+$/.test(stop) ? symbolOf(stop, '--stop-at') : undefined;
+    this.startAt = start !== undefined && startSym === undefined ? BigInt(start) : undefined;
+    this.stopAt = stop !== undefined && stopSym === undefined ? BigInt(stop) : undefined;
+    if (startSym === undefined && stopSym === undefined) return;
+    const found = firstExecutions(this.opts, startSym, stopSym, this.startAt ?? 0n);
+    if (startSym !== undefined) {
+      if (found.start === undefined) throw new UsageError(`--start-at ${start}: the program never executes it`);
+      this.startAt = found.start;
+    }
+    if (stopSym !== undefined) this.stopAt = found.stop;
+  }
+
+  private nextCheckpoint(): bigint | undefined {
+    if (this.done) return undefined;
+    if (!this.tracer) return this.startAt;
+    const boundary = this.segStart + BigInt(SEGMENT_STEPS);
+    return this.stopAt !== undefined && this.stopAt < boundary ? this.stopAt : boundary;
+  }
+
+  private checkpoint(): void {
+    if (!this.tracer) {
+      if (this.startAt !== undefined && this.engine.executed >= this.startAt) this.beginRecording();
+      return;
+    }
+    if (this.stopAt !== undefined && this.engine.executed >= this.stopAt) {
+      this.endSegment(false);
+      this.stepsBeforeDetach = this.engine.executed - this.firstStep;
+      this.tracer.detach();
+      this.tracer.free();
+      this.tracer = undefined;
+      this.engine.tracer = undefined;
+      this.done = true;
+      return;
+    }
+    this.endSegment(true);
+  }
+
+  /** Captures the initial state (memory, threads) and attaches the tracer. */
+  private beginRecording(): void {
+    this.firstStep = this.engine.executed;
+    this.segStart = this.firstStep;
+    const header: TraceHeader = {
+      formatVersion: FORMAT_VERSION,
+      wintraceVersion: VERSION,
+      program: this.programInfo,
+      commandLine: this.proc.commandLine,
+      options: {
+        args: this.opts.args, env: this.opts.env, quantum: this.opts.quantum ?? 50_000,
+        maxInstructions: this.opts.maxInstructions ?? 0n, startAt: this.opts.startAt ?? null, stopAt: this.opts.stopAt ?? null,
+      },
+      segmentSteps: SEGMENT_STEPS,
+      firstStep: this.firstStep,
+      symbols: this.proc.image.symbols.map((s) => ({ name: s.name, address: s.address, size: s.size })),
+      regions: this.captureRegions(),
+      threads: this.threadRegisters(),
+      currentTid: this.proc.current!.id,
+    };
+    this.writer.writeHeader(header);
+    this.keyframe = { currentTid: header.currentTid, threads: header.threads };
+    this.lastTid = header.currentTid;
+    this.tracer = new Tracer(this.engine);
+    this.engine.tracer = this.tracer;
+    this.engine.onMap = (base, size, prot) => this.mapEvent(base, size, prot);
+  }
+
+  private captureRegions(): MemoryRegion[] {
+    const out: MemoryRegion[] = [];
+    for (const r of this.engine.regions()) {
+      const size = Number(r.end - r.begin);
+      const pages: Array<[number, Uint8Array]> = [];
+      for (let off = 0; off < size; off += 0x1000) {
+        const b = this.engine.read(r.begin + BigInt(off), 0x1000);
+        if (b.some((x) => x !== 0)) pages.push([off, b]);
+      }
+      out.push({ base: r.begin, size, prot: protToString(r.prot), pages });
+    }
+    return out;
+  }
+
+  /** All registers of every live thread; the running one from the engine, the others from their contexts. */
+  private threadRegisters(): ThreadRegisters[] {
+    const e = this.engine;
+    const out: ThreadRegisters[] = [];
+    const cur = this.proc.current;
+    const mine = e.saveContext();
+    try {
+      for (const t of this.proc.threads) {
+        if (t.state === 'exited') continue;
+        let regs: bigint[];
+        if (t === cur) {
+          e.restoreContext(mine);
+          regs = e.readRegs(REGISTERS);
+        } else {
+          e.restoreContext(t.context!);
+          regs = e.readRegs(REGISTERS);
+        }
+        const m = this.proc.mem;
+        out.push({
+          tid: t.id, regs: packRegs(regs), teb: t.teb,
+          stackBase: m.u64(t.teb + BigInt(TEB.fields.StackBase[0])),
+          stackLimit: m.u64(t.teb + BigInt(TEB.fields.StackLimit[0])),
+        });
+      }
+    } finally {
+      e.restoreContext(mine);
+      mine.free();
+    }
+    return out;
+  }
+
+  /** Closes the current segment; with `next`, the keyframe of the following one is taken now. */
+  private endSegment(next: boolean): void {
+    const tracer = this.tracer!;
+    tracer.resync();
+    this.chunks.push(tracer.drain(true));
+    this.noteIndex();
+    const steps = Number(this.engine.executed - this.segStart);
+    if (steps > 0 || this.events.length > 0) {
+      const data = deflateRawSync(Buffer.concat(this.chunks), { level: 1 });
+      const seg: Segment = {
+        index: this.segIndex,
+        firstStep: this.segStart - this.firstStep,
+        steps,
+        keyframe: this.keyframe,
+        data,
+        events: this.events,
+        switches: this.switches,
+        idx: {
+          regsChanged: [...this.regsChanged.entries()].map(([tid, m]) => [tid, m & 0xffff_ffff_ffff_ffffn, m >> 64n] as [number, bigint, bigint]),
+          pagesWritten: this.pagesUnknown ? [-1] : [...this.pages].sort((a, b) => a - b),
+        },
+      };
+      const offset = this.writer.writeSegment(seg);
+      this.footer.push({ offset, firstStep: seg.firstStep, steps, regsChanged: seg.idx.regsChanged, pagesWritten: seg.idx.pagesWritten });
+      this.segIndex++;
+    }
+    this.chunks = [];
+    this.events = [];
+    this.switches = [];
+    this.regsChanged = new Map();
+    this.pages = new Set();
+    this.pagesUnknown = false;
+    this.segStart = this.engine.executed;
+    if (next) this.keyframe = { currentTid: this.proc.current!.id, threads: this.threadRegisters() };
+    this.opts.onProgress?.({
+      instructions: this.engine.executed, steps: this.engine.executed - this.firstStep,
+      threads: this.proc.threads.length, bytes: this.writer.bytesWritten,
+    });
+  }
+
+  /** Folds the native index (register mask, pages) into the segment's, for the thread that ran. */
+  private noteIndex(): void {
+    if (!this.tracer || this.lastTid === undefined) return;
+    const { regMask, pages } = this.tracer.takeIndex();
+    if (regMask !== 0n) this.regsChanged.set(this.lastTid, (this.regsChanged.get(this.lastTid) ?? 0n) | regMask);
+    if (pages === undefined) this.pagesUnknown = true;
+    else for (const p of pages) this.pages.add(p);
+  }
+
+  private finish(end: RunEnd): void {
+    if (this.tracer) {
+      this.event({ kind: 'process-exit', step: this.step(), tid: this.tid(), exitCode: end.exitCode, reason: end.reason });
+      this.endSegment(false);
+    }
+    const footer: TraceFooter = {
+      segments: this.footer,
+      totalSteps: this.tracerSteps(),
+      summary: {
+        instructions: this.engine.executed,
+        threads: this.proc.threads.length,
+        exceptions: this.exceptions,
+        apiCalls: this.proc.apiCalls,
+        exitCode: end.exitCode,
+        endReason: end.reason,
+      },
+    };
+    this.writer.finish(footer);
+  }
+
+  // ---- events ---------------------------------------------------------------------------------------------------
+
+  private step(): bigint {
+    return this.engine.executed - this.firstStep;
+  }
+
+  private tid(): number {
+    return this.proc.current?.id ?? 0;
+  }
+
+  private event(e: TraceEvent): void {
+    if (this.tracer) this.events.push(e);
+  }
+
+  private regsNow(): RegFile {
+    return packRegs(this.engine.readRegs(REGISTERS));
+  }
+
+  private mapEvent(base: bigint, size: bigint, prot: Prot | undefined): void {
+    if (prot) this.event({ kind: 'memory-mapped', step: this.step(), tid: this.tid(), base, size: Number(size), prot: protToString(prot) });
+    else this.event({ kind: 'memory-unmapped', step: this.step(), tid: this.tid(), base, size: Number(size) });
+  }
+
+  private decodeArgs(def: ApiDef, args: readonly bigint[]): Array<bigint | string> {
+    return def.proto.params.map((p, i) => {
+      const v = args[i] ?? 0n;
+      if (v !== 0n && ARG_STRING_TYPES.test(p.type)) {
+        try {
+          return /W/.test(p.type) ? this.proc.mem.wString(v, 260) : this.proc.mem.cString(v, 260);
+        } catch {
+          return v;
+        }
+      }
+      return v;
+    });
+  }
+
+  private observer() {
+    return {
+      apiCall: (t: Thread, def: ApiDef, args: readonly bigint[], caller: bigint) =>
+        this.event({ kind: 'api-call', step: this.step(), tid: t.id, api: `${def.dll}!${def.proto.name}`, args: this.decodeArgs(def, args), caller }),
+      apiReturn: (t: Thread, def: ApiDef, outcome: ApiOutcome) => {
+        const value = typeof outcome === 'object' ? outcome.kind : BigInt(outcome === true ? 1 : outcome === false ? 0 : outcome);
+        const lastError = this.proc.mem.u32(t.teb + BigInt(TEB.fields.LastErrorValue[0]));
+        this.event({ kind: 'api-return', step: this.step(), tid: t.id, api: `${def.dll}!${def.proto.name}`, value, lastError });
+      },
+      threadCreated: (t: Thread, creator: Thread | undefined) => {
+        if (!creator) return;
+        const m = this.proc.mem;
+        this.event({
+          kind: 'thread-created', step: this.step(), tid: creator.id, newTid: t.id, start: t.startAddress, parameter: t.parameter, teb: t.teb,
+          stackBase: m.u64(t.teb + BigInt(TEB.fields.StackBase[0])), stackLimit: m.u64(t.teb + BigInt(TEB.fields.StackLimit[0])),
+          regs: this.contextRegs(t),
+        });
+      },
+      threadExited: (t: Thread) => this.event({ kind: 'thread-exited', step: this.step(), tid: t.id, exitCode: t.exitCode }),
+      threadSwitched: () => {},
+      afterTrap: () => this.tracer?.resync(),
+      beforeRun: (t: Thread) => {
+        if (!this.tracer) return;
+        this.tracer.resync();
+        if (t.id !== this.lastTid) {
+          this.noteIndex();
+          const from = this.lastTid;
+          this.switches.push([Number(this.engine.executed - this.segStart), t.id]);
+          this.event({ kind: 'thread-switched', step: this.step(), tid: t.id, from });
+          if (t.executed === 0n) this.event({ kind: 'thread-started', step: this.step(), tid: t.id, pc: t.startAddress, regs: this.regsNow() });
+          this.lastTid = t.id;
+        }
+      },
+      paused: () => {
+        if (this.tracer) this.chunks.push(this.tracer.drain(false));
+      },
+    };
+  }
+
+  private contextRegs(t: Thread): RegFile {
+    const e = this.engine;
+    const mine = e.saveContext();
+    try {
+      e.restoreContext(t.context!);
+      return packRegs(e.readRegs(REGISTERS));
+    } finally {
+      e.restoreContext(mine);
+      mine.free();
+    }
+  }
+
+  private exceptionObserver() {
+    return {
+      raised: (i: ExceptionInfo) => {
+        this.exceptions++;
+        this.event({ kind: 'exception-raised', step: this.step(), tid: i.thread.id, code: i.code, address: i.address, information: i.information, context: i.context, regs: this.regsNow() });
+      },
+      handlerCalled: (i: ExceptionInfo, phase: 'vectored' | 'continue', handler: bigint) =>
+        this.event({ kind: 'handler-called', step: this.step(), tid: i.thread.id, handler, phase, regs: this.regsNow() }),
+      handlerReturned: (i: ExceptionInfo, phase: 'vectored' | 'continue', handler: bigint, result: number) =>
+        this.event({ kind: 'handler-returned', step: this.step(), tid: i.thread.id, handler, phase, result, regs: this.regsNow() }),
+      resumed: (i: ExceptionInfo, pc: bigint, sp: bigint) => {
+        const m = this.proc.mem;
+        this.event({
+          kind: 'context-resumed', step: this.step(), tid: i.thread.id, pc, sp,
+          stackLimit: m.u64(i.thread.teb + BigInt(TEB.fields.StackLimit[0])), stackBase: m.u64(i.thread.teb + BigInt(TEB.fields.StackBase[0])),
+          regs: this.regsNow(),
+        });
+      },
+      failFast: (t: Thread, code: number, reason: string) => this.event({ kind: 'fail-fast', step: this.step(), tid: t.id, code, reason }),
+    };
+  }
+}
+
+/** Instruction counts before the first execution of `startSym`, and of `stopSym` after that, in an untraced run. */
+function firstExecutions(opts: RecordOptions, startSym: bigint | undefined, stopSym: bigint | undefined, startN: bigint): { start?: bigint; stop?: bigint } {
+  const engine = new UnicornEngine();
+  try {
+    const proc = new WindowsProcess(engine, loadImage(opts.program), {
+      imagePath: guestPath(opts.program), args: opts.args, env: opts.env, stdout: () => {}, stderr: () => {},
+      ...(opts.quantum !== undefined ? { quantum: opts.quantum } : {}),
+      ...(opts.maxInstructions !== undefined ? { maxInstructions: opts.maxInstructions } : {}),
+    });
+    const found: { start?: bigint; stop?: bigint } = {};
+    // The native counter has already counted the instruction whose hook runs: the count before it is one less.
+    if (startSym !== undefined) {
+      engine.hookCode(() => {
+        if (found.start === undefined) found.start = engine.executed - 1n;
+      }, { begin: startSym, end: startSym });
+    }
+    if (stopSym !== undefined) {
+      engine.hookCode(() => {
+        const from = found.start ?? startN;
+        if (found.stop === undefined && engine.executed - 1n > from) {
+          found.stop = engine.executed - 1n;
+          proc.stopRequested = true;
+        }
+      }, { begin: stopSym, end: stopSym });
+    } else if (startSym !== undefined) {
+      engine.hookCode(() => {
+        if (found.start !== undefined) proc.stopRequested = true;
+      }, { begin: startSym, end: startSym });
+    }
+    proc.run();
+    return found;
+  } finally {
+    engine.close();
+  }
+}

@@ -1,0 +1,133 @@
+// Binding of native/trace.c: attaches the C step hooks to a Unicorn engine and hands the host the bytes they
+// produced. Per instruction nothing crosses into JavaScript; the host drains at segment boundaries.
+
+import koffi from 'koffi';
+import type { UnicornEngine } from './engine/unicorn.ts';
+import { loadNative } from './engine/native.ts';
+import { loadUnicorn } from './engine/unicorn-ffi.ts';
+
+/** u64 fields at the start of struct wt_tracer. */
+const F = { steps: 0, used: 1, capacity: 2, highWater: 3, paused: 4, regmask: 5, npages: 7, overflow: 8, pages: 9 } as const;
+const PAGE_SET = 8192;
+
+interface TraceLib {
+  attach(uc: unknown, t: unknown, buf: unknown, counter: unknown, codeHook: Array<number | bigint>, writeHook: Array<number | bigint>): number;
+  resync(t: unknown): void;
+  osWrite(t: unknown, address: bigint, size: number, old: Uint8Array, data: Uint8Array): void;
+  rebase(t: unknown): void;
+  detach(t: unknown): void;
+  clearIndex(t: unknown): void;
+  size(): number | bigint;
+}
+
+let lib: TraceLib | undefined;
+function traceLib(): TraceLib {
+  if (!lib) {
+    const l = loadNative('trace');
+    lib = {
+      attach: l.func('int wt_trace_attach(void *uc, void *t, void *buf, void *counter, _Out_ size_t *code_hook, _Out_ size_t *write_hook)'),
+      resync: l.func('void wt_trace_resync(void *t)'),
+      osWrite: l.func('void wt_trace_os_write(void *t, uint64_t address, uint32_t size, const void *old, const void *new_)'),
+      rebase: l.func('void wt_trace_rebase(void *t)'),
+      detach: l.func('void wt_trace_detach(void *t)'),
+      clearIndex: l.func('void wt_trace_clear_index(void *t)'),
+      size: l.func('uint64_t wt_trace_size(void)'),
+    };
+  }
+  return lib;
+}
+
+export class Tracer {
+  private readonly mem: unknown;
+  private readonly buf: unknown;
+  private readonly fields: BigUint64Array;
+  private readonly bytes: Uint8Array;
+
+  constructor(private readonly engine: UnicornEngine, capacity = 64 * 1024 * 1024) {
+    const bytes = Number(traceLib().size());
+    this.mem = koffi.alloc('uint8_t', bytes);
+    this.fields = new BigUint64Array(koffi.view(this.mem, bytes), 0, F.pages + PAGE_SET);
+    new Uint8Array(koffi.view(this.mem, bytes)).fill(0);
+    this.buf = koffi.alloc('uint8_t', capacity);
+    this.bytes = new Uint8Array(koffi.view(this.buf, capacity));
+    this.fields[F.capacity] = BigInt(capacity);
+    // Leave room for the largest step (~3 KiB) and OS records written before the next drain.
+    this.fields[F.highWater] = BigInt(capacity - 4 * 1024 * 1024);
+    const { uc, counter } = engine.nativeHandles();
+    const h1: Array<number | bigint> = [0];
+    const h2: Array<number | bigint> = [0];
+    const err = traceLib().attach(uc, this.mem, this.buf, counter, h1, h2);
+    if (err !== 0) throw new Error(`wt_trace_attach failed: uc_err ${err}`);
+    this.hooks = [h1[0]!, h2[0]!];
+  }
+
+  private readonly hooks: Array<number | bigint>;
+
+  /**
+   * What steps changed since the last call: the register mask and the pages written (undefined when more pages
+   * were written than the native set holds, so the index must say "unknown"). Clears both.
+   */
+  takeIndex(): { regMask: bigint; pages: number[] | undefined } {
+    const f = this.fields;
+    const regMask = f[F.regmask]! | (f[F.regmask + 1]! << 64n);
+    let pages: number[] | undefined;
+    if (f[F.overflow] === 0n) {
+      pages = [];
+      for (let i = 0; i < PAGE_SET; i++) {
+        const k = f[F.pages + i]!;
+        if (k !== 0n) pages.push(Number(k - 1n));
+      }
+      pages.sort((a, b) => a - b);
+    }
+    traceLib().clearIndex(this.mem);
+    return { regMask, pages };
+  }
+
+  /** Settles the step in progress and records registers the emulated Windows changed. */
+  resync(): void {
+    traceLib().resync(this.mem);
+  }
+
+  /** Records a guest-memory write made by the emulated Windows (old contents read before the write). */
+  osWrite(address: bigint, old: Uint8Array, data: Uint8Array): void {
+    this.ensureRoom(old.length * 2 + 16);
+    traceLib().osWrite(this.mem, address, old.length, old, data);
+  }
+
+  private ensureRoom(n: number): void {
+    if (Number(this.fields[F.used]!) + n > Number(this.fields[F.capacity]!)) {
+      throw new Error('trace buffer overflow: an OS write larger than the buffer between two drains');
+    }
+  }
+
+  /** Steps recorded since attach. */
+  get steps(): bigint {
+    return this.fields[F.steps]!;
+  }
+
+  get used(): number {
+    return Number(this.fields[F.used]!);
+  }
+
+  /** Copies out and clears the buffer; then deltas restart from the current registers (a segment boundary). */
+  drain(rebase: boolean): Uint8Array {
+    const n = this.used;
+    const out = this.bytes.slice(0, n);
+    this.fields[F.used] = 0n;
+    this.fields[F.paused] = 0n;
+    if (rebase) traceLib().rebase(this.mem);
+    return out;
+  }
+
+  /** Removes the hooks and gives instruction counting back to the engine's counter. */
+  detach(): void {
+    const { uc } = this.engine.nativeHandles();
+    for (const h of this.hooks) loadUnicorn().uc_hook_del(uc, h);
+    traceLib().detach(this.mem);
+  }
+
+  free(): void {
+    koffi.free(this.buf);
+    koffi.free(this.mem);
+  }
+}

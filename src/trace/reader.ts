@@ -1,0 +1,218 @@
+// Opens a trace file lazily and checks every invariant of docs/trace-format.md on what it reads. A file without a
+// valid footer (a recording killed early) is scanned frame by frame and opens up to its last complete segment.
+
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { crc32, inflateRawSync } from 'node:zlib';
+import { TraceFormatError } from '../errors.ts';
+import { packr, unpackRegs } from './codec.ts';
+import {
+  END_MAGIC, FILE_MAGIC, FORMAT_VERSION, FRAME, FRAME_HEADER_BYTES, type FooterEntry, MAX_FRAME_BYTES,
+  type Segment, TRACE_REGS, type TraceFooter, type TraceHeader,
+} from './schema.ts';
+import { applyForward, type MemWrite, REG_PC, StreamDecoder, StreamError } from './stream.ts';
+
+export interface OpenedTrace {
+  path: string;
+  header: TraceHeader;
+  segments: FooterEntry[];
+  footer: TraceFooter | undefined;
+  /** True when the file had no valid footer and was recovered by scanning. */
+  truncated: boolean;
+  totalSteps: bigint;
+}
+
+/** One decoded step: the thread that ran it, its pc, and registers after it. */
+export interface DecodedStep {
+  /** Global step index (0-based): the state after this step is position index + 1. */
+  index: bigint;
+  tid: number;
+  /** Address of the instruction executed. */
+  pc: bigint;
+  writes: MemWrite[];
+}
+
+export class TraceReader {
+  private fd: number;
+  private size: number;
+  readonly trace: OpenedTrace;
+
+  constructor(readonly path: string) {
+    try {
+      this.fd = openSync(path, 'r');
+    } catch (e) {
+      throw new TraceFormatError(path, 0, `cannot open: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    this.size = fstatSync(this.fd).size;
+    try {
+      this.trace = this.open();
+    } catch (e) {
+      closeSync(this.fd);
+      throw e;
+    }
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+
+  private read(offset: number, length: number): Buffer {
+    const b = Buffer.alloc(length);
+    const n = readSync(this.fd, b, 0, length, offset);
+    if (n !== length) throw new TraceFormatError(this.path, offset, `file ends after ${n} of ${length} bytes`);
+    return b;
+  }
+
+  private fail(offset: number, what: string): never {
+    throw new TraceFormatError(this.path, offset, what);
+  }
+
+  /** Reads the frame at `offset`: checks length bound, type, checksum; returns type, payload and next offset. */
+  private frame(offset: number): { type: number; value: unknown; next: number } {
+    if (offset + FRAME_HEADER_BYTES > this.size) this.fail(offset, 'frame header runs past the end of the file');
+    const head = this.read(offset, FRAME_HEADER_BYTES);
+    const length = head.readUInt32LE(0);
+    const type = head.readUInt8(4);
+    const crc = head.readUInt32LE(5);
+    if (type !== FRAME.header && type !== FRAME.segment && type !== FRAME.footer) this.fail(offset, `unknown frame type ${type}`);
+    if (length > MAX_FRAME_BYTES) this.fail(offset, `frame length ${length} exceeds the ${MAX_FRAME_BYTES}-byte limit`);
+    if (offset + FRAME_HEADER_BYTES + length > this.size) this.fail(offset, `frame of ${length} bytes runs past the end of the file`);
+    const payload = this.read(offset + FRAME_HEADER_BYTES, length);
+    if (crc32(payload) !== crc) this.fail(offset, 'frame checksum mismatch');
+    let value: unknown;
+    try {
+      value = packr.unpack(payload);
+    } catch (e) {
+      this.fail(offset + FRAME_HEADER_BYTES, `frame payload is not valid msgpack: ${(e as Error).message}`);
+    }
+    return { type, value, next: offset + FRAME_HEADER_BYTES + length };
+  }
+
+  private open(): OpenedTrace {
+    if (this.size < FILE_MAGIC.length) this.fail(0, `file is ${this.size} bytes, too small for the trace magic`);
+    if (this.read(0, FILE_MAGIC.length).toString('latin1') !== FILE_MAGIC) this.fail(0, 'not a wintrace trace (bad magic)');
+    const h = this.frame(FILE_MAGIC.length);
+    if (h.type !== FRAME.header) this.fail(FILE_MAGIC.length, 'first frame is not the header');
+    const header = h.value as TraceHeader;
+    if (typeof header !== 'object' || header === null) this.fail(FILE_MAGIC.length, 'header is not a map');
+    if (header.formatVersion !== FORMAT_VERSION) {
+      this.fail(FILE_MAGIC.length, `format version ${String(header.formatVersion)} is not supported (this wintrace reads version ${FORMAT_VERSION})`);
+    }
+    if (!Array.isArray(header.threads) || header.threads.some((t) => !(t.regs instanceof Uint8Array) || t.regs.length !== TRACE_REGS * 16)) {
+      this.fail(FILE_MAGIC.length, `header threads must each carry ${TRACE_REGS} registers of 16 bytes`);
+    }
+    const footer = this.readFooter();
+    if (footer) {
+      this.checkIndex(footer.segments, h.next);
+      return { path: this.path, header, segments: footer.segments, footer, truncated: false, totalSteps: footer.totalSteps };
+    }
+    // No footer: recover every complete segment frame in order.
+    const segments: FooterEntry[] = [];
+    let at = h.next;
+    let step = 0n;
+    while (at < this.size) {
+      let f;
+      try {
+        f = this.frame(at);
+      } catch {
+        break; // the torn tail of a killed recording
+      }
+      if (f.type !== FRAME.segment) break;
+      const s = f.value as Segment;
+      if (s.firstStep !== step) this.fail(at, `segment ${s.index} starts at step ${s.firstStep}, expected ${step}`);
+      segments.push({ offset: at, firstStep: s.firstStep, steps: s.steps, regsChanged: s.idx.regsChanged, pagesWritten: s.idx.pagesWritten });
+      step += BigInt(s.steps);
+      at = f.next;
+    }
+    return { path: this.path, header, segments, footer: undefined, truncated: true, totalSteps: step };
+  }
+
+  private readFooter(): TraceFooter | undefined {
+    if (this.size < 16) return undefined;
+    const trailer = this.read(this.size - 16, 16);
+    if (trailer.toString('latin1', 8) !== END_MAGIC) return undefined;
+    const at = Number(trailer.readBigUInt64LE(0));
+    if (at <= 0 || at >= this.size - 16) this.fail(this.size - 16, `footer offset ${at} is outside the file`);
+    const f = this.frame(at);
+    if (f.type !== FRAME.footer) this.fail(at, 'trailer does not point at the footer frame');
+    return f.value as TraceFooter;
+  }
+
+  /** Segments must be in order, contiguous in steps, and start at frame boundaries after the header. */
+  private checkIndex(entries: FooterEntry[], firstOffset: number): void {
+    let step = 0n;
+    let last = firstOffset - 1;
+    for (const [i, e] of entries.entries()) {
+      if (e.offset <= last) this.fail(e.offset, `segment ${i} offset is not after the previous segment`);
+      if (e.firstStep !== step) this.fail(e.offset, `segment ${i} starts at step ${e.firstStep}, expected ${step}`);
+      step += BigInt(e.steps);
+      last = e.offset;
+    }
+  }
+
+  segment(i: number): Segment {
+    const e = this.trace.segments[i];
+    if (!e) throw new RangeError(`segment ${i} does not exist`);
+    const f = this.frame(e.offset);
+    if (f.type !== FRAME.segment) this.fail(e.offset, `index entry ${i} does not point at a segment`);
+    const s = f.value as Segment;
+    if (s.firstStep !== e.firstStep || s.steps !== e.steps) this.fail(e.offset, `segment ${i} disagrees with the index`);
+    return s;
+  }
+
+  /** Decompresses a segment's step stream. */
+  segmentData(s: Segment, offset: number): Uint8Array {
+    try {
+      return inflateRawSync(s.data, { maxOutputLength: MAX_FRAME_BYTES });
+    } catch (e) {
+      this.fail(offset, `segment ${s.index} data does not inflate: ${(e as Error).message}`);
+    }
+  }
+
+  /**
+   * Replays segment i from its keyframe, calling `onStep` after each step with the current thread's registers
+   * (the array is live: copy what you keep). Memory writes are reported with their old and new bytes.
+   */
+  replaySegment(i: number, onStep: (step: DecodedStep, regs: readonly bigint[]) => void, onOsWrite?: (w: MemWrite) => void): void {
+    const entry = this.trace.segments[i]!;
+    const s = this.segment(i);
+    const data = this.segmentData(s, entry.offset);
+    const threads = new Map(s.keyframe.threads.map((t) => [t.tid, unpackRegs(t.regs)]));
+    let tid = s.keyframe.currentTid;
+    let regs = threads.get(tid);
+    if (!regs) this.fail(entry.offset, `segment ${i} keyframe has no registers for its current thread ${tid}`);
+    const switches = [...s.switches];
+    const dec = new StreamDecoder(data, regs[REG_PC]!);
+    let rel = 0;
+    while (!dec.done) {
+      let rec;
+      try {
+        rec = dec.next();
+      } catch (e) {
+        if (e instanceof StreamError) this.fail(entry.offset, `segment ${i} stream at byte ${e.offset}: ${e.message}`);
+        throw e;
+      }
+      if (rec.kind === 'os') {
+        // A switch takes effect where the scheduler put it: the OS record that follows holds the differences
+        // from the old thread's registers (the CPU's) to the new thread's.
+        while (switches.length > 0 && switches[0]![0] <= rel) {
+          const [, next] = switches.shift()!;
+          threads.set(tid, [...regs]);
+          tid = next;
+        }
+        for (const c of rec.regs) applyForward(regs, c);
+        dec.pc = regs[REG_PC]!;
+        continue;
+      }
+      if (rec.kind === 'os-write') {
+        onOsWrite?.(rec.write);
+        continue;
+      }
+      const pc = regs[REG_PC]!;
+      regs[REG_PC] = rec.pc;
+      for (const c of rec.regs) applyForward(regs, c);
+      onStep({ index: s.firstStep + BigInt(rel), tid, pc, writes: rec.writes }, regs);
+      rel++;
+    }
+    if (rel !== s.steps) this.fail(entry.offset, `segment ${i} declares ${s.steps} steps but its stream holds ${rel}`);
+  }
+}

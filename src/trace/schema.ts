@@ -1,0 +1,122 @@
+// The trace file's records and the invariants a reader must check ("must" rules in docs/trace-format.md).
+// Shared by the recorder (writer) and the replayer (reader); no UI, no engine.
+
+export const FORMAT_VERSION = 1;
+/** First 8 bytes of every trace file. */
+export const FILE_MAGIC = 'WTRACE\r\n';
+/** Last 8 bytes of a complete trace file (after the footer offset). */
+export const END_MAGIC = 'WTRCEND\n';
+
+/** Frame types: a file is FILE_MAGIC, then frames [u32 length][u8 type][u32 crc32][payload], then the trailer. */
+export const FRAME = { header: 1, segment: 2, footer: 3 } as const;
+export const FRAME_HEADER_BYTES = 9;
+/** Upper bound on one frame's payload a reader accepts (a segment holds at most SEGMENT_STEPS steps). */
+export const MAX_FRAME_BYTES = 256 * 1024 * 1024;
+
+/** Steps per segment: each segment opens with a keyframe, so a seek decodes at most this many steps. */
+export const SEGMENT_STEPS = 16384;
+
+/** Register slots in step records; see src/arch/arm64.ts (x0..x30, sp, pc, nzcv, v0..v31, fpcr, fpsr). */
+export const TRACE_REGS = 68;
+
+export interface TraceSymbol {
+  name: string;
+  address: bigint;
+  size: number;
+}
+
+export interface MemoryRegion {
+  base: bigint;
+  size: number;
+  /** 'rwx' letters. */
+  prot: string;
+  /** Page-sized chunks with non-zero contents: [offset in region, bytes]; absent pages are zero. */
+  pages: Array<[number, Uint8Array]>;
+}
+
+/** TRACE_REGS registers, 16 bytes each little-endian (codec.ts packRegs/unpackRegs). */
+export type RegFile = Uint8Array;
+
+export interface ThreadRegisters {
+  tid: number;
+  regs: RegFile;
+  teb: bigint;
+  stackBase: bigint;
+  stackLimit: bigint;
+}
+
+export interface TraceHeader {
+  formatVersion: number;
+  wintraceVersion: string;
+  program: { name: string; sha256: string; size: number };
+  commandLine: string;
+  options: Record<string, unknown>;
+  segmentSteps: number;
+  /** Executed-instruction count at which detailed recording starts (0 unless --start-at). */
+  firstStep: bigint;
+  symbols: TraceSymbol[];
+  regions: MemoryRegion[];
+  threads: ThreadRegisters[];
+  currentTid: number;
+}
+
+/** Typed events: the emulated Windows' view of what happened, at the step before which it happened. */
+export type TraceEvent =
+  | { kind: 'api-call'; step: bigint; tid: number; api: string; args: Array<bigint | string>; caller: bigint }
+  | { kind: 'api-return'; step: bigint; tid: number; api: string; value: bigint | string; lastError: number }
+  | { kind: 'thread-created'; step: bigint; tid: number; newTid: number; start: bigint; parameter: bigint; teb: bigint; stackBase: bigint; stackLimit: bigint; regs: RegFile }
+  | { kind: 'thread-started'; step: bigint; tid: number; pc: bigint; regs: RegFile }
+  | { kind: 'thread-switched'; step: bigint; tid: number; from: number | undefined }
+  | { kind: 'thread-exited'; step: bigint; tid: number; exitCode: number }
+  | { kind: 'exception-raised'; step: bigint; tid: number; code: number; address: bigint; information: bigint[]; context: bigint; regs: RegFile }
+  | { kind: 'handler-called'; step: bigint; tid: number; handler: bigint; phase: 'vectored' | 'continue'; regs: RegFile }
+  | { kind: 'handler-returned'; step: bigint; tid: number; handler: bigint; phase: 'vectored' | 'continue'; result: number; regs: RegFile }
+  | { kind: 'context-resumed'; step: bigint; tid: number; pc: bigint; sp: bigint; stackLimit: bigint; stackBase: bigint; regs: RegFile }
+  | { kind: 'fail-fast'; step: bigint; tid: number; code: number; reason: string }
+  | { kind: 'memory-mapped'; step: bigint; tid: number; base: bigint; size: number; prot: string }
+  | { kind: 'memory-unmapped'; step: bigint; tid: number; base: bigint; size: number }
+  | { kind: 'process-exit'; step: bigint; tid: number; exitCode: number; reason: string };
+
+export type EventKind = TraceEvent['kind'];
+
+export interface SegmentIndex {
+  /** Registers changed by steps in this segment, per thread: [tid, slots 0-63 mask, slots 64-67 mask]. */
+  regsChanged: Array<[number, bigint, bigint]>;
+  /** Guest pages (address >> 12) written by steps or by the emulated Windows in this segment. */
+  pagesWritten: number[];
+}
+
+export interface Segment {
+  index: number;
+  firstStep: bigint;
+  steps: number;
+  keyframe: { currentTid: number; threads: ThreadRegisters[] };
+  /** deflate-raw of the native step stream (native/trace.c describes it). */
+  data: Uint8Array;
+  /** Step index (relative to firstStep) at which each byte range starts is not stored: streams decode in order. */
+  events: TraceEvent[];
+  /** Thread switches inside the segment: [relative step, tid]. */
+  switches: Array<[number, number]>;
+  idx: SegmentIndex;
+}
+
+export interface FooterEntry {
+  offset: number;
+  firstStep: bigint;
+  steps: number;
+  regsChanged: Array<[number, bigint, bigint]>;
+  pagesWritten: number[];
+}
+
+export interface TraceFooter {
+  segments: FooterEntry[];
+  totalSteps: bigint;
+  summary: {
+    instructions: bigint;
+    threads: number;
+    exceptions: number;
+    apiCalls: number;
+    exitCode: number;
+    endReason: string;
+  };
+}
