@@ -12,12 +12,14 @@ typedef struct wt_counter {
     uint64_t budget;   /* stop before executing the instruction that would exceed this; 0 = none */
     uint64_t last_pc;  /* address of the last instruction that started */
     uint64_t stopped_by_budget;
+    uint64_t disabled; /* a tracer (native/trace.c) counts instead while it is attached */
 } wt_counter;
 
 static void wt_on_code(uc_engine *uc, uint64_t address, uint32_t size, void *user_data)
 {
     wt_counter *c = (wt_counter *)user_data;
     (void)size;
+    if (c->disabled) return;
     if (c->budget != 0 && c->executed >= c->budget) {
         c->stopped_by_budget = 1;
         uc_emu_stop(uc);
