@@ -248,8 +248,10 @@ export class RecordSession {
       regions: this.captureRegions(),
       threads: this.threadRegisters(),
       currentTid: this.proc.current!.id,
+      events: this.preEvents,
     };
     this.writer.writeHeader(header);
+    this.headerWritten = true;
     this.keyframe = { currentTid: header.currentTid, threads: header.threads };
     this.lastTid = header.currentTid;
     this.tracer = new Tracer(this.engine);
@@ -352,10 +354,19 @@ export class RecordSession {
   }
 
   private finish(end: RunEnd): void {
-    if (this.tracer) {
-      this.event({ kind: 'process-exit', step: this.step(), tid: this.tid(), exitCode: end.exitCode, reason: end.reason });
-      this.endSegment(false);
+    this.event({ kind: 'process-exit', step: this.step(), tid: this.tid(), exitCode: end.exitCode, reason: end.reason });
+    if (this.tracer) this.endSegment(false);
+    else if (this.headerWritten && this.postEvents.length > 0) {
+      // After --stop-at: the rest of the run's events in a segment with no steps.
+      const seg: Segment = {
+        index: this.segIndex, firstStep: this.stepsBeforeDetach, steps: 0,
+        keyframe: { currentTid: this.proc.current?.id ?? 0, threads: this.threadRegisters() },
+        data: deflateRawSync(Buffer.alloc(0)), events: this.postEvents, switches: [], idx: { regsChanged: [], pagesWritten: [] },
+      };
+      const offset = this.writer.writeSegment(seg);
+      this.footer.push({ offset, firstStep: seg.firstStep, steps: 0, regsChanged: [], pagesWritten: [] });
     }
+    if (!this.headerWritten) throw new UsageError(`--start-at ${this.opts.startAt}: the program ended after ${this.engine.executed} instructions, before the window began`);
     const footer: TraceFooter = {
       segments: this.footer,
       totalSteps: this.tracerSteps(),
@@ -373,17 +384,26 @@ export class RecordSession {
 
   // ---- events ---------------------------------------------------------------------------------------------------
 
+  /** Position of an event: steps recorded so far (negative before the detail window begins). */
   private step(): bigint {
-    return this.engine.executed - this.firstStep;
+    if (!this.headerWritten) return this.engine.executed - (this.startAt ?? 0n);
+    return this.tracer ? this.engine.executed - this.firstStep : this.stepsBeforeDetach;
   }
 
   private tid(): number {
     return this.proc.current?.id ?? 0;
   }
 
+  /** Events are kept for the whole run: before the detail window in the header, after it in a last segment. */
   private event(e: TraceEvent): void {
     if (this.tracer) this.events.push(e);
+    else if (!this.headerWritten) this.preEvents.push(e);
+    else this.postEvents.push(e);
   }
+
+  private preEvents: TraceEvent[] = [];
+  private postEvents: TraceEvent[] = [];
+  private headerWritten = false;
 
   private regsNow(): RegFile {
     return packRegs(this.engine.readRegs(REGISTERS));

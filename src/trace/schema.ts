@@ -58,6 +58,8 @@ export interface TraceHeader {
   regions: MemoryRegion[];
   threads: ThreadRegisters[];
   currentTid: number;
+  /** Events before the detail window began (--start-at), with negative steps. */
+  events: TraceEvent[];
 }
 
 /** Typed events: the emulated Windows' view of what happened, at the step before which it happened. */
