@@ -67,7 +67,8 @@ export class ExceptionDispatcher {
   readonly continues: bigint[] = [];
   unhandledFilter = 0n;
   observer: ExceptionObserver | undefined;
-  private readonly active = new Map<Thread, Dispatch>();
+  /** Dispatches in progress per thread, innermost last: a handler may itself fault (a nested exception). */
+  private readonly active = new Map<Thread, Dispatch[]>();
   private readonly handlerReturn: bigint;
   private pending: { thread: Thread; code: number; address: bigint; information: bigint[] } | undefined;
 
@@ -131,7 +132,9 @@ export class ExceptionDispatcher {
     const info: ExceptionInfo = { code, address, information, thread: t, frame, context, record, pointers };
     this.observer?.raised?.(info);
     const d: Dispatch = { info, phase: 'vectored', index: 0, handled: false, list: [...this.vectored] };
-    this.active.set(t, d);
+    const stack = this.active.get(t) ?? [];
+    stack.push(d);
+    this.active.set(t, stack);
     this.next(t, d);
   }
 
@@ -149,7 +152,9 @@ export class ExceptionDispatcher {
         d.list = [...this.continues];
         continue;
       }
-      this.active.delete(t);
+      const stack = this.active.get(t)!;
+      stack.pop();
+      if (stack.length === 0) this.active.delete(t);
       if (d.handled) this.resume(t, d.info);
       else this.unhandled(t, d.info);
       return;
@@ -172,7 +177,7 @@ export class ExceptionDispatcher {
   /** The dispatcher stub a handler returns to. */
   onSystemStub(t: Thread, name: string): ApiOutcome {
     if (name !== 'ExceptionHandlerReturn') throw new Error(`unknown system stub ${name}`);
-    const d = this.active.get(t);
+    const d = this.active.get(t)?.at(-1);
     if (!d) throw new Error(`thread ${t.id} returned to the exception dispatcher outside a dispatch`);
     const result = Number(BigInt.asIntN(32, this.proc.engine.readReg(reg('x0'))));
     const handler = d.list[d.index - 1]!;

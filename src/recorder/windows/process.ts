@@ -305,13 +305,8 @@ export class WindowsProcess {
       saved.free();
     }
     this.threads.push(t);
-    this.handles.add(new ThreadObject(t));
     this.options.observer?.threadCreated?.(t, creator);
     return t;
-  }
-
-  threadObject(t: Thread): KObject {
-    return new ThreadObject(t);
   }
 
   /** Resolves a handle, including the current-process and current-thread pseudo handles. */
