@@ -172,7 +172,13 @@ export class TraceReader {
    * Replays segment i from its keyframe, calling `onStep` after each step with the current thread's registers
    * (the array is live: copy what you keep). Memory writes are reported with their old and new bytes.
    */
-  replaySegment(i: number, onStep: (step: DecodedStep, regs: readonly bigint[]) => void, onOsWrite?: (w: MemWrite) => void): void {
+  replaySegment(
+    i: number,
+    onStep: (step: DecodedStep, regs: readonly bigint[]) => void,
+    onOsWrite?: (w: MemWrite) => void,
+    /** Before each step applies, with the registers at that position (after the emulated Windows' changes). */
+    onBeforeStep?: (index: bigint, regs: readonly bigint[]) => void,
+  ): void {
     const entry = this.trace.segments[i]!;
     const s = this.segment(i);
     const data = this.segmentData(s, entry.offset);
@@ -207,6 +213,7 @@ export class TraceReader {
         onOsWrite?.(rec.write);
         continue;
       }
+      onBeforeStep?.(s.firstStep + BigInt(rel), regs);
       const pc = regs[REG_PC]!;
       regs[REG_PC] = rec.pc;
       for (const c of rec.regs) applyForward(regs, c);
