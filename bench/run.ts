@@ -9,6 +9,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
+import { traced } from './traced.ts';
 import { untraced } from './untraced.ts';
 
 export interface BenchOptions {
@@ -22,7 +23,7 @@ export interface BenchOptions {
   log(message: string): void;
 }
 
-export type Format = 'int' | 'ms' | 's' | 'rate' | 'mib' | 'text' | 'pct';
+export type Format = 'int' | 'ms' | 's' | 'rate' | 'mib' | 'text' | 'pct' | 'x';
 
 export interface Column {
   key: string;
@@ -46,8 +47,8 @@ export interface Benchmark {
   run(opts: BenchOptions): Promise<BenchResult>;
 }
 
-/** Registry, in running order. Later: traced recording, replay seek, TUI key-to-frame. */
-export const BENCHMARKS: Benchmark[] = [untraced];
+/** Registry, in running order. Later: replay seek, TUI key-to-frame. */
+export const BENCHMARKS: Benchmark[] = [untraced, traced];
 
 // ---- statistics and formatting ------------------------------------------------------------------------------
 
@@ -81,6 +82,7 @@ export function formatValue(v: number, f: Format): string {
     case 'rate': return `${(v / 1e6).toFixed(2)}M`;
     case 'mib': return group(v / (1024 * 1024));
     case 'pct': return `${v.toFixed(1)}%`;
+    case 'x': return `${v.toFixed(2)}x`;
     case 'text': return String(v);
   }
 }

@@ -57,6 +57,8 @@ export interface RecordSummary {
   exitCode: number;
   end: RunEnd;
   output: string;
+  /** Each thread the program created: id, start routine, instructions it ran, how it ended. */
+  perThread: Array<{ tid: number; start: string; instructions: bigint; state: string; exitCode: number }>;
 }
 
 /** The engine with the emulated Windows' own memory writes and mappings routed to the trace. */
@@ -160,6 +162,9 @@ export class RecordSession {
         exitCode: end.exitCode,
         end,
         output: Buffer.concat(this.output).toString('utf8'),
+        perThread: this.proc.threads.map((t) => ({
+          tid: t.id, start: this.proc.symbolize(t.startAddress), instructions: t.executed, state: t.state, exitCode: t.exitCode,
+        })),
       };
     } catch (e) {
       // Whatever happened, what was recorded so far stays readable: complete segments are already on disk.
@@ -464,6 +469,7 @@ export class RecordSession {
       paused: () => {
         if (this.tracer) this.chunks.push(this.tracer.drain(false));
       },
+      hostWrite: (address: bigint, old: Uint8Array, data: Uint8Array) => this.tracer?.osWrite(address, old, data),
     };
   }
 

@@ -20,6 +20,7 @@ interface RecordArgs {
   stopAt?: string;
   quantum?: number;
   quiet?: boolean;
+  threads?: boolean;
 }
 
 function human(n: number): string {
@@ -39,6 +40,7 @@ export const recordCommand: CommandModule<object, RecordArgs> = {
       .option('start-at', { type: 'string', describe: 'record full detail from this instruction count or symbol' })
       .option('stop-at', { type: 'string', describe: 'stop full detail at this instruction count or symbol' })
       .option('quantum', { type: 'number', default: 50_000, describe: 'instructions per scheduling slice' })
+      .option('threads', { type: 'boolean', describe: 'also list each thread: start routine, instructions, exit' })
       .option('quiet', { alias: 'q', type: 'boolean', describe: 'no progress line or summary' }) as Argv<RecordArgs>,
   handler: (argv: ArgumentsCamelCase<RecordArgs>) => {
     const program = argv.program ?? DEMO_PROGRAM;
@@ -73,6 +75,11 @@ export const recordCommand: CommandModule<object, RecordArgs> = {
         `(${steps > 0 ? (s.bytes / steps).toFixed(2) : '0'} bytes/instruction), ${secs.toFixed(1)} s; ` +
         `program exit code ${s.exitCode}${s.end.reason === 'exit' ? '' : ` (${s.end.reason})`}\n`,
       );
+    }
+    if (argv.threads) {
+      for (const t of s.perThread) {
+        process.stderr.write(`  thread ${t.tid}: ${t.start}, ${t.instructions} instructions, ${t.state}${t.state === 'exited' ? ` (${t.exitCode})` : ''}\n`);
+      }
     }
     process.exitCode = s.end.reason === 'exit' ? 0 : s.end.exitCode;
   },

@@ -1,0 +1,121 @@
+// Benchmark "traced": every fixture recorded with full detail, next to the same fixture run untraced in the same
+// bench run, so the slowdown is a ratio measured side by side. Each measurement runs in a fresh node process
+// (peak RSS is per process; JIT warm-up does not leak between fixtures).
+//
+// Parent: `npm run bench -- traced [--fixtures a,b]`.
+// Child:  `node --import tsx bench/traced.ts --one NAME --mode traced|untraced` prints `BENCH {json}`.
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { openProgram } from '../src/recorder/program.ts';
+import { RecordSession } from '../src/recorder/session.ts';
+import { fixtureExe, fixtureNames, ROOT } from '../tests/helpers/fixtures.ts';
+import type { Benchmark, BenchOptions, BenchResult, Cell } from './run.ts';
+
+const SELF = fileURLToPath(import.meta.url);
+const MARK = 'BENCH ';
+
+interface Sample {
+  mode: 'traced' | 'untraced';
+  ms: number;
+  instructions: number;
+  steps: number;
+  bytes: number;
+  peakRss: number;
+}
+
+function measure(name: string, mode: Sample['mode']): Sample {
+  if (mode === 'untraced') {
+    const { process: proc, engine } = openProgram(fixtureExe(name), { args: [], env: {}, stdout: () => {}, stderr: () => {} });
+    const t0 = performance.now();
+    proc.run();
+    const ms = performance.now() - t0;
+    const instructions = Number(engine.executed);
+    engine.close();
+    return { mode, ms, instructions, steps: 0, bytes: 0, peakRss: process.resourceUsage().maxRSS * 1024 };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'wintrace-bench-'));
+  try {
+    const t0 = performance.now();
+    // Includes boot, the header's memory capture and the footer: what `wintrace record` costs a user.
+    const s = new RecordSession({ program: fixtureExe(name), output: join(dir, 't.mp'), args: [], env: {} }).run();
+    const ms = performance.now() - t0;
+    return { mode, ms, instructions: Number(s.instructions), steps: Number(s.steps), bytes: s.bytes, peakRss: process.resourceUsage().maxRSS * 1024 };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function child(name: string, mode: Sample['mode']): Promise<Sample> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, ['--import', 'tsx', SELF, '--one', name, '--mode', mode], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.on('exit', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith(MARK));
+      if (code !== 0 || !line) reject(new Error(`bench child ${name} ${mode} failed (exit ${code})`));
+      else resolve(JSON.parse(line.slice(MARK.length)) as Sample);
+    });
+  });
+}
+
+export const traced: Benchmark = {
+  name: 'traced',
+  description: 'record every fixture with full detail; untraced run of the same fixture side by side',
+  async run(opts: BenchOptions): Promise<BenchResult> {
+    const rows: Array<Record<string, Cell>> = [];
+    for (const name of opts.fixtures ?? fixtureNames()) {
+      const t: number[] = [];
+      const u: number[] = [];
+      let last: Sample | undefined;
+      let rss: number[] = [];
+      for (let r = 0; r < opts.runs; r++) {
+        opts.log(`traced: ${name} run ${r + 1}/${opts.runs}`);
+        const a = await child(name, 'untraced');
+        const b = await child(name, 'traced');
+        u.push(a.instructions / (a.ms / 1000));
+        t.push(b.instructions / (b.ms / 1000));
+        rss.push(b.peakRss);
+        last = b;
+      }
+      rows.push({
+        fixture: name,
+        instructions: last!.instructions,
+        traced: t,
+        untraced: u,
+        ratio: t.map((x, i) => u[i]! / x),
+        bytesPerInsn: last!.steps > 0 ? Number((last!.bytes / last!.steps).toFixed(3)) : 0,
+        fileMiB: last!.bytes,
+        peakRss: rss,
+      });
+      rss = [];
+    }
+    return {
+      columns: [
+        { key: 'fixture', label: 'fixture', format: 'text' },
+        { key: 'instructions', label: 'instructions', format: 'int' },
+        { key: 'traced', label: 'traced instr/s', format: 'rate' },
+        { key: 'untraced', label: 'untraced instr/s', format: 'rate' },
+        { key: 'ratio', label: 'slowdown', format: 'x' },
+        { key: 'bytesPerInsn', label: 'bytes/instr', format: 'text' },
+        { key: 'fileMiB', label: 'file MiB', format: 'mib' },
+        { key: 'peakRss', label: 'peak RSS (traced)', format: 'mib' },
+      ],
+      rows,
+      notes: [
+        'traced instr/s covers the whole recording (boot, header, segments, footer); untraced covers run() only.',
+        'bytes/instr is the file size over the steps recorded, header (the program image) included.',
+      ],
+    };
+  },
+};
+
+if (process.argv[1] && pathToFileURL(process.argv[1]).href === import.meta.url) {
+  const i = process.argv.indexOf('--one');
+  const m = process.argv.indexOf('--mode');
+  const sample = measure(process.argv[i + 1]!, process.argv[m + 1] as Sample['mode']);
+  process.stdout.write(`${MARK}${JSON.stringify(sample)}\n`);
+}
