@@ -109,6 +109,12 @@ export interface Engine {
   protect(address: bigint, size: bigint | number, prot: Prot): void;
   regions(): Region[];
 
+  /**
+   * Maps pages backed by host memory and returns a live view of them: the host changes guest memory with plain
+   * stores (no engine call), as Windows updates KUSER_SHARED_DATA. Freed when the engine closes.
+   */
+  mapHost(address: bigint, size: number, prot: Prot): Uint8Array;
+
   read(address: bigint, size: number): Uint8Array;
   write(address: bigint, bytes: Uint8Array): void;
 

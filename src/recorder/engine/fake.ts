@@ -67,6 +67,16 @@ export class FakeEngine implements Engine {
     for (let p = address; p < address + sz; p += PAGE) this.pages.set(p, { bytes: new Uint8Array(Number(PAGE)), prot });
   }
 
+  mapHost(address: bigint, size: number, prot: Prot): Uint8Array {
+    this.map(address, size, prot);
+    const view = new Uint8Array(size);
+    // One buffer for the whole range: the pages are views into it.
+    for (let off = 0; off < size; off += Number(PAGE)) {
+      this.pages.get(address + BigInt(off))!.bytes = view.subarray(off, off + Number(PAGE));
+    }
+    return view;
+  }
+
   unmap(address: bigint, size: bigint | number): void {
     const sz = BigInt(size);
     this.checkRange('unmap', address, sz);

@@ -72,6 +72,7 @@ export interface UnicornLib {
   uc_query(uc: unknown, type: number, out: Array<number | bigint>): number;
   uc_mem_map(uc: unknown, address: bigint, size: bigint, perms: number): number;
   uc_mem_unmap(uc: unknown, address: bigint, size: bigint): number;
+  uc_mem_map_ptr(uc: unknown, address: bigint, size: bigint, perms: number, ptr: unknown): number;
   uc_mem_protect(uc: unknown, address: bigint, size: bigint, perms: number): number;
   uc_mem_regions(uc: unknown, regions: unknown[], count: number[]): number;
   uc_mem_read(uc: unknown, address: bigint, bytes: Uint8Array, size: bigint): number;
@@ -136,6 +137,8 @@ export function loadUnicorn(): UnicornLib {
     uc_query: f('int uc_query(void *uc, int type, _Out_ size_t *result)'),
     // uc_err uc_mem_map(uc_engine *uc, uint64_t address, size_t size, uint32_t perms);
     uc_mem_map: f('int uc_mem_map(void *uc, uint64_t address, size_t size, uint32_t perms)'),
+    // uc_err uc_mem_map_ptr(uc_engine *uc, uint64_t address, size_t size, uint32_t perms, void *ptr);
+    uc_mem_map_ptr: f('int uc_mem_map_ptr(void *uc, uint64_t address, size_t size, uint32_t perms, void *ptr)'),
     // uc_err uc_mem_unmap(uc_engine *uc, uint64_t address, size_t size);
     uc_mem_unmap: f('int uc_mem_unmap(void *uc, uint64_t address, size_t size)'),
     // uc_err uc_mem_protect(uc_engine *uc, uint64_t address, size_t size, uint32_t perms);

@@ -134,6 +134,7 @@ export class UnicornEngine implements Engine {
     this.lib.uc_close(this.uc);
     koffi.free(this.regMem);
     koffi.free(this.counterMem);
+    for (const m of this.hostBlocks) koffi.free(m);
     this.uc = undefined;
   }
 
@@ -152,6 +153,19 @@ export class UnicornEngine implements Engine {
   protect(address: bigint, size: bigint | number, prot: Prot): void {
     this.check(`uc_mem_protect(0x${address.toString(16)}, 0x${BigInt(size).toString(16)})`,
       this.lib.uc_mem_protect(this.handle(), address, BigInt(size), protBits(prot)));
+  }
+
+  private readonly hostBlocks: unknown[] = [];
+
+  mapHost(address: bigint, size: number, prot: Prot): Uint8Array {
+    const mem = koffi.alloc('uint8_t', size);
+    const view = new Uint8Array(koffi.view(mem, size));
+    view.fill(0);
+    const err = this.lib.uc_mem_map_ptr(this.handle(), address, BigInt(size), protBits(prot), mem);
+    if (err !== UC_ERR.OK) koffi.free(mem);
+    this.check(`uc_mem_map_ptr(0x${address.toString(16)}, 0x${size.toString(16)})`, err);
+    this.hostBlocks.push(mem);
+    return view;
   }
 
   regions(): Region[] {

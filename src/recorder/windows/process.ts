@@ -6,7 +6,7 @@
 import { REGISTERS, reg, ROLE } from '../../arch/arm64.ts';
 import { ExitCode, UnsupportedApiError, WintraceError } from '../../errors.ts';
 import type { Engine, EngineContext, Interrupt } from '../engine/engine.ts';
-import { PROT_R, PROT_RW } from '../engine/engine.ts';
+import { PROT_R } from '../engine/engine.ts';
 import { EngineFault } from '../engine/faults.ts';
 import type { LoadedImage } from '../loader/pe.ts';
 import type { ApiCall, ApiDef, ApiOutcome } from './api.ts';
@@ -52,6 +52,8 @@ export interface ProcessObserver {
   beforeRun?(thread: Thread): void;
   /** The engine stopped itself to let native hooks drain (tracer buffer); the guest is unaffected. */
   paused?(): void;
+  /** The emulated Windows changed host-backed guest memory (KUSER_SHARED_DATA) without an engine write. */
+  hostWrite?(address: bigint, old: Uint8Array, data: Uint8Array): void;
 }
 
 /**
@@ -187,16 +189,17 @@ export class WindowsProcess {
   }
 
   private mapSystemData(): void {
-    // KUSER_SHARED_DATA: read-only to the guest; the clock writes it at every scheduling point.
-    this.vm.reserve(LAYOUT.kuserSharedData, PAGE_SIZE, PAGE.READONLY, 'system', 'KUSER_SHARED_DATA');
-    this.vm.commit(LAYOUT.kuserSharedData, PAGE_SIZE, PAGE.READONLY);
+    // KUSER_SHARED_DATA: read-only to the guest, backed by host memory the clock writes directly. Writing a
+    // read-only page through the engine made Unicorn re-protect the region each time (27-200 us, measured).
+    this.kuser = this.engine.mapHost(LAYOUT.kuserSharedData, Number(PAGE_SIZE), PROT_R);
+    this.vm.adopt(LAYOUT.kuserSharedData, PAGE_SIZE, PAGE.READONLY, 'KUSER_SHARED_DATA');
     const k = KUSER_SHARED_DATA.fields;
-    const ku = LAYOUT.kuserSharedData;
-    this.mem.setU32(ku + BigInt(k.TickCountMultiplier[0]), 0x0fa00000);
-    this.mem.setU32(ku + BigInt(k.NtMajorVersion[0]), 10);
-    this.mem.setU32(ku + BigInt(k.NtMinorVersion[0]), 0);
-    this.mem.setU32(ku + BigInt(k.NtBuildNumber[0]), 22631);
-    this.mem.setU32(ku + BigInt(k.ActiveProcessorCount[0]), NUMBER_OF_PROCESSORS);
+    const kv = new DataView(this.kuser.buffer, this.kuser.byteOffset, this.kuser.byteLength);
+    kv.setUint32(k.TickCountMultiplier[0], 0x0fa00000, true);
+    kv.setUint32(k.NtMajorVersion[0], 10, true);
+    kv.setUint32(k.NtMinorVersion[0], 0, true);
+    kv.setUint32(k.NtBuildNumber[0], 22631, true);
+    kv.setUint32(k.ActiveProcessorCount[0], NUMBER_OF_PROCESSORS, true);
     this.updateSharedTime();
 
     // Process data: PEB first, then a bump area for strings the emulated Windows hands out.
@@ -421,9 +424,14 @@ export class WindowsProcess {
 
   // ---- scheduling ---------------------------------------------------------------------------------------------
 
-  /** KUSER_SHARED_DATA times, written as Windows does: High2Time, LowPart, then High1Time. */
+  /** Host view of KUSER_SHARED_DATA. */
+  private kuser!: Uint8Array;
+
+  /**
+   * KUSER_SHARED_DATA's InterruptTime and SystemTime (KSYSTEM_TIME: LowPart, High1Time, High2Time). The change is
+   * reported to the observer as a write by the emulated Windows, so a trace still holds it.
+   */
   updateSharedTime(): void {
-    const ku = LAYOUT.kuserSharedData;
     const k = KUSER_SHARED_DATA.fields;
     for (const [off, v] of [[k.InterruptTime[0], this.clock.interruptTime()], [k.SystemTime[0], this.clock.systemTime()]] as const) {
       const b = new Uint8Array(12);
@@ -431,7 +439,10 @@ export class WindowsProcess {
       dv.setUint32(0, Number(v & 0xffffffffn), true);
       dv.setUint32(4, Number(v >> 32n), true);
       dv.setUint32(8, Number(v >> 32n), true);
-      this.engine.write(ku + BigInt(off), b);
+      const old = this.kuser.subarray(off, off + 12);
+      if (Buffer.compare(old, b) === 0) continue;
+      this.options.observer?.hostWrite?.(LAYOUT.kuserSharedData + BigInt(off), old.slice(), b);
+      this.kuser.set(b, off);
     }
   }
 

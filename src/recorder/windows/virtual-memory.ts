@@ -148,6 +148,12 @@ export class VirtualMemory {
     return r;
   }
 
+  /** Records pages the caller mapped itself (host-backed system pages) as committed. */
+  adopt(address: bigint, size: bigint, protect: number, label: string): void {
+    const r = this.reserve(address, size, protect, 'system', label);
+    r.pages.fill(protect & 0xff);
+  }
+
   /** Commits [address, address+size) inside one reservation; already-committed pages keep their contents. */
   commit(address: bigint, size: bigint, protect: number): void {
     const prot = protFromPage(protect);
