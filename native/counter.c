@@ -13,6 +13,7 @@ typedef struct wt_counter {
     uint64_t last_pc;  /* address of the last instruction that started */
     uint64_t stopped_by_budget;
     uint64_t disabled; /* a tracer (native/trace.c) counts instead while it is attached */
+    uint64_t stop_now; /* the host asked to stop: honoured before the next instruction runs */
 } wt_counter;
 
 static void wt_on_code(uc_engine *uc, uint64_t address, uint32_t size, void *user_data)
@@ -20,6 +21,13 @@ static void wt_on_code(uc_engine *uc, uint64_t address, uint32_t size, void *use
     wt_counter *c = (wt_counter *)user_data;
     (void)size;
     if (c->disabled) return;
+    /* uc_emu_stop from an interrupt hook is ignored by Unicorn 2.0.1 (measured: a BRK whose hook stopped the
+       run executed again until the instruction budget ran out), so the host also raises this flag. */
+    if (c->stop_now) {
+        c->stop_now = 0;
+        uc_emu_stop(uc);
+        return;
+    }
     if (c->budget != 0 && c->executed >= c->budget) {
         c->stopped_by_budget = 1;
         uc_emu_stop(uc);

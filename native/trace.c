@@ -45,6 +45,7 @@ typedef struct wt_counter {
     uint64_t last_pc;
     uint64_t stopped_by_budget;
     uint64_t disabled;
+    uint64_t stop_now;
 } wt_counter;
 
 typedef struct wt_tracer {
@@ -292,6 +293,11 @@ static void wt_on_code(uc_engine *uc, uint64_t address, uint32_t size, void *use
     (void)size;
     wt_counter *c = t->counter;
     flush_step(t, address, 0);
+    if (c->stop_now) {
+        c->stop_now = 0;
+        uc_emu_stop(uc);
+        return;
+    }
     if (c->budget != 0 && c->executed >= c->budget) {
         c->stopped_by_budget = 1;
         uc_emu_stop(uc);

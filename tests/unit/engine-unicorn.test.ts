@@ -176,6 +176,20 @@ describe('UnicornEngine', () => {
     ]);
   });
 
+  test('stop() inside an interrupt hook stops before the next instruction (Unicorn alone would rerun the BRK)', () => {
+    load([code.NOP, code.BRK_F000, code.NOP]);
+    let traps = 0;
+    e.hookInterrupt((i) => {
+      traps++;
+      e.writeReg(reg('pc'), i.pc); // Windows reports the BRK itself as the exception address
+      e.stop();
+    });
+    const before = e.executed;
+    assert.deepEqual(e.start(CODE, { count: 1000 }), { reason: 'stopped', pc: CODE + 4n });
+    assert.equal(traps, 1);
+    assert.equal(e.executed - before, 2n);
+  });
+
   test('a trap with no interrupt hook ends the run as an invalid-instruction fault', () => {
     load([code.NOP, code.BRK_F003]);
     assert.throws(() => e.start(CODE, { until: CODE + 8n }), (err: unknown) =>

@@ -30,4 +30,4 @@ export function counterLib(): CounterLib {
 }
 
 /** Field indexes of struct wt_counter (native/counter.c), as u64 words. */
-export const COUNTER = { executed: 0, budget: 1, lastPc: 2, stoppedByBudget: 3, disabled: 4, words: 5 } as const;
+export const COUNTER = { executed: 0, budget: 1, lastPc: 2, stoppedByBudget: 3, disabled: 4, stopNow: 5, words: 6 } as const;

@@ -382,6 +382,7 @@ export class UnicornEngine implements Engine {
     // Unicorn 2.0.1 was measured to ignore after a run that ended in a fault.
     this.counter[COUNTER.budget] = count > 0 ? this.counter[COUNTER.executed]! + BigInt(count) : 0n;
     this.counter[COUNTER.stoppedByBudget] = 0n;
+    this.counter[COUNTER.stopNow] = 0n;
     const err = this.lib.uc_emu_start(this.handle(), begin, until, 0n, 0n);
     this.counter[COUNTER.budget] = 0n;
     const pc = this.readReg(ROLE.pc);
@@ -433,6 +434,7 @@ export class UnicornEngine implements Engine {
 
   stop(): void {
     this.stopRequested = true;
+    this.counter[COUNTER.stopNow] = 1n; // see native/counter.c: uc_emu_stop alone is lost inside interrupt hooks
     this.check('uc_emu_stop', this.lib.uc_emu_stop(this.handle()));
   }
 
