@@ -1,36 +1,41 @@
 // memoryapi.h
 
-import { winapi } from '../../api.ts';
+import { winapi, type ApiCall } from '../../api.ts';
 import { MEMORY_BASIC_INFORMATION } from '../../structs.ts';
 import { MEM, VirtualMemoryError } from '../../virtual-memory.ts';
 
 const MBI = MEMORY_BASIC_INFORMATION.fields;
+
+/** Runs a VirtualMemory operation; its refusals become the Win32 error and the API's failure value. */
+function vmCall<T>(c: ApiCall, failure: T, body: () => T): T {
+  try {
+    return body();
+  } catch (e) {
+    if (!(e instanceof VirtualMemoryError)) throw e;
+    c.setLastError(e.win32Error);
+    return failure;
+  }
+}
 
 export const memoryapi = [
   // LPVOID VirtualAlloc(LPVOID lpAddress, SIZE_T dwSize, DWORD flAllocationType, DWORD flProtect);
   winapi('kernel32.dll', 'LPVOID VirtualAlloc(LPVOID lpAddress, SIZE_T dwSize, DWORD flAllocationType, DWORD flProtect)', (c) => {
     const [address, size, type, protect] = c.args as [bigint, bigint, bigint, bigint];
     const vm = c.process.vm;
-    try {
+    return vmCall(c, 0n, () => {
       // Reserving (explicitly, or implicitly by committing at NULL) returns the 64 KiB-aligned base; committing
       // inside a reservation returns the address rounded down to its page.
       const reserving = (type & BigInt(MEM.RESERVE)) !== 0n || address === 0n;
       const result = reserving ? vm.reserve(address, size, Number(protect)).base : address & ~0xfffn;
       if (type & BigInt(MEM.COMMIT)) vm.commit(address === 0n ? result : address, size, Number(protect));
       return result;
-    } catch (e) {
-      if (e instanceof VirtualMemoryError) {
-        c.setLastError(e.win32Error);
-        return 0n;
-      }
-      throw e;
-    }
+    });
   }),
 
   // BOOL VirtualFree(LPVOID lpAddress, SIZE_T dwSize, DWORD dwFreeType);
   winapi('kernel32.dll', 'BOOL VirtualFree(LPVOID lpAddress, SIZE_T dwSize, DWORD dwFreeType)', (c) => {
     const [address, size, type] = c.args as [bigint, bigint, bigint];
-    try {
+    return vmCall(c, false, () => {
       if (type & BigInt(MEM.RELEASE)) {
         if (size !== 0n) {
           c.setLastError(87);
@@ -44,29 +49,17 @@ export const memoryapi = [
         return false;
       }
       return true;
-    } catch (e) {
-      if (e instanceof VirtualMemoryError) {
-        c.setLastError(e.win32Error);
-        return false;
-      }
-      throw e;
-    }
+    });
   }),
 
   // BOOL VirtualProtect(LPVOID lpAddress, SIZE_T dwSize, DWORD flNewProtect, PDWORD lpflOldProtect);
   winapi('kernel32.dll', 'BOOL VirtualProtect(LPVOID lpAddress, SIZE_T dwSize, DWORD flNewProtect, PDWORD lpflOldProtect)', (c) => {
     const [address, size, protect, oldOut] = c.args as [bigint, bigint, bigint, bigint];
-    try {
+    return vmCall(c, false, () => {
       const old = c.process.vm.protect(address, size, Number(protect));
       if (oldOut !== 0n) c.mem.setU32(oldOut, old);
       return true;
-    } catch (e) {
-      if (e instanceof VirtualMemoryError) {
-        c.setLastError(e.win32Error);
-        return false;
-      }
-      throw e;
-    }
+    });
   }),
 
   // SIZE_T VirtualQuery(LPCVOID lpAddress, PMEMORY_BASIC_INFORMATION lpBuffer, SIZE_T dwLength);

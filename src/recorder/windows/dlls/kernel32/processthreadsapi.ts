@@ -15,6 +15,19 @@ function threadOf(c: ApiCall, h: bigint): Thread | undefined {
   return o instanceof ThreadObject ? o.thread : undefined;
 }
 
+/** Runs `body` with another thread's registers loaded in the engine, then puts the caller's back. */
+function withThreadRegisters<T>(c: ApiCall, t: Thread, body: () => T): T {
+  const e = c.process.engine;
+  const mine = e.saveContext();
+  e.restoreContext(t.context!);
+  try {
+    return body();
+  } finally {
+    e.restoreContext(mine);
+    mine.free();
+  }
+}
+
 export const processthreadsapi = [
   // HANDLE CreateThread(LPSECURITY_ATTRIBUTES lpThreadAttributes, SIZE_T dwStackSize,
   //   LPTHREAD_START_ROUTINE lpStartAddress, LPVOID lpParameter, DWORD dwCreationFlags, LPDWORD lpThreadId);
@@ -73,13 +86,7 @@ export const processthreadsapi = [
       c.setLastError(ERROR_INVALID_HANDLE);
       return false;
     }
-    // Read the suspended thread's registers by swapping its context in for a moment.
-    const e = c.process.engine;
-    const mine = e.saveContext();
-    e.restoreContext(t.context);
-    const regs = e.readRegs(REGISTERS);
-    e.restoreContext(mine);
-    mine.free();
+    const regs = withThreadRegisters(c, t, () => c.process.engine.readRegs(REGISTERS));
     const flags = c.mem.u32(c.args[1]! + BigInt(CONTEXT.fields.ContextFlags[0]));
     c.process.exceptions.writeContext(c.args[1]!, regs);
     c.mem.setU32(c.args[1]! + BigInt(CONTEXT.fields.ContextFlags[0]), flags);
@@ -94,14 +101,13 @@ export const processthreadsapi = [
       return false;
     }
     const e = c.process.engine;
-    const mine = e.saveContext();
-    e.restoreContext(t.context);
-    c.process.exceptions.readContext(c.args[1]!);
-    e.writeReg(reg('x18'), t.teb); // the platform register is not the caller's to change
+    const updated = withThreadRegisters(c, t, () => {
+      c.process.exceptions.readContext(c.args[1]!);
+      e.writeReg(reg('x18'), t.teb); // the platform register is not the caller's to change
+      return e.saveContext();
+    });
     t.context.free();
-    t.context = e.saveContext();
-    e.restoreContext(mine);
-    mine.free();
+    t.context = updated;
     return true;
   }),
 
