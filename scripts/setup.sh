@@ -36,10 +36,16 @@ node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(
   say "Node.js $(node --version) is too old; wintrace needs >= 20.19" >&2
   exit 1
 }
-# npm ci only when the lockfile changed since the last install (npm keeps a copy in node_modules).
+# Install from the lockfile only when it changed since the last install (npm keeps a copy in node_modules).
+# `npm ci` is what we want, but npm 11.19 refuses this lockfile (it reports msgpackr-extract's platform packages
+# for other systems as missing, even from a lockfile it has just written); `npm install` installs exactly the
+# locked versions and leaves the lockfile untouched, which a test in CI's fresh clone confirms by git status.
 if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
   say "npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
+  if ! npm ci --no-audit --no-fund --loglevel=error 2>/dev/null; then
+    say "npm ci refused the lockfile (npm 11 optional-dependency bug); installing the locked versions with npm install"
+    npm install --no-audit --no-fund --loglevel=error
+  fi
 fi
 
 # --- Fixtures --------------------------------------------------------------------------------------------------
