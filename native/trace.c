@@ -18,6 +18,10 @@
  *            value: 64-bit registers as zigzag varint of (new - old); V registers as two (low, high)
  *   os     : u8 0x80, varint nregs, {u8 reg, value}      registers the emulated Windows changed
  *   oswrite: u8 0x81, u64 address, varint size, old[size], new[size]
+ *   switch : u8 0x82, varint tid, varint nregs, {u8 reg, value}
+ *            the scheduler put thread `tid` on the CPU; values are differences from that thread's registers
+ *            when it last left the CPU (or from the segment's keyframe, or from zero for a thread that never
+ *            ran), i.e. exactly what the emulated Windows changed while it was off the CPU (SetThreadContext)
  * Register numbers follow src/arch/arm64.ts: x0..x30 = 0..30, sp 31, pc 32, nzcv 33, v0..v31 34..65, fpcr 66,
  * fpsr 67.
  */
@@ -59,6 +63,7 @@ typedef struct wt_tracer {
     uint64_t npages;         /* distinct pages written since the host last cleared the set (see pages) */
     uint64_t pages_overflow; /* 1 when more than PAGE_SET pages were written: the set is incomplete */
     uint64_t pages[8192];    /* open-addressing set of page numbers + 1 (0 = empty) */
+    uint64_t switchmask[2];  /* registers the last switch record changed (the host folds them per thread) */
     /* Private. */
     uint8_t *buf;
     uc_engine *uc;
@@ -386,13 +391,38 @@ void wt_trace_resync(wt_tracer *t)
     size_t count_at = t->used;
     put_u8(t, 0); /* placeholder: at most 68 changes, a one-byte varint */
     int changed = 0;
-    uint64_t mask0 = t->regmask[0], mask1 = t->regmask[1];
+    /* The register index counts these too: "previous change of X0" must find an API's result. */
     for (int r = 0; r < NREGS; r++) changed += diff_reg(t, r);
-    /* the register index is about what instructions change; the emulated Windows' changes are events */
-    t->regmask[0] = mask0;
-    t->regmask[1] = mask1;
     if (changed == 0) t->used = at;
     else t->buf[count_at] = (uint8_t)changed;
+}
+
+/*
+ * Called by the host after it put thread `tid` on the CPU (the outgoing thread was settled by wt_trace_resync
+ * before its registers left the engine). `prev` holds the incoming thread's registers as the trace last knew
+ * them, NREGS x 2 u64. Records a switch whose changes are relative to `prev`; they are that thread's, so they go
+ * to switchmask, not regmask (which holds the outgoing thread's).
+ * void wt_trace_switch(wt_tracer *t, uint32_t tid, const uint64_t *prev);
+ */
+void wt_trace_switch(wt_tracer *t, uint32_t tid, const uint64_t *prev)
+{
+    t->have_prev = 0;
+    t->nwrites = 0;
+    t->watch = 0;
+    uint64_t mask0 = t->regmask[0], mask1 = t->regmask[1];
+    t->regmask[0] = t->regmask[1] = 0;
+    memcpy(t->shadow, prev, sizeof t->shadow);
+    put_u8(t, 0x82);
+    put_varint(t, tid);
+    size_t count_at = t->used;
+    put_u8(t, 0); /* at most 68 changes: a one-byte varint */
+    int changed = 0;
+    for (int r = 0; r < NREGS; r++) changed += diff_reg(t, r);
+    t->buf[count_at] = (uint8_t)changed;
+    t->switchmask[0] = t->regmask[0];
+    t->switchmask[1] = t->regmask[1];
+    t->regmask[0] = mask0;
+    t->regmask[1] = mask1;
 }
 
 /* Called by the host when the emulated Windows writes guest memory. old/new point at `size` bytes each.

@@ -82,6 +82,9 @@ class RecordingEngine extends UnicornEngine {
   }
 }
 
+/** A thread the trace has not seen yet starts from all-zero registers (docs/trace-format.md, switch records). */
+const NO_REGS: RegFile = new Uint8Array(REGISTERS.length * 16);
+
 const ARG_STRING_TYPES = /^(LPCSTR|LPSTR|PCSTR|LPCWSTR|LPWSTR|PCWSTR|PWSTR)$/;
 
 export class RecordSession {
@@ -101,6 +104,8 @@ export class RecordSession {
   private pagesUnknown = false;
   private footer: TraceFooter['segments'] = [];
   private lastTid: number | undefined;
+  /** Each thread's registers as the trace last knew them (keyframe, or when it left the CPU): switch records are relative to these. */
+  private known = new Map<number, RegFile>();
   private exceptions = 0;
   private stopAt: bigint | undefined;
   private startAt: bigint | undefined;
@@ -258,6 +263,7 @@ export class RecordSession {
     this.writer.writeHeader(header);
     this.headerWritten = true;
     this.keyframe = { currentTid: header.currentTid, threads: header.threads };
+    this.known = new Map(header.threads.map((t) => [t.tid, t.regs]));
     this.lastTid = header.currentTid;
     this.tracer = new Tracer(this.engine);
     this.engine.tracer = this.tracer;
@@ -342,7 +348,10 @@ export class RecordSession {
     this.pages = new Set();
     this.pagesUnknown = false;
     this.segStart = this.engine.executed;
-    if (next) this.keyframe = { currentTid: this.proc.current!.id, threads: this.threadRegisters() };
+    if (next) {
+      this.keyframe = { currentTid: this.proc.current!.id, threads: this.threadRegisters() };
+      this.known = new Map(this.keyframe.threads.map((t) => [t.tid, t.regs]));
+    }
     this.opts.onProgress?.({
       instructions: this.engine.executed, steps: this.engine.executed - this.firstStep,
       threads: this.proc.threads.length, bytes: this.writer.bytesWritten,
@@ -452,20 +461,27 @@ export class RecordSession {
         });
       },
       threadExited: (t: Thread) => this.event({ kind: 'thread-exited', step: this.step(), tid: t.id, exitCode: t.exitCode }),
-      threadSwitched: () => {},
-      afterTrap: () => this.tracer?.resync(),
-      beforeRun: (t: Thread) => {
+      beforeSwitch: (t: Thread) => {
         if (!this.tracer) return;
+        // Settle the outgoing thread's last instruction while its pc is still in the engine.
         this.tracer.resync();
-        if (t.id !== this.lastTid) {
-          this.noteIndex();
-          const from = this.lastTid;
-          this.switches.push([Number(this.engine.executed - this.segStart), t.id]);
-          this.event({ kind: 'thread-switched', step: this.step(), tid: t.id, from });
-          if (t.executed === 0n) this.event({ kind: 'thread-started', step: this.step(), tid: t.id, pc: t.startAddress, regs: this.regsNow() });
-          this.lastTid = t.id;
-        }
+        this.noteIndex();
+        this.known.set(t.id, this.regsNow());
       },
+      threadSwitched: (_from: Thread | undefined, t: Thread) => {
+        if (!this.tracer || t.id === this.lastTid) return;
+        const changed = this.tracer.switchTo(t.id, this.known.get(t.id) ?? NO_REGS);
+        if (changed !== 0n) this.regsChanged.set(t.id, (this.regsChanged.get(t.id) ?? 0n) | changed);
+        const from = this.lastTid;
+        this.switches.push([Number(this.engine.executed - this.segStart), t.id]);
+        this.event({ kind: 'thread-switched', step: this.step(), tid: t.id, from });
+        if (t.executed === 0n) this.event({ kind: 'thread-started', step: this.step(), tid: t.id, pc: t.startAddress, regs: this.regsNow() });
+        this.lastTid = t.id;
+      },
+      afterTrap: () => this.tracer?.resync(),
+      // Whatever the emulated Windows changed since the last instruction (a completed wait's result, an
+      // exception dispatch) belongs to the thread about to run.
+      beforeRun: () => this.tracer?.resync(),
       paused: () => {
         if (this.tracer) this.chunks.push(this.tracer.drain(false));
       },

@@ -7,14 +7,15 @@ import { loadNative } from './engine/native.ts';
 import { loadUnicorn } from './engine/unicorn-ffi.ts';
 
 /** u64 fields at the start of struct wt_tracer. */
-const F = { steps: 0, used: 1, capacity: 2, highWater: 3, paused: 4, regmask: 5, npages: 7, overflow: 8, pages: 9 } as const;
 const PAGE_SET = 8192;
+const F = { steps: 0, used: 1, capacity: 2, highWater: 3, paused: 4, regmask: 5, npages: 7, overflow: 8, pages: 9, switchmask: 9 + PAGE_SET } as const;
 
 interface TraceLib {
   attach(uc: unknown, t: unknown, buf: unknown, counter: unknown, codeHook: Array<number | bigint>, writeHook: Array<number | bigint>): number;
   resync(t: unknown): void;
   osWrite(t: unknown, address: bigint, size: number, old: Uint8Array, data: Uint8Array): void;
   rebase(t: unknown): void;
+  switchTo(t: unknown, tid: number, prev: Uint8Array): void;
   detach(t: unknown): void;
   clearIndex(t: unknown): void;
   size(): number | bigint;
@@ -29,6 +30,7 @@ function traceLib(): TraceLib {
       resync: l.func('void wt_trace_resync(void *t)'),
       osWrite: l.func('void wt_trace_os_write(void *t, uint64_t address, uint32_t size, const void *old, const void *new_)'),
       rebase: l.func('void wt_trace_rebase(void *t)'),
+      switchTo: l.func('void wt_trace_switch(void *t, uint32_t tid, const void *prev)'),
       detach: l.func('void wt_trace_detach(void *t)'),
       clearIndex: l.func('void wt_trace_clear_index(void *t)'),
       size: l.func('uint64_t wt_trace_size(void)'),
@@ -46,7 +48,7 @@ export class Tracer {
   constructor(private readonly engine: UnicornEngine, capacity = 64 * 1024 * 1024) {
     const bytes = Number(traceLib().size());
     this.mem = koffi.alloc('uint8_t', bytes);
-    this.fields = new BigUint64Array(koffi.view(this.mem, bytes), 0, F.pages + PAGE_SET);
+    this.fields = new BigUint64Array(koffi.view(this.mem, bytes), 0, F.switchmask + 2);
     new Uint8Array(koffi.view(this.mem, bytes)).fill(0);
     this.buf = koffi.alloc('uint8_t', capacity);
     this.bytes = new Uint8Array(koffi.view(this.buf, capacity));
@@ -86,6 +88,17 @@ export class Tracer {
   /** Settles the step in progress and records registers the emulated Windows changed. */
   resync(): void {
     traceLib().resync(this.mem);
+  }
+
+  /**
+   * Records that thread `tid` is now on the CPU. `prev` is that thread's register file (packRegs layout) as the
+   * trace last knew it; the engine already holds its current registers. Call resync() for the outgoing thread
+   * before its registers leave the engine. Returns the registers that differ from `prev` (slot bit mask).
+   */
+  switchTo(tid: number, prev: Uint8Array): bigint {
+    this.ensureRoom(8 + 68 * 21);
+    traceLib().switchTo(this.mem, tid, prev);
+    return this.fields[F.switchmask]! | (this.fields[F.switchmask + 1]! << 64n);
   }
 
   /** Records a guest-memory write made by the emulated Windows (old contents read before the write). */

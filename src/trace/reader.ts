@@ -186,7 +186,6 @@ export class TraceReader {
     let tid = s.keyframe.currentTid;
     let regs = threads.get(tid);
     if (!regs) this.fail(entry.offset, `segment ${i} keyframe has no registers for its current thread ${tid}`);
-    const switches = [...s.switches];
     const dec = new StreamDecoder(data, regs[REG_PC]!);
     let rel = 0;
     while (!dec.done) {
@@ -197,14 +196,16 @@ export class TraceReader {
         if (e instanceof StreamError) this.fail(entry.offset, `segment ${i} stream at byte ${e.offset}: ${e.message}`);
         throw e;
       }
+      if (rec.kind === 'switch') {
+        // Changes are relative to the incoming thread's own last registers (zero for a thread not yet seen).
+        threads.set(tid, regs);
+        tid = rec.tid;
+        regs = [...(threads.get(tid) ?? new Array<bigint>(TRACE_REGS).fill(0n))];
+        for (const c of rec.regs) applyForward(regs, c);
+        dec.pc = regs[REG_PC]!;
+        continue;
+      }
       if (rec.kind === 'os') {
-        // A switch takes effect where the scheduler put it: the OS record that follows holds the differences
-        // from the old thread's registers (the CPU's) to the new thread's.
-        while (switches.length > 0 && switches[0]![0] <= rel) {
-          const [, next] = switches.shift()!;
-          threads.set(tid, [...regs]);
-          tid = next;
-        }
         for (const c of rec.regs) applyForward(regs, c);
         dec.pc = regs[REG_PC]!;
         continue;

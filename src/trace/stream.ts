@@ -21,7 +21,8 @@ export interface MemWrite {
 export type StreamRecord =
   | { kind: 'step'; pc: bigint; regs: RegChange[]; writes: MemWrite[] }
   | { kind: 'os'; regs: RegChange[] }
-  | { kind: 'os-write'; write: MemWrite };
+  | { kind: 'os-write'; write: MemWrite }
+  | { kind: 'switch'; tid: number; regs: RegChange[] };
 
 export class StreamError extends Error {
   constructor(message: string, readonly offset: number) {
@@ -137,6 +138,14 @@ export class StreamDecoder {
         regs.push(c);
       }
       return { kind: 'os', regs };
+    }
+    if (tag === 0x82) {
+      const tid = Number(this.varint());
+      const n = Number(this.varint());
+      if (n > TRACE_REGS) throw new StreamError(`switch record with ${n} register changes`, this.pos);
+      const regs: RegChange[] = [];
+      for (let i = 0; i < n; i++) regs.push(this.regChange());
+      return { kind: 'switch', tid, regs };
     }
     if (tag === 0x81) {
       const address = this.u64();

@@ -45,6 +45,9 @@ export interface ProcessObserver {
   apiReturn?(thread: Thread, api: ApiDef, outcome: ApiOutcome): void;
   threadCreated?(thread: Thread, creator: Thread | undefined): void;
   threadExited?(thread: Thread): void;
+  /** The outgoing thread's registers are about to leave the engine (its last instruction is settled here). */
+  beforeSwitch?(from: Thread): void;
+  /** `to` is on the CPU now (its registers are in the engine; a completed wait's result is not yet in X0). */
   threadSwitched?(from: Thread | undefined, to: Thread): void;
   /** After the emulated Windows acted inside a trap (API call, system stub), before the guest goes on. */
   afterTrap?(thread: Thread): void;
@@ -513,6 +516,7 @@ export class WindowsProcess {
         break;
       }
       if (onCpu !== t) {
+        if (onCpu) this.options.observer?.beforeSwitch?.(onCpu);
         if (onCpu && onCpu.state !== 'exited') onCpu.context = this.saveInto(onCpu);
         this.engine.restoreContext(t.context!);
         this.options.observer?.threadSwitched?.(onCpu, t);
