@@ -255,6 +255,7 @@ export class RecordSession {
       segmentSteps: SEGMENT_STEPS,
       firstStep: this.firstStep,
       symbols: this.proc.image.symbols.map((s) => ({ name: s.name, address: s.address, size: s.size })),
+      stubs: this.proc.stubs.list(),
       regions: this.captureRegions(),
       threads: this.threadRegisters(),
       currentTid: this.proc.current!.id,
@@ -384,6 +385,7 @@ export class RecordSession {
     const footer: TraceFooter = {
       segments: this.footer,
       totalSteps: this.tracerSteps(),
+      stubs: this.proc.stubs.list(),
       summary: {
         instructions: this.engine.executed,
         threads: this.proc.threads.length,

@@ -25,6 +25,11 @@ export interface TraceSymbol {
   size: number;
 }
 
+export interface TraceStub {
+  name: string;
+  address: bigint;
+}
+
 export interface MemoryRegion {
   base: bigint;
   size: number;
@@ -55,6 +60,8 @@ export interface TraceHeader {
   /** Executed-instruction count at which detailed recording starts (0 unless --start-at). */
   firstStep: bigint;
   symbols: TraceSymbol[];
+  /** Emulated DLL entry points (`SVC #0; RET` stubs) placed so far: `kernel32.dll!WriteFile`, `wintrace!ThreadReturn`. */
+  stubs: TraceStub[];
   regions: MemoryRegion[];
   threads: ThreadRegisters[];
   currentTid: number;
@@ -113,6 +120,8 @@ export interface FooterEntry {
 export interface TraceFooter {
   segments: FooterEntry[];
   totalSteps: bigint;
+  /** Every stub placed during the run (GetProcAddress places more after the header was written). */
+  stubs: TraceStub[];
   summary: {
     instructions: bigint;
     threads: number;

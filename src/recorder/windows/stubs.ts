@@ -92,6 +92,11 @@ export class StubTable {
     return t.kind === 'api' ? `${t.dll}!${t.name}` : `wintrace!${t.name}`;
   }
 
+  /** Every stub placed so far, by address, named as describe() names it (for a trace's symbol list). */
+  list(): Array<{ name: string; address: bigint }> {
+    return [...this.byAddress.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((address) => ({ name: this.describe(address), address }));
+  }
+
   get all(): IterableIterator<DllImage> {
     return this.dlls.values();
   }
