@@ -6,11 +6,50 @@ import { basename } from 'node:path';
 import { BadImageError } from '../errors.ts';
 import type { Engine } from './engine/engine.ts';
 import { UnicornEngine } from './engine/unicorn.ts';
-import { layoutImage, type LoadedImage, parsePe } from './loader/pe.ts';
+import { IMAGE_FILE } from './loader/pe-structs.ts';
+import { layoutImage, type LoadedImage, type PeImage, parsePe } from './loader/pe.ts';
+import { LAYOUT } from './windows/layout.ts';
 import { type ProcessOptions, WindowsProcess } from './windows/process.ts';
 
 /** Largest program file wintrace will read (a Go binary is a few MB). */
 const MAX_IMAGE_BYTES = 512 * 1024 * 1024;
+
+/** Where a relocatable image goes when its ImageBase is unusable: Go's own default for windows/arm64 programs. */
+export const FALLBACK_IMAGE_BASE = 0x1_4000_0000n;
+
+/**
+ * Whether [base, base+size) is user address space the emulated Windows leaves free for the program: above the
+ * first 64 KiB, below the system areas (TEBs, process data, DLL stubs) and clear of KUSER_SHARED_DATA.
+ */
+function usableImageRange(base: bigint, size: bigint): boolean {
+  const end = base + size;
+  if (base < LAYOUT.minimumApplicationAddress || end > LAYOUT.tebBase) return false;
+  return end <= LAYOUT.kuserSharedData || base >= LAYOUT.kuserSharedData + 0x10000n;
+}
+
+/**
+ * The load address: the image's own ImageBase when the emulated address space has room there, else (as Windows
+ * relocates an image whose preferred range is taken) FALLBACK_IMAGE_BASE, which needs base relocations.
+ */
+function chooseBase(img: PeImage): bigint {
+  const align = BigInt(img.sectionAlignment);
+  const size = (BigInt(img.sizeOfImage) + align - 1n) / align * align;
+  if (usableImageRange(img.imageBase, size)) return img.imageBase;
+  if (!img.relocatable) {
+    throw new BadImageError(img.file, `ImageBase 0x${img.imageBase.toString(16)} + SizeOfImage 0x${size.toString(16)} overlaps ` +
+      'the system areas of the emulated address space and the image has no base relocations to move it');
+  }
+  return FALLBACK_IMAGE_BASE;
+}
+
+/** Parses and lays out a program image already in memory; every defect is a BadImageError naming `name`. */
+export function loadImageBytes(bytes: Uint8Array, name: string): LoadedImage {
+  const img = parsePe(bytes, name);
+  if ((img.characteristics & IMAGE_FILE.DLL) !== 0) {
+    throw new BadImageError(name, `COFF Characteristics 0x${img.characteristics.toString(16)} mark a DLL (IMAGE_FILE_DLL 0x2000), not a program wintrace can run`);
+  }
+  return layoutImage(img, chooseBase(img));
+}
 
 export function loadImage(path: string): LoadedImage {
   let size: number;
@@ -20,9 +59,7 @@ export function loadImage(path: string): LoadedImage {
     throw new BadImageError(path, `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   if (size > MAX_IMAGE_BYTES) throw new BadImageError(path, `file is ${size} bytes, larger than the ${MAX_IMAGE_BYTES}-byte limit`);
-  const bytes = new Uint8Array(readFileSync(path));
-  const img = parsePe(bytes, basename(path));
-  return layoutImage(img, img.imageBase);
+  return loadImageBytes(new Uint8Array(readFileSync(path)), basename(path));
 }
 
 export interface Program {

@@ -395,7 +395,7 @@ test('malformed: truncated inside the section table', () => {
 });
 
 test('malformed: SizeOfImage absurd or too small', () => {
-  assertBad(mutate((b, o) => set32(b, o.opt + 56, 0xffffffff)), 'SizeOfImage 0xffffffff exceeds the limit of 0x80000000 (2 GiB)');
+  assertBad(mutate((b, o) => set32(b, o.opt + 56, 0xffffffff)), 'SizeOfImage 0xffffffff exceeds the limit of 0x10000000 (256 MiB)');
   const rdata = clean().sections[1]!;
   assertBad(
     mutate((b, o) => set32(b, o.opt + 56, rdata.rva)),

@@ -358,14 +358,21 @@ export const IMAGE_SYM_CLASS = {
 // Loader limits (defensive caps; real images are far below them)
 
 export const LIMITS = {
-  /** Cap on SizeOfImage. */
-  maxImageSize: 0x8000_0000, // 2 GiB
+  /**
+   * Cap on SizeOfImage. layoutImage allocates the whole image on the host, so this bounds what a 64-byte header
+   * can make wintrace allocate; Go programs are a few MB (a huge zero-filled global would be the exception).
+   */
+  maxImageSize: 0x1000_0000, // 256 MiB
+  /** Cap on SizeOfStackReserve: the main thread's stack is reserved and committed at that size. */
+  maxStackReserve: 0x1000_0000, // 256 MiB
   /** Cap on NumberOfSections (the PE spec's loader limit is 96). */
   maxSections: 96,
   /** Longest DLL / function / export name read. */
   maxNameLength: 4096,
   maxImportDescriptors: 4096,
   maxThunksPerDll: 65536,
+  /** Distinct functions bound from one DLL: an emulated DLL's stub region holds 8192 (windows/stubs.ts). */
+  maxFunctionsPerDll: 8192,
   /** Across all DLLs (bounds the work a hostile import table can cause). */
   maxImportsTotal: 1 << 18,
   maxExports: 1 << 20,

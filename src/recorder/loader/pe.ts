@@ -210,7 +210,7 @@ export interface LoadedTls {
 export interface LoadedImage {
   image: PeImage;
   base: bigint;
-  /** SizeOfImage rounded up to the page size: the span to reserve at `base`. */
+  /** SizeOfImage rounded up to SectionAlignment: the span to reserve at `base`. */
   size: number;
   /** base - imageBase (mod 2^64, as a signed value). */
   delta: bigint;
@@ -229,6 +229,7 @@ export interface LoadedImage {
 const hex = (n: number | bigint): string => `0x${n.toString(16)}`;
 const alignUp = (n: number, a: number): number => Math.ceil(n / a) * a;
 const isPow2 = (n: number): boolean => n > 0 && (n & (n - 1)) === 0;
+const mib = (n: number): string => `${n / 0x10_0000} MiB`;
 const U64 = (1n << 64n) - 1n;
 /** Node's native decoders (no TextDecoder: cheaper per call for thousands of short names). */
 const utf8 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8');
@@ -403,7 +404,10 @@ export function parsePe(bytes: Uint8Array, file: string): PeImage {
   const sizeOfHeaders = opt.SizeOfHeaders;
   const sectionAlignment = opt.SectionAlignment;
   const fileAlignment = opt.FileAlignment;
-  if (sizeOfImage > LIMITS.maxImageSize) fail(`SizeOfImage ${hex(sizeOfImage)} exceeds the limit of ${hex(LIMITS.maxImageSize)} (2 GiB)`);
+  if (sizeOfImage > LIMITS.maxImageSize) fail(`SizeOfImage ${hex(sizeOfImage)} exceeds the limit of ${hex(LIMITS.maxImageSize)} (${mib(LIMITS.maxImageSize)})`);
+  if (opt.SizeOfStackReserve > BigInt(LIMITS.maxStackReserve)) {
+    fail(`SizeOfStackReserve ${hex(opt.SizeOfStackReserve)} exceeds the limit of ${hex(LIMITS.maxStackReserve)} (${mib(LIMITS.maxStackReserve)})`);
+  }
   if (!isPow2(sectionAlignment)) fail(`SectionAlignment ${hex(sectionAlignment)} is not a power of two`);
   if (sectionAlignment < LIMITS.pageSize) fail(`SectionAlignment ${hex(sectionAlignment)} is below the page size ${hex(LIMITS.pageSize)} (low-alignment images are not supported)`);
   if (!isPow2(fileAlignment)) fail(`FileAlignment ${hex(fileAlignment)} is not a power of two`);
@@ -758,7 +762,22 @@ function parseImports(r: ImageReader, dir: DataDirectory): ImportedDll[] {
     }
     out.push({ dll, functions });
   }
+  checkFunctionsPerDll(r, out);
   return out;
+}
+
+/** Every distinct function bound from one DLL (descriptors for the same DLL share its stubs) needs a stub. */
+function checkFunctionsPerDll(r: ImageReader, dlls: readonly ImportedDll[]): void {
+  const byDll = new Map<string, Set<string>>();
+  for (const d of dlls) {
+    const key = d.dll.toLowerCase();
+    let names = byDll.get(key);
+    if (names === undefined) byDll.set(key, (names = new Set()));
+    for (const f of d.functions) names.add(f.name ?? `#${f.ordinal}`);
+    if (names.size > LIMITS.maxFunctionsPerDll) {
+      r.fail(`import directory binds more than ${LIMITS.maxFunctionsPerDll} distinct functions of ${d.dll}, the most an emulated DLL holds`);
+    }
+  }
 }
 
 function parseRelocations(r: ImageReader, dir: DataDirectory): Relocation[] {
@@ -873,7 +892,8 @@ function parseTls(r: ImageReader, dir: DataDirectory, imageBase: bigint, sizeOfI
 export function layoutImage(img: PeImage, base: bigint): LoadedImage {
   const page = LIMITS.pageSize;
   if (base <= 0n || base % 0x10000n !== 0n) throw new RangeError(`load base ${hex(base)} is not a non-zero multiple of 64 KiB`);
-  const size = alignUp(img.sizeOfImage, page);
+  // SectionAlignment, not the page: a last section may map up to the next SectionAlignment boundary.
+  const size = alignUp(img.sizeOfImage, img.sectionAlignment);
   if (base + BigInt(size) > 1n << 64n) throw new RangeError(`load base ${hex(base)} + size ${hex(size)} overflows the address space`);
   const deltaU = (base - img.imageBase) & U64;
   const delta = base - img.imageBase;

@@ -2,6 +2,7 @@
 // interrupt hook finds the stub by its address and runs the TypeScript implementation, sets X0, and the guest's
 // own RET returns to the caller: the call and return are real ARM64 control flow in the trace.
 
+import { ExitCode, WintraceError } from '../../errors.ts';
 import type { Engine } from '../engine/engine.ts';
 import { PROT_RX } from '../engine/engine.ts';
 import type { ApiDef } from './api.ts';
@@ -57,7 +58,10 @@ export class StubTable {
   private place(d: DllImage, name: string, target: StubTarget): bigint {
     const existing = d.exports.get(name);
     if (existing !== undefined) return existing;
-    if (d.next + STUB_SIZE > d.base + PAGE) throw new Error(`too many stubs in ${d.name}`);
+    if (d.next + STUB_SIZE > d.base + PAGE) {
+      // Reachable from the guest (GetProcAddress with thousands of names), so a clean stop, not a crash.
+      throw new WintraceError(`${d.name}: more than ${PAGE / STUB_SIZE} functions asked for, the most an emulated DLL holds`, ExitCode.emulationFault);
+    }
     const at = d.next;
     d.next += STUB_SIZE;
     const code = new Uint8Array(8);
