@@ -1,0 +1,44 @@
+// The fuzz harness in the test suite: a bounded PE campaign must end with no failure, and the harness must
+// tell each kind of failure apart (checked on a kind that fails on purpose).
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { type CaseReport, runCampaign } from './campaign.ts';
+
+describe('fuzz harness', () => {
+  test('300 mutated PE inputs: each is rejected with one clear line or loads and boots; no exception, hang or blow-up', async () => {
+    const r = await runCampaign({
+      kind: 'pe', cases: 300, seed: 0x5eedn, jobs: 2, timeoutMs: 20_000, memoryLimitMb: 512, check: { runInstructions: 0 },
+    });
+    const failed = r.failures.map((f) => `case ${f.index} (${f.outcome}) ${f.input} [${f.steps.join('; ')}]: ${f.message}`);
+    assert.deepEqual(failed, []);
+    assert.equal(r.counts.rejected + r.counts.loaded, 300);
+    // Mutations that break nothing and ones that break something both occur, or the harness is not mutating.
+    assert.ok(r.counts.rejected >= 50, `only ${r.counts.rejected} rejected`);
+    assert.ok(r.counts.loaded >= 50, `only ${r.counts.loaded} loaded`);
+    assert.ok(r.defects.size >= 20, `only ${r.defects.size} distinct defects reached`);
+  });
+
+  test('a few mutated PE inputs also run 20,000 instructions after booting, ending cleanly', async () => {
+    const r = await runCampaign({
+      kind: 'pe', cases: 40, seed: 0x7e57n, jobs: 2, timeoutMs: 20_000, memoryLimitMb: 512, check: { runInstructions: 20_000 },
+    });
+    assert.deepEqual(r.failures.map((f) => `case ${f.index} (${f.outcome}): ${f.message}`), []);
+    assert.ok([...r.loaded.keys()].some((k) => k.startsWith('ran: ')), `no run: ${[...r.loaded.keys()].join(', ')}`);
+  });
+
+  test('the harness classifies a clean rejection, a load, an exception, a hang, a memory blow-up and a crash', async () => {
+    const reports: CaseReport[] = [];
+    const r = await runCampaign({
+      kind: { module: new URL('./selftest-kind.ts', import.meta.url).href, export: 'selftestKind' },
+      cases: 24, seed: 1n, jobs: 2, timeoutMs: 3_000, memoryLimitMb: 256, check: { runInstructions: 0 },
+      onCase: (c) => reports.push(c),
+    });
+    const expected: Record<string, string> = { rejects: 'rejected', loads: 'loaded', throws: 'exception', hangs: 'hang', bloats: 'memory', dies: 'crash' };
+    assert.deepEqual(reports.map((c) => c.index).sort((a, b) => a - b), [...Array(24).keys()]);
+    for (const c of reports) assert.equal(c.outcome, expected[c.input], `case ${c.index} (${c.input}): ${c.outcome}: ${c.message}`);
+    for (const o of ['rejected', 'loaded', 'exception', 'hang', 'memory', 'crash'] as const) assert.ok(r.counts[o] > 0, `no ${o} among ${JSON.stringify(r.counts)}`);
+    assert.ok(r.failures.find((f) => f.outcome === 'exception')?.message.startsWith('TypeError: cannot read properties of undefined'));
+    assert.deepEqual([...r.defects.keys()], ['bad input']);
+  });
+});

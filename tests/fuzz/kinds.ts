@@ -1,0 +1,19 @@
+// The fuzz kinds by name. Each entry names the module and export a worker process loads, so a kind is only
+// imported where it runs; a new kind (trace files) is one more line here.
+
+export interface KindRef {
+  /** Module URL, resolved by the worker. */
+  module: string;
+  /** Name of the export holding the FuzzKind. */
+  export: string;
+}
+
+export const KINDS: Readonly<Record<string, KindRef>> = {
+  pe: { module: new URL('./pe-kind.ts', import.meta.url).href, export: 'peKind' },
+};
+
+export function kindRef(name: string): KindRef {
+  const k = KINDS[name];
+  if (k === undefined) throw new Error(`unknown fuzz kind '${name}' (known: ${Object.keys(KINDS).join(', ')})`);
+  return k;
+}
