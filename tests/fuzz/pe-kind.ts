@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { BadImageError, WintraceError } from '../../src/errors.ts';
 import { UnicornEngine } from '../../src/recorder/engine/unicorn.ts';
-import { parsePe, type PeImage } from '../../src/recorder/loader/pe.ts';
+import { parsePe } from '../../src/recorder/loader/pe.ts';
 import {
   BASE_RELOCATION_BLOCK, COFF_FILE_HEADER, COFF_SYMBOL, DATA_DIRECTORY, DIR, DOS_HEADER, IMPORT_DESCRIPTOR,
   MAX_DATA_DIRECTORIES, OPTIONAL_HEADER_PE32PLUS, SECTION_HEADER, type StructDef, THUNK64_SIZE,
@@ -17,6 +17,7 @@ import {
 import { guestPath, loadImageBytes } from '../../src/recorder/program.ts';
 import { WindowsProcess } from '../../src/recorder/windows/process.ts';
 import { fixtureExe } from '../helpers/fixtures.ts';
+import { peOffsets, rvaToFileOffset, u32, u64 } from '../helpers/pe-bytes.ts';
 import type { CheckResult, FuzzKind, SeedInput } from './kind.ts';
 import type { Field, InputMap, Range } from './mutators.ts';
 
@@ -27,22 +28,10 @@ function structFields(prefix: string, def: StructDef, offset: number): Field[] {
   return def.fields.map((f) => ({ name: `${prefix}.${f.name}`, offset: offset + f.offset, size: f.size }));
 }
 
-/** File offset of an RVA, or undefined when no section's file data holds it. */
-function fileOffsetOf(img: PeImage, rva: number): number | undefined {
-  const s = img.sections.find((x) => rva >= x.rva && rva < x.rva + x.initializedSize);
-  return s === undefined ? undefined : s.rawOffset + (rva - s.rva);
-}
-
-const u32 = (b: Uint8Array, o: number): number => new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(o, true);
-const u16 = (b: Uint8Array, o: number): number => new DataView(b.buffer, b.byteOffset, b.byteLength).getUint16(o, true);
-
 /** Every header field, and the first records of each structure the loader walks. */
 export function peInputMap(bytes: Uint8Array, name: string): InputMap {
   const img = parsePe(bytes, name);
-  const pe = u32(bytes, 0x3c);
-  const coff = pe + 4;
-  const opt = coff + COFF_FILE_HEADER.size;
-  const sec = opt + u16(bytes, coff + 16);
+  const { pe, coff, opt, sec } = peOffsets(bytes);
   const fields: Field[] = [
     ...structFields('DOS', DOS_HEADER, 0),
     { name: 'PE.Signature', offset: pe, size: 4 },
@@ -58,18 +47,18 @@ export function peInputMap(bytes: Uint8Array, name: string): InputMap {
     if (at !== undefined) hot.push([at, Math.min(bytes.length, at + len)]);
   };
 
-  const imp = fileOffsetOf(img, img.dataDirectories[DIR.IMPORT]!.rva);
+  const imp = rvaToFileOffset(img, img.dataDirectories[DIR.IMPORT]!.rva);
   around(imp, img.dataDirectories[DIR.IMPORT]!.size);
   img.imports.forEach((d, i) => {
     if (imp !== undefined) fields.push(...structFields(`ImportDescriptor[${i}]`, IMPORT_DESCRIPTOR, imp + i * IMPORT_DESCRIPTOR.size));
     d.functions.slice(0, 4).forEach((f, j) => {
-      const iat = fileOffsetOf(img, f.iatRva);
+      const iat = rvaToFileOffset(img, f.iatRva);
       if (iat !== undefined) fields.push({ name: `Import[${i}].Thunk[${j}]`, offset: iat, size: THUNK64_SIZE });
     });
   });
 
   const relocDir = img.dataDirectories[DIR.BASERELOC]!;
-  const reloc = fileOffsetOf(img, relocDir.rva);
+  const reloc = rvaToFileOffset(img, relocDir.rva);
   around(reloc, 512);
   if (reloc !== undefined) {
     for (let off = 0, i = 0; off + 8 <= relocDir.size && i < 16; i++) {
@@ -89,12 +78,12 @@ export function peInputMap(bytes: Uint8Array, name: string): InputMap {
     around(strtab, 256);
   }
 
-  const pcln = img.goPclntab === undefined ? undefined : fileOffsetOf(img, img.goPclntab.rva);
+  const pcln = img.goPclntab === undefined ? undefined : rvaToFileOffset(img, img.goPclntab.rva);
   if (pcln !== undefined) {
     around(pcln, 256);
     const header = ['Magic', 'Pad', 'NFunc', 'NFiles', 'TextStart', 'FuncnameOffset', 'CuOffset', 'FiletabOffset', 'PctabOffset', 'PclnOffset'];
     header.forEach((h, i) => fields.push({ name: `Pclntab.${h}`, offset: pcln + (i === 0 ? 0 : i * 8), size: i === 0 ? 4 : 8 }));
-    const functab = pcln + Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(pcln + 64, true));
+    const functab = pcln + Number(u64(bytes, pcln + 64));
     around(functab, 256);
     for (let i = 0; i < 8; i++) fields.push({ name: `Pclntab.Functab[${i}].Entry`, offset: functab + i * 8, size: 4 }, { name: `Pclntab.Functab[${i}].Func`, offset: functab + i * 8 + 4, size: 4 });
   }

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { BadImageError } from '../../src/errors.ts';
 import { layoutImage, parsePe, readU64, SymbolTable, writeU64, type PeImage } from '../../src/recorder/loader/pe.ts';
 import { DIR, IMAGE_REL_BASED, IMAGE_SCN } from '../../src/recorder/loader/pe-structs.ts';
+import { dv, type PeOffsets, peOffsets, rvaToFileOffset, set16, set32, set64, u16, u32 } from '../helpers/pe-bytes.ts';
 
 const FIXTURE = fileURLToPath(new URL('../../fixtures/bin/hello.exe', import.meta.url));
 const NAME = 'hello.exe';
@@ -27,36 +28,16 @@ function clean(): PeImage {
 
 // ---- little helpers to mutate a copy of the fixture --------------------------------------------------------
 
-const dv = (b: Uint8Array): DataView => new DataView(b.buffer, b.byteOffset, b.byteLength);
-const u16 = (b: Uint8Array, o: number): number => dv(b).getUint16(o, true);
-const u32 = (b: Uint8Array, o: number): number => dv(b).getUint32(o, true);
-const set16 = (b: Uint8Array, o: number, v: number): void => dv(b).setUint16(o, v, true);
-const set32 = (b: Uint8Array, o: number, v: number): void => dv(b).setUint32(o, v, true);
-const set64 = (b: Uint8Array, o: number, v: bigint): void => dv(b).setBigUint64(o, v, true);
-
-interface Layout {
-  pe: number; // PE signature
-  coff: number; // COFF file header
-  opt: number; // optional header
-  sec: number; // section table
-}
-function offsets(b: Uint8Array): Layout {
-  const pe = u32(b, 0x3c);
-  const coff = pe + 4;
-  const opt = coff + 20;
-  return { pe, coff, opt, sec: opt + u16(b, coff + 16) };
-}
-
 /** File offset of an RVA inside a section's raw data (per the clean parse). */
 function fileOffset(rva: number): number {
-  const s = clean().sections.find((x) => rva >= x.rva && rva < x.rva + x.initializedSize);
-  assert.ok(s, `RVA 0x${rva.toString(16)} has file data`);
-  return s.rawOffset + (rva - s.rva);
+  const at = rvaToFileOffset(clean(), rva);
+  assert.ok(at !== undefined, `RVA 0x${rva.toString(16)} has file data`);
+  return at;
 }
 
-function mutate(fn: (b: Uint8Array, o: Layout) => void): Uint8Array {
+function mutate(fn: (b: Uint8Array, o: PeOffsets) => void): Uint8Array {
   const b = hello().slice();
-  fn(b, offsets(b));
+  fn(b, peOffsets(b));
   return b;
 }
 
@@ -355,12 +336,12 @@ test('malformed: e_lfanew past the end of the file', () => {
 });
 
 test('malformed: truncated inside the COFF file header', () => {
-  const pe = offsets(hello()).pe;
+  const pe = peOffsets(hello()).pe;
   assertBad(hello().slice(0, pe + 10), `e_lfanew ${hex(pe)} is out of range: the PE signature and COFF header (24 bytes) do not fit in the ${pe + 10}-byte file`);
 });
 
 test('malformed: bad PE signature', () => {
-  const pe = offsets(hello()).pe;
+  const pe = peOffsets(hello()).pe;
   assertBad(mutate((b, o) => (b[o.pe + 1] = 0x58)), `bad PE signature 0x5850 at ${hex(pe)} (expected 0x4550 "PE\\0\\0")`);
 });
 
@@ -374,22 +355,22 @@ test('malformed: PE32 magic instead of PE32+', () => {
 });
 
 test('malformed: truncated inside the optional header', () => {
-  const { opt } = offsets(hello());
-  const size = u16(hello(), offsets(hello()).coff + 16);
+  const { opt } = peOffsets(hello());
+  const size = u16(hello(), peOffsets(hello()).coff + 16);
   assertBad(hello().slice(0, opt + 100), `optional header truncated: SizeOfOptionalHeader ${size} at ${hex(opt)} runs past the end of the ${opt + 100}-byte file`);
   assertBad(mutate((b, o) => set16(b, o.coff + 16, 100)), 'SizeOfOptionalHeader 100 is smaller than the 112-byte PE32+ optional header');
 });
 
 test('malformed: NumberOfSections huge, or beyond SizeOfHeaders', () => {
   assertBad(mutate((b, o) => set16(b, o.coff + 2, 0xffff)), 'NumberOfSections 65535 exceeds the limit of 96');
-  const { sec } = offsets(hello());
+  const { sec } = peOffsets(hello());
   const soh = clean().sizeOfHeaders;
   assertBad(mutate((b, o) => set16(b, o.coff + 2, 90)), `SizeOfHeaders ${hex(soh)} does not cover the section table, which ends at ${hex(sec + 90 * 40)}`);
   assertBad(mutate((b, o) => set16(b, o.coff + 2, 0)), 'NumberOfSections is 0: the image has no sections');
 });
 
 test('malformed: truncated inside the section table', () => {
-  const { sec } = offsets(hello());
+  const { sec } = peOffsets(hello());
   const n = clean().sections.length;
   assertBad(hello().slice(0, sec + 50), `section table (${n} entries at ${hex(sec)}) runs past the end of the ${sec + 50}-byte file`);
 });
@@ -468,7 +449,7 @@ test('malformed: import descriptor names and thunks outside the image, untermina
 });
 
 test('malformed: COFF symbol table past the end of the file', () => {
-  const ptr = u32(hello(), offsets(hello()).coff + 8);
+  const ptr = u32(hello(), peOffsets(hello()).coff + 8);
   assertBad(mutate((b, o) => set32(b, o.coff + 12, 0x100000)), `COFF symbol table (1048576 symbols at ${hex(ptr)}) runs past the end of the ${hello().length}-byte file`);
 });
 
