@@ -7,16 +7,25 @@ export const ExitCode = {
   usage: 2,
   badInput: 2,
   badImage: 3,
-  traceFormat: 4,
+  /** A trace file that is not readable is bad input, like a usage error (`wintrace check` documents 2). */
+  traceFormat: 2,
   emulationFault: 5,
   unsupportedApi: 6,
   engine: 7,
   internal: 70,
 } as const;
 
+/**
+ * Control characters shown as \xNN: messages quote names taken from the input (section names, DLL and API names,
+ * strings the guest passed), and a message must stay one line whatever those hold.
+ */
+export function escapeControl(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 export class WintraceError extends Error {
   constructor(message: string, readonly exitCode: number) {
-    super(message);
+    super(escapeControl(message));
     this.name = new.target.name;
   }
 }

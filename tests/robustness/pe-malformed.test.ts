@@ -187,6 +187,20 @@ const CORPUS: Malformed[] = [
     defect: () => `import descriptor 0 DLL name at RVA ${hex(section('.idata').rva + 0xff0)} is empty`,
   },
   {
+    // Found by the fuzz harness: the name reached an "unsupported API" message, line break and all.
+    name: 'import DLL name holding a line break',
+    make: edit((b) => (b[fileAt(u32(CLEAN, importDesc + 12)) + 3] = 0x0a)),
+    defect: () => `import descriptor 0 DLL name at RVA ${hex(u32(CLEAN, importDesc + 12))} holds the control character 0xa, which no file name can`,
+  },
+  {
+    name: 'section name holding a line break, and a misaligned RVA',
+    make: edit((b) => {
+      b[O.sec + 3] = 0x0a;
+      set32(b, O.sec + 12, 0x1001);
+    }),
+    defect: () => 'section 1 (.te\\x0at) RVA 0x1001 is not a multiple of SectionAlignment 0x1000',
+  },
+  {
     name: 'import lookup table runs off the end of the image',
     make: edit((b) => set32(b, importDesc, IMG.sizeOfImage - 4)),
     defect: ({ img }) => `import descriptor 0 (kernel32.dll) lookup entry 0 at RVA ${hex(img.sizeOfImage - 4)}+0x8 runs past the end of the image (SizeOfImage ${hex(img.sizeOfImage)})`,

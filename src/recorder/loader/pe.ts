@@ -740,6 +740,9 @@ function parseImports(r: ImageReader, dir: DataDirectory): ImportedDll[] {
     if (d.Name === 0) r.fail(`import descriptor ${i} has no DLL name (Name RVA 0)`);
     const dll = r.cstring(d.Name, `import descriptor ${i} DLL name`);
     if (dll === '') r.fail(`import descriptor ${i} DLL name at RVA ${hex(d.Name)} is empty`);
+    // A DLL name is a file name, and Windows file names hold no control characters: no DLL could be found.
+    const bad = /[\x00-\x1f\x7f]/.exec(dll);
+    if (bad !== null) r.fail(`import descriptor ${i} DLL name at RVA ${hex(d.Name)} holds the control character ${hex(bad[0].charCodeAt(0))}, which no file name can`);
     if (d.FirstThunk === 0) r.fail(`import descriptor ${i} (${dll}) has no import address table (FirstThunk 0)`);
     const lookup = d.OriginalFirstThunk !== 0 ? d.OriginalFirstThunk : d.FirstThunk;
     const functions: ImportedFunction[] = [];
