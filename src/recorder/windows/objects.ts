@@ -1,6 +1,7 @@
 // Kernel objects behind handles. A waitable object says whether it is signaled and what a satisfied wait does
 // to it (an auto-reset event resets); the scheduler does the waiting.
 
+import type { DirEntry } from './sandbox.ts';
 import type { Thread } from './thread.ts';
 
 export abstract class KObject {
@@ -100,9 +101,9 @@ export class IoCompletionPort extends KObject {
   }
 }
 
-export type FileRole = 'stdin' | 'stdout' | 'stderr' | 'null';
+export type FileRole = 'stdin' | 'stdout' | 'stderr' | 'null' | 'disk';
 
-/** A file object. wintrace's guest has no host files: only the console streams and NUL exist. */
+/** A file object: a console stream, NUL, or (MountedFile) a file under a --mount. */
 export class FileObject extends KObject {
   readonly kind = 'File';
   constructor(readonly role: FileRole, readonly path: string) {
@@ -110,6 +111,23 @@ export class FileObject extends KObject {
   }
   override describe(): string {
     return `File(${this.path})`;
+  }
+}
+
+/** A read-only file from a --mount: its contents as they were when the guest opened it, and a file pointer. */
+export class MountedFile extends FileObject {
+  position = 0;
+  constructor(path: string, readonly data: Uint8Array, readonly isDirectory: boolean) {
+    super('disk', path);
+  }
+}
+
+/** A FindFirstFileW search over a mounted directory's entries. */
+export class FileSearch extends KObject {
+  readonly kind = 'FileSearch';
+  next = 0;
+  constructor(readonly entries: readonly DirEntry[]) {
+    super();
   }
 }
 

@@ -17,9 +17,11 @@ import { GuestMemory } from './guest-memory.ts';
 import { DeterministicRandom } from './random.ts';
 import { HandleTable, PSEUDO } from './handles.ts';
 import { alignDown, hex, LAYOUT, PAGE_SIZE } from './layout.ts';
-import { FileObject, type KObject, ProcessObject, ThreadObject } from './objects.ts';
+import { describeWaits, IDLE_LIMIT_NS, IdleWatch } from './deadlock.ts';
+import { FileObject, type KObject, ProcessObject, ThreadObject, WaitableTimer } from './objects.ts';
 import { KUSER_SHARED_DATA, PEB, TEB } from './structs.ts';
 import { StubTable } from './stubs.ts';
+import { Sandbox } from './sandbox.ts';
 import { Thread, type Wait } from './thread.ts';
 import { PAGE, VirtualMemory } from './virtual-memory.ts';
 
@@ -35,6 +37,10 @@ export interface ProcessOptions {
   quantum?: number;
   /** Stop the run after this many instructions in all (0 = no limit). */
   maxInstructions?: bigint;
+  /** Stop the run after this much wall-clock time; checked between slices, so the guest never sees it. */
+  timeoutMs?: number;
+  /** Host directories the guest may read (none by default); refusals are recorded in it. */
+  sandbox?: Sandbox;
   checkpoints?: Checkpoints;
   /** Observer of process-level events (thread start/exit, API calls, exceptions). */
   observer?: ProcessObserver;
@@ -73,7 +79,9 @@ export type RunEnd =
   | { reason: 'exit'; exitCode: number }
   | { reason: 'budget'; exitCode: number }
   | { reason: 'interrupted'; exitCode: number }
-  | { reason: 'deadlock'; exitCode: number; waits: string[] };
+  | { reason: 'timeout'; exitCode: number }
+  /** idleNs: 0 when no wait has a deadline, else how long only timeouts happened (deadlock.ts). */
+  | { reason: 'deadlock'; exitCode: number; waits: string[]; idleNs: bigint };
 
 const DEFAULT_ENV: Record<string, string> = {
   ALLUSERSPROFILE: 'C:\\ProgramData',
@@ -129,13 +137,17 @@ export class WindowsProcess {
   private lastScheduled = -1;
   private readonly threadReturnStub: bigint;
   apiCalls = 0;
+  /** Waits satisfied by a signaled object other than a timer, and bytes of console output: activity for IdleWatch. */
+  objectWakes = 0;
+  outputBytes = 0;
   /** Set (e.g. by a SIGINT handler) to end the run at the next scheduling point. */
   stopRequested = false;
   errorMode = 0;
   readonly processorCount = NUMBER_OF_PROCESSORS;
   readonly random = new DeterministicRandom(0x5eed_1234_abcd_0001n);
+  readonly sandbox: Sandbox;
   /** What the guest tried that the sandbox refused (host files, network), in order. */
-  readonly sandboxDenials: string[] = [];
+  readonly sandboxDenials: string[];
   private commandLineAddrW = 0n;
   private commandLineAddrA = 0n;
 
@@ -149,6 +161,8 @@ export class WindowsProcess {
     this.stubs = new StubTable(engine);
     this.clock = new VirtualClock(() => engine.executed);
     this.quantum = options.quantum ?? 50_000;
+    this.sandbox = options.sandbox ?? new Sandbox();
+    this.sandboxDenials = this.sandbox.denials;
     this.environment = { ...DEFAULT_ENV, ...options.env };
     this.commandLine = [options.imagePath, ...options.args].map(quoteArg).join(' ');
     this.stdHandles = {
@@ -461,6 +475,7 @@ export class WindowsProcess {
         if (typeof outcome === 'number') {
           if (w.all) for (const o of w.objects) o.acquire();
           else w.objects[outcome]!.acquire();
+          if (w.objects.some((o) => !(o instanceof WaitableTimer))) this.objectWakes++;
         }
         t.pendingResult = w.complete(outcome);
         t.wait = undefined;
@@ -488,6 +503,8 @@ export class WindowsProcess {
   /** Runs until the process exits, the instruction budget is spent, or every thread waits forever. */
   run(): RunEnd {
     const budget = this.options.maxInstructions ?? 0n;
+    const deadline = this.options.timeoutMs !== undefined ? performance.now() + this.options.timeoutMs : undefined;
+    const idleWatch = new IdleWatch();
     let onCpu: Thread | undefined;
     while (this.exitCode === undefined) {
       const earliest = this.pollWaits();
@@ -497,10 +514,12 @@ export class WindowsProcess {
           this.exitProcess(this.threads[this.threads.length - 1]?.exitCode ?? 0);
           break;
         }
-        if (earliest === undefined) {
-          const waits = this.threads.filter((x) => x.state === 'waiting').map((x) =>
-            `thread ${x.id}: ${x.wait!.api} on ${x.wait!.objects.map((o) => o.describe()).join(', ') || 'nothing'} (no timeout)`);
-          this.endReason = { reason: 'deadlock', exitCode: ExitCode.emulationFault, waits };
+        const exited = this.threads.filter((x) => x.state === 'exited').length;
+        const activity = { threads: this.threads.length, exited, objectWakes: this.objectWakes, outputBytes: this.outputBytes };
+        const idle = idleWatch.idleFor(activity, this.clock.now());
+        if (earliest === undefined || idle >= IDLE_LIMIT_NS) {
+          const waits = describeWaits(this.threads, this.clock.now());
+          this.endReason = { reason: 'deadlock', exitCode: ExitCode.emulationFault, waits, idleNs: earliest === undefined ? 0n : idle };
           break;
         }
         this.clock.advanceTo(earliest);
@@ -513,6 +532,10 @@ export class WindowsProcess {
       }
       if (this.stopRequested) {
         this.endReason = { reason: 'interrupted', exitCode: ExitCode.emulationFault };
+        break;
+      }
+      if (deadline !== undefined && performance.now() >= deadline) {
+        this.endReason = { reason: 'timeout', exitCode: ExitCode.emulationFault };
         break;
       }
       if (onCpu !== t) {

@@ -32,6 +32,7 @@ export const consoleapi = [
     const bytes = new TextEncoder().encode(text);
     if (f.role === 'stderr') c.process.options.stderr(bytes);
     else c.process.options.stdout(bytes);
+    c.process.outputBytes += bytes.length;
     if (c.args[3]! !== 0n) c.mem.setU32(c.args[3]!, n);
     return true;
   }),

@@ -1,6 +1,13 @@
 // winbase.h
 
 import { winapi } from '../../api.ts';
+import { MountedFile } from '../../objects.ts';
+import { ERROR_INVALID_HANDLE } from '../wait.ts';
+import { attributesOf } from './file-info.ts';
+
+/** FILE_INFO_BY_HANDLE_CLASS FileAttributeTagInfo: FILE_ATTRIBUTE_TAG_INFO { DWORD FileAttributes; DWORD ReparseTag; }. */
+const FileAttributeTagInfo = 9n;
+const ERROR_INVALID_PARAMETER = 87;
 
 export const winbase = [
   // BOOL SetProcessPriorityBoost(HANDLE hProcess, BOOL bDisablePriorityBoost);
@@ -11,6 +18,24 @@ export const winbase = [
     const mask = (1n << BigInt(c.process.processorCount)) - 1n;
     c.mem.setU64(c.args[1]!, mask);
     c.mem.setU64(c.args[2]!, mask);
+    return true;
+  }),
+
+  // BOOL GetFileInformationByHandleEx(HANDLE hFile, FILE_INFO_BY_HANDLE_CLASS FileInformationClass,
+  //   LPVOID lpFileInformation, DWORD dwBufferSize);
+  winapi('kernel32.dll', 'BOOL GetFileInformationByHandleEx(HANDLE hFile, FILE_INFO_BY_HANDLE_CLASS FileInformationClass, LPVOID lpFileInformation, DWORD dwBufferSize)', (c) => {
+    const f = c.process.object(c.args[0]!);
+    if (!(f instanceof MountedFile)) {
+      c.setLastError(ERROR_INVALID_HANDLE);
+      return false;
+    }
+    // Only the class os.Stat asks for; mounted files are never reparse points (links are followed on the host).
+    if ((c.args[1]! & 0xffffffffn) !== FileAttributeTagInfo || (c.args[3]! & 0xffffffffn) < 8n) {
+      c.setLastError(ERROR_INVALID_PARAMETER);
+      return false;
+    }
+    c.mem.setU32(c.args[2]!, attributesOf({ isDirectory: f.isDirectory, size: f.data.length }));
+    c.mem.setU32(c.args[2]! + 4n, 0);
     return true;
   }),
 ];
