@@ -22,6 +22,8 @@ export function fail(err: unknown): never {
 export async function main(argv: string[]): Promise<void> {
   await yargs(argv)
     .scriptName('wintrace')
+    // Arguments after `--` belong to the guest program (options.ts programArgs), even when they look like options.
+    .parserConfiguration({ 'populate--': true })
     .usage('$0 <command> [options]\n\nRecord and replay Windows on ARM64 programs on an emulated Windows user mode.')
     .command(recordCommand)
     .command(runCommand)

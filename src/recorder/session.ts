@@ -20,6 +20,7 @@ import { Tracer } from './tracer.ts';
 import type { ApiDef, ApiOutcome } from './windows/api.ts';
 import type { ExceptionInfo } from './windows/exceptions.ts';
 import { type RunEnd, WindowsProcess } from './windows/process.ts';
+import { Sandbox } from './windows/sandbox.ts';
 import { TEB } from './windows/structs.ts';
 import type { Thread } from './windows/thread.ts';
 
@@ -29,6 +30,9 @@ export interface RecordOptions {
   args: string[];
   env: Record<string, string>;
   maxInstructions?: bigint;
+  /** Wall-clock limit of the run and the host directories the guest may read (ProcessOptions). */
+  timeoutMs?: number;
+  sandbox?: Sandbox;
   quantum?: number;
   /** Record only steps from this executed-instruction count or the first execution of this symbol. */
   startAt?: string;
@@ -133,6 +137,8 @@ export class RecordSession {
         },
         ...(this.opts.quantum !== undefined ? { quantum: this.opts.quantum } : {}),
         ...(this.opts.maxInstructions !== undefined ? { maxInstructions: this.opts.maxInstructions } : {}),
+        ...(this.opts.timeoutMs !== undefined ? { timeoutMs: this.opts.timeoutMs } : {}),
+        ...(this.opts.sandbox !== undefined ? { sandbox: this.opts.sandbox } : {}),
         observer: this.observer(),
         checkpoints: { next: () => this.nextCheckpoint(), reached: () => this.checkpoint() },
       });
@@ -534,6 +540,9 @@ function firstExecutions(opts: RecordOptions, startSym: bigint | undefined, stop
       imagePath: guestPath(opts.program), args: opts.args, env: opts.env, stdout: () => {}, stderr: () => {},
       ...(opts.quantum !== undefined ? { quantum: opts.quantum } : {}),
       ...(opts.maxInstructions !== undefined ? { maxInstructions: opts.maxInstructions } : {}),
+      ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+      // The same mounts, so the guest runs the same way; its refusals belong to the recorded run only.
+      ...(opts.sandbox !== undefined ? { sandbox: new Sandbox(opts.sandbox.mounts) } : {}),
     });
     const found: { start?: bigint; stop?: bigint } = {};
     // The native counter has already counted the instruction whose hook runs: the count before it is one less.

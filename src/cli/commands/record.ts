@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { BadImageError } from '../../errors.ts';
 import { type RecordProgress, RecordSession } from '../../recorder/session.ts';
-import { parseEnv } from '../options.ts';
+import { parseEnv, parseSandbox, parseTimeout, programArgs } from '../options.ts';
+import { denialLines, endLines } from '../run-end.ts';
 
 /** The bundled demo: a recovered nil-pointer dereference, the exception path wintrace exists to show. */
 export const DEMO_PROGRAM = fileURLToPath(new URL('../../../fixtures/bin/panic-recover.exe', import.meta.url));
@@ -16,6 +17,8 @@ interface RecordArgs {
   output: string;
   env?: string[];
   maxInstructions?: number;
+  timeout?: number;
+  mount?: string[];
   startAt?: string;
   stopAt?: string;
   quantum?: number;
@@ -37,6 +40,8 @@ export const recordCommand: CommandModule<object, RecordArgs> = {
       .option('output', { alias: 'o', type: 'string', default: 'trace.mp', describe: 'trace file to write' })
       .option('env', { type: 'string', array: true, describe: 'add K=V to the guest environment' })
       .option('max-instructions', { type: 'number', describe: 'stop after this many instructions (the trace stays readable)' })
+      .option('timeout', { type: 'number', describe: 'stop after this many seconds of wall-clock time (the trace stays readable)' })
+      .option('mount', { type: 'string', array: true, describe: 'let the guest read host directory HOST as GUEST (HOST:C:\\data), read-only' })
       .option('start-at', { type: 'string', describe: 'record full detail from this instruction count or symbol' })
       .option('stop-at', { type: 'string', describe: 'stop full detail at this instruction count or symbol' })
       .option('quantum', { type: 'number', default: 50_000, describe: 'instructions per scheduling slice' })
@@ -47,6 +52,8 @@ export const recordCommand: CommandModule<object, RecordArgs> = {
     if (!argv.program && !existsSync(program)) {
       throw new BadImageError('fixtures/bin/panic-recover.exe', 'the bundled demo is not built: run scripts/setup.sh');
     }
+    const sandbox = parseSandbox(argv.mount ?? []);
+    const timeoutMs = parseTimeout(argv.timeout);
     const tty = process.stderr.isTTY && !argv.quiet;
     const t0 = performance.now();
     const progress = (p: RecordProgress) => {
@@ -55,8 +62,10 @@ export const recordCommand: CommandModule<object, RecordArgs> = {
       process.stderr.write(`\r\x1b[Krecording: ${human(Number(p.instructions))} instructions, ${human(Number(p.instructions) / Math.max(secs, 1e-3))}/s, ${p.threads} threads, ${human(p.bytes)}B`);
     };
     const session = new RecordSession({
-      program, output: argv.output, args: argv.args ?? [], env: parseEnv(argv.env ?? []),
+      program, output: argv.output, args: programArgs(argv), env: parseEnv(argv.env ?? []),
       ...(argv.maxInstructions !== undefined ? { maxInstructions: BigInt(argv.maxInstructions) } : {}),
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      sandbox,
       ...(argv.startAt !== undefined ? { startAt: argv.startAt } : {}),
       ...(argv.stopAt !== undefined ? { stopAt: argv.stopAt } : {}),
       quantum: argv.quantum,
@@ -81,6 +90,8 @@ export const recordCommand: CommandModule<object, RecordArgs> = {
         process.stderr.write(`  thread ${t.tid}: ${t.start}, ${t.instructions} instructions, ${t.state}${t.state === 'exited' ? ` (${t.exitCode})` : ''}\n`);
       }
     }
+    const report = [...endLines(s.end, { maxInstructions: argv.maxInstructions, timeoutSeconds: argv.timeout }), ...denialLines(sandbox.denials)];
+    for (const line of report) process.stderr.write(`${line}\n`);
     process.exitCode = s.end.reason === 'exit' ? 0 : s.end.exitCode;
   },
 };

@@ -4,7 +4,8 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { openProgram } from '../../recorder/program.ts';
 import { ExitCode, WintraceError } from '../../errors.ts';
-import { parseEnv } from '../options.ts';
+import { parseEnv, parseSandbox, parseTimeout, programArgs } from '../options.ts';
+import { denialLines, endLines } from '../run-end.ts';
 
 interface RunArgs {
   program: string;
@@ -12,6 +13,8 @@ interface RunArgs {
   env?: string[];
   stats?: boolean;
   maxInstructions?: number;
+  timeout?: number;
+  mount?: string[];
   quantum?: number;
 }
 
@@ -25,18 +28,22 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('env', { type: 'string', array: true, describe: 'add K=V to the guest environment' })
       .option('stats', { type: 'boolean', describe: 'print instructions per thread, API calls, threads, virtual time' })
       .option('max-instructions', { type: 'number', describe: 'stop after this many instructions' })
+      .option('timeout', { type: 'number', describe: 'stop after this many seconds of wall-clock time (the program never sees it)' })
+      .option('mount', { type: 'string', array: true, describe: 'let the guest read host directory HOST as GUEST (HOST:C:\\data), read-only' })
       .option('quantum', { type: 'number', default: 50_000, describe: 'instructions per scheduling slice' }) as Argv<RunArgs>,
   handler: (argv: ArgumentsCamelCase<RunArgs>) => {
-    const out: Buffer[] = [];
+    const sandbox = parseSandbox(argv.mount ?? []);
+    const timeoutMs = parseTimeout(argv.timeout);
     const { process: proc, engine } = openProgram(argv.program, {
-      args: argv.args ?? [],
+      args: programArgs(argv),
       env: parseEnv(argv.env ?? []),
       stdout: (b) => process.stdout.write(b),
       stderr: (b) => process.stderr.write(b),
       quantum: argv.quantum,
       maxInstructions: argv.maxInstructions !== undefined ? BigInt(argv.maxInstructions) : undefined,
+      timeoutMs,
+      sandbox,
     });
-    void out;
     let end;
     try {
       end = proc.run();
@@ -60,12 +67,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
       engine.close();
     }
     if (proc.exceptions.failure) process.stderr.write(`wintrace: fail fast: ${proc.exceptions.failure}\n`);
-    if (end.reason === 'deadlock') {
-      process.stderr.write(`wintrace: deadlock: every thread waits with no timeout\n${end.waits.map((w) => `  ${w}`).join('\n')}\n`);
-    } else if (end.reason === 'budget') {
-      process.stderr.write(`wintrace: stopped after --max-instructions ${argv.maxInstructions}\n`);
-    }
-    if (argv.stats) for (const d of proc.sandboxDenials) process.stderr.write(`sandbox refused: ${d}\n`);
+    const report = [...endLines(end, { maxInstructions: argv.maxInstructions, timeoutSeconds: argv.timeout }), ...denialLines(sandbox.denials)];
+    for (const line of report) process.stderr.write(`${line}\n`);
     process.exitCode = end.reason === 'exit' ? end.exitCode : end.exitCode || ExitCode.emulationFault;
   },
 };

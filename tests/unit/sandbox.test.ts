@@ -1,0 +1,85 @@
+// The guest's view of host files: nothing but --mount directories, read-only, with no way out of them; and the
+// lines `run` and `record` print about refusals and about how a run ended.
+
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { parseMount, parseSandbox, parseTimeout, programArgs } from '../../src/cli/options.ts';
+import { denialLines, endLines } from '../../src/cli/run-end.ts';
+import { UsageError } from '../../src/errors.ts';
+import { Sandbox } from '../../src/recorder/windows/sandbox.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'wintrace-sandbox-'));
+const data = join(root, 'data');
+mkdirSync(join(data, 'sub'), { recursive: true });
+writeFileSync(join(data, 'note.txt'), 'hello');
+writeFileSync(join(root, 'secret.txt'), 'not for the guest');
+symlinkSync(join(root, 'secret.txt'), join(data, 'escape.txt'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+describe('Sandbox', () => {
+  const sb = new Sandbox([parseMount(`${data}:C:\\data`)]);
+
+  test('a mounted file resolves, in any case and with either slash, to the host file', () => {
+    for (const p of ['C:\\data\\note.txt', 'c:/DATA/note.txt', '\\\\?\\C:\\data\\note.txt', 'C:\\data\\sub\\..\\note.txt']) {
+      assert.deepEqual(sb.resolve(p), { kind: 'host', host: join(data, 'note.txt'), isDirectory: false, size: 5 }, p);
+    }
+    const dir = sb.resolve('C:\\data\\');
+    assert.ok(dir.kind === 'host' && dir.isDirectory && dir.host === data, JSON.stringify(dir));
+    assert.deepEqual(sb.resolve('C:\\data\\missing.txt'), { kind: 'missing' });
+  });
+
+  test('paths outside every mount, or climbing or linking out of one, are refused with the reason', () => {
+    assert.deepEqual(sb.resolve('/etc/passwd'), { kind: 'refused', reason: 'no --mount covers it' });
+    assert.deepEqual(sb.resolve('C:\\Windows\\win.ini'), { kind: 'refused', reason: 'no --mount covers it' });
+    assert.deepEqual(sb.resolve('C:\\database\\x'), { kind: 'refused', reason: 'no --mount covers it' }, 'a prefix of a name is not the mount');
+    assert.deepEqual(sb.resolve('C:\\data\\..\\secret.txt'), { kind: 'refused', reason: 'climbs out of --mount C:\\data' });
+    assert.deepEqual(sb.resolve('C:\\data\\escape.txt'), { kind: 'refused', reason: 'leads out of --mount C:\\data' });
+    assert.deepEqual(new Sandbox().resolve('C:\\data\\note.txt'), { kind: 'refused', reason: 'no --mount covers it' });
+  });
+
+  test('a directory lists ".", ".." and its entries in sorted order', () => {
+    assert.deepEqual(Sandbox.list(data).map((e) => `${e.name}${e.isDirectory ? '/' : ''}`), ['./', '../', 'escape.txt', 'note.txt', 'sub/']);
+  });
+
+  test('--mount needs HOST:GUEST with a drive path and an existing host directory', () => {
+    assert.deepEqual(parseMount(`${data}:D:/in/`), { host: data, guest: 'D:\\in' });
+    assert.throws(() => parseMount(`${data}:data`), (e: unknown) => e instanceof UsageError && /--mount expects HOST:GUEST/.test(e.message));
+    assert.throws(() => parseMount(`${root}/nope:C:\\x`), (e: unknown) => e instanceof UsageError && e.message.endsWith('nope does not exist'));
+    assert.throws(() => parseMount(`${data}/note.txt:C:\\x`), (e: unknown) => e instanceof UsageError && e.message.endsWith('note.txt is not a directory'));
+    assert.equal(parseSandbox([]).mounts.length, 0);
+  });
+
+  test('--timeout is positive seconds; guest arguments come from positionals and after --', () => {
+    assert.equal(parseTimeout(undefined), undefined);
+    assert.equal(parseTimeout(1.5), 1500);
+    assert.throws(() => parseTimeout(0), UsageError);
+    assert.throws(() => parseTimeout(Number.NaN), UsageError);
+    assert.deepEqual(programArgs({ args: ['a'], '--': ['--b', 'C:\\c'] }), ['a', '--b', 'C:\\c']);
+    assert.deepEqual(programArgs({}), []);
+  });
+});
+
+describe('what run and record print at the end', () => {
+  test('refusals: one line each, in the order first tried, repeats counted', () => {
+    assert.deepEqual(denialLines(['CreateFileW /etc/passwd (no --mount covers it)', 'FindFirstFileW /etc/passwd\\* (no --mount covers it)', 'CreateFileW /etc/passwd (no --mount covers it)']), [
+      'wintrace: sandbox refused: CreateFileW /etc/passwd (no --mount covers it) (2 times)',
+      'wintrace: sandbox refused: FindFirstFileW /etc/passwd\\* (no --mount covers it)',
+    ]);
+    assert.deepEqual(denialLines([]), []);
+  });
+
+  test('each way a run ends that the program did not choose', () => {
+    const limits = { maxInstructions: 1000, timeoutSeconds: 2 };
+    assert.deepEqual(endLines({ reason: 'exit', exitCode: 3 }, limits), []);
+    assert.deepEqual(endLines({ reason: 'budget', exitCode: 5 }, limits), ['wintrace: stopped after --max-instructions 1000']);
+    assert.deepEqual(endLines({ reason: 'timeout', exitCode: 5 }, limits), ['wintrace: stopped after --timeout 2 s']);
+    assert.deepEqual(endLines({ reason: 'deadlock', exitCode: 5, waits: ['thread 4096: WaitForSingleObject on Event(manual, unset) (no timeout)'], idleNs: 0n }, limits), [
+      'wintrace: deadlock: every thread waits with no timeout',
+      '  thread 4096: WaitForSingleObject on Event(manual, unset) (no timeout)',
+    ]);
+    assert.match(endLines({ reason: 'deadlock', exitCode: 5, waits: [], idleNs: 24n * 3_600_000_000_000n }, limits)[0]!, /for 24 h of virtual time only timeouts expired/);
+  });
+});
