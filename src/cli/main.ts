@@ -4,9 +4,13 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ExitCode, WintraceError } from '../errors.ts';
 import { VERSION } from '../version.ts';
+import { checkCommand } from './commands/check.ts';
 import { doctorCommand } from './commands/doctor.ts';
+import { episodesCommand } from './commands/episodes.ts';
+import { eventsCommand } from './commands/events.ts';
 import { recordCommand } from './commands/record.ts';
 import { runCommand } from './commands/run.ts';
+import { showCommand } from './commands/show.ts';
 
 /** Prints `wintrace: <message>` and exits with the error's code; a bug prints its stack so it can be reported. */
 export function fail(err: unknown): never {
@@ -27,6 +31,10 @@ export async function main(argv: string[]): Promise<void> {
     .usage('$0 <command> [options]\n\nRecord and replay Windows on ARM64 programs on an emulated Windows user mode.')
     .command(recordCommand)
     .command(runCommand)
+    .command(checkCommand)
+    .command(showCommand)
+    .command(eventsCommand)
+    .command(episodesCommand)
     .command(doctorCommand)
     .demandCommand(1, 'Name a command; see the list above.')
     .recommendCommands()
@@ -42,5 +50,11 @@ export async function main(argv: string[]): Promise<void> {
     })
     .parseAsync();
 }
+
+// A reader that stops early (`wintrace events t.mp | head`) is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
 
 main(hideBin(process.argv)).catch(fail);

@@ -18,7 +18,7 @@ import { UnicornEngine } from './engine/unicorn.ts';
 import { guestPath, loadImage } from './program.ts';
 import { Tracer } from './tracer.ts';
 import type { ApiDef, ApiOutcome } from './windows/api.ts';
-import type { ExceptionInfo } from './windows/exceptions.ts';
+import type { ExceptionInfo, ResumeRefusal } from './windows/exceptions.ts';
 import { type RunEnd, WindowsProcess } from './windows/process.ts';
 import { Sandbox } from './windows/sandbox.ts';
 import { TEB } from './windows/structs.ts';
@@ -527,7 +527,8 @@ export class RecordSession {
           regs: this.regsNow(),
         });
       },
-      failFast: (t: Thread, code: number, reason: string) => this.event({ kind: 'fail-fast', step: this.step(), tid: t.id, code, reason }),
+      failFast: (t: Thread, code: number, reason: string, resume?: ResumeRefusal) =>
+        this.event({ kind: 'fail-fast', step: this.step(), tid: t.id, code, reason, ...(resume ? { resume } : {}) }),
     };
   }
 }

@@ -81,7 +81,7 @@ export type TraceEvent =
   | { kind: 'handler-called'; step: bigint; tid: number; handler: bigint; phase: 'vectored' | 'continue'; regs: RegFile }
   | { kind: 'handler-returned'; step: bigint; tid: number; handler: bigint; phase: 'vectored' | 'continue'; result: number; regs: RegFile }
   | { kind: 'context-resumed'; step: bigint; tid: number; pc: bigint; sp: bigint; stackLimit: bigint; stackBase: bigint; regs: RegFile }
-  | { kind: 'fail-fast'; step: bigint; tid: number; code: number; reason: string }
+  | { kind: 'fail-fast'; step: bigint; tid: number; code: number; reason: string; resume?: { sp: bigint; pc: bigint; stackLimit: bigint; stackBase: bigint; context: bigint } }
   | { kind: 'memory-mapped'; step: bigint; tid: number; base: bigint; size: number; prot: string }
   | { kind: 'memory-unmapped'; step: bigint; tid: number; base: bigint; size: number }
   | { kind: 'process-exit'; step: bigint; tid: number; exitCode: number; reason: string };

@@ -12,6 +12,10 @@ import { alignDown, hex } from './layout.ts';
 import type { WindowsProcess } from './process.ts';
 import { CONTEXT, CONTEXT_FLAGS, CONTEXT_V, CONTEXT_X, EXCEPTION_POINTERS, EXCEPTION_RECORD, TEB } from './structs.ts';
 import type { Thread } from './thread.ts';
+import { MEM, PAGE } from './virtual-memory.ts';
+
+/** PAGE_* protections that allow writes. */
+const WRITABLE = PAGE.READWRITE | PAGE.WRITECOPY | PAGE.EXECUTE_READWRITE | PAGE.EXECUTE_WRITECOPY;
 
 export const STATUS = {
   ACCESS_VIOLATION: 0xc0000005,
@@ -42,12 +46,21 @@ export interface ExceptionInfo {
   pointers: bigint;
 }
 
+export interface ResumeRefusal {
+  sp: bigint;
+  pc: bigint;
+  stackLimit: bigint;
+  stackBase: bigint;
+  context: bigint;
+}
+
 export interface ExceptionObserver {
   raised?(e: ExceptionInfo): void;
   handlerCalled?(e: ExceptionInfo, kind: 'vectored' | 'continue', handler: bigint): void;
   handlerReturned?(e: ExceptionInfo, kind: 'vectored' | 'continue', handler: bigint, result: number): void;
   resumed?(e: ExceptionInfo, pc: bigint, sp: bigint): void;
-  failFast?(thread: Thread, code: number, reason: string): void;
+  /** `resume` is set when the failure is RtlGuardRestoreContext refusing a CONTEXT (its SP off the stack). */
+  failFast?(thread: Thread, code: number, reason: string, resume?: ResumeRefusal): void;
   unhandled?(e: ExceptionInfo): void;
 }
 
@@ -103,6 +116,15 @@ export class ExceptionDispatcher {
     this.proc.engine.writeReg(ROLE.pc, intr.pc);
   }
 
+  /** The first address in [from, to) that is not committed writable memory, if any. */
+  private firstUnwritable(from: bigint, to: bigint): bigint | undefined {
+    for (let page = alignDown(from, 0x1000n); page < to; page += 0x1000n) {
+      const q = this.proc.vm.query(page);
+      if (q.state !== MEM.COMMIT || (q.protect & WRITABLE) === 0 || (q.protect & PAGE.GUARD) !== 0) return page < from ? from : page;
+    }
+    return undefined;
+  }
+
   /** Called by the scheduler after each engine run: dispatches a trap raised inside the interrupt hook. */
   afterSlice(t: Thread): void {
     const p = this.pending;
@@ -119,6 +141,14 @@ export class ExceptionDispatcher {
     const context = frame + BigInt(FRAME.context);
     const record = frame + BigInt(FRAME.record);
     const pointers = frame - 0x10n;
+    // The kernel copies the frame to the user stack under a guard; when that faults (the stack is exhausted or
+    // SP is wild), it cannot run the dispatcher and terminates the process with the exception's code.
+    const unwritable = this.firstUnwritable(pointers, frame + BigInt(FRAME.size));
+    if (unwritable !== undefined) {
+      this.failFast(t, code, `exception ${hex(code)} at ${this.proc.symbolize(address)}: its frame cannot be pushed on ` +
+        `thread ${t.id}'s stack below SP ${hex(sp)} (${hex(unwritable)} is not writable); the process is terminated`);
+      return;
+    }
     this.writeContext(context, regs);
     const m = this.proc.mem;
     const r = EXCEPTION_RECORD.fields;
@@ -204,7 +234,8 @@ export class ExceptionDispatcher {
     if (sp < stackLimit || sp >= stackBase) {
       this.failFast(t, STATUS.STACK_BUFFER_OVERRUN,
         `resume check failed: RtlGuardRestoreContext refused SP ${hex(sp)} outside the stack of thread ${t.id} ` +
-        `[${hex(stackLimit)}, ${hex(stackBase)}) resuming at ${this.proc.symbolize(pc)}`);
+        `[${hex(stackLimit)}, ${hex(stackBase)}) resuming at ${this.proc.symbolize(pc)}`,
+        { sp, pc, stackLimit, stackBase, context: info.context });
       return;
     }
     this.readContext(info.context);
@@ -220,8 +251,8 @@ export class ExceptionDispatcher {
     this.proc.engine.stop();
   }
 
-  failFast(t: Thread, code: number, reason: string): void {
-    this.observer?.failFast?.(t, code, reason);
+  failFast(t: Thread, code: number, reason: string, resume?: ResumeRefusal): void {
+    this.observer?.failFast?.(t, code, reason, resume);
     this.failure = reason;
     this.proc.exitProcess(code);
     this.proc.engine.stop();

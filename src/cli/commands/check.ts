@@ -1,0 +1,82 @@
+// `wintrace check trace.mp [--json] [--rule ID...]`: run the Windows ARM64 ABI rules over a trace.
+// Exit 0 when clean, 1 with violations, 2 for bad input (an unreadable trace, an unknown rule).
+
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { UsageError } from '../../errors.ts';
+import type { Violation } from '../../replayer/abi/violation.ts';
+import { RULE_IDS, RULES, type RuleId } from '../../replayer/abi/rules.ts';
+import { tidName } from '../../replayer/describe.ts';
+import { Replay } from '../../replayer/replay.ts';
+import { progressLine } from '../progress.ts';
+
+interface CheckArgs {
+  trace: string;
+  json?: boolean;
+  rule?: string[];
+  all?: boolean;
+  quiet?: boolean;
+}
+
+/** Violations printed in full before the rest are summarised by rule and address (--all prints every one). */
+const DETAILED = 20;
+
+export function formatViolation(v: Violation, index: number): string {
+  const where = v.step !== undefined ? `${v.symbol} (0x${v.pc.toString(16)})  ${v.instruction}` : `${v.symbol} (by the emulated Windows)`;
+  const lines = [
+    `#${index} ${v.rule}  position ${v.position}  thread ${tidName(v.tid)}  ${where}`,
+    `    ${v.subject}: ${v.before} -> ${v.after}`,
+    `    ${v.detail}${v.detectedAt !== undefined && v.detectedAt !== v.position ? ` [noticed at position ${v.detectedAt}]` : ''}`,
+    `    why: ${v.why}`,
+  ];
+  return lines.join('\n');
+}
+
+export const checkCommand: CommandModule<object, CheckArgs> = {
+  command: 'check <trace>',
+  describe: 'Check a trace against the Windows ARM64 ABI rules (exit 0 clean, 1 violations, 2 bad input)',
+  builder: (y: Argv) =>
+    y
+      .positional('trace', { type: 'string', demandOption: true, describe: 'trace file written by wintrace record' })
+      .option('json', { type: 'boolean', describe: 'print the result as JSON' })
+      .option('rule', { type: 'string', array: true, describe: `only these rules: ${RULE_IDS.join(', ')}` })
+      .option('all', { type: 'boolean', describe: 'print every violation in full (default: the first 20, then a summary)' })
+      .option('quiet', { alias: 'q', type: 'boolean', describe: 'no progress line' })
+      .epilogue(`Rules:\n${RULES.map((r) => `  ${r.id.padEnd(16)} ${r.description}`).join('\n')}`) as Argv<CheckArgs>,
+  handler: async (argv: ArgumentsCamelCase<CheckArgs>) => {
+    const unknown = (argv.rule ?? []).filter((r) => !RULE_IDS.includes(r as RuleId));
+    if (unknown.length) throw new UsageError(`--rule ${unknown.join(', ')}: no such rule; the rules are ${RULE_IDS.join(', ')}`);
+    const replay = Replay.open(argv.trace);
+    try {
+      const t0 = performance.now();
+      const progress = argv.json || argv.quiet ? undefined : progressLine('checking');
+      const result = await replay.check({
+        ...(argv.rule?.length ? { rules: argv.rule as RuleId[] } : {}),
+        ...(progress ? { onProgress: (done: number, total: number) => progress.update(`${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} steps`) } : {}),
+      });
+      progress?.done();
+      const secs = (performance.now() - t0) / 1000;
+      const vs = result.violations;
+      if (argv.json) {
+        process.stdout.write(`${JSON.stringify({
+          trace: argv.trace, steps: result.steps, truncated: replay.trace.truncated, rules: result.rules, violations: vs,
+        }, null, 2)}\n`);
+      } else {
+        const t = replay.trace;
+        process.stdout.write(`${argv.trace}: ${result.steps.toLocaleString('en-US')} steps, ${t.threads().length} threads${t.truncated ? ' (truncated recording: checked up to its last complete segment)' : ''}; rules: ${result.rules.join(', ')}\n`);
+        const shown = argv.all ? vs : vs.slice(0, DETAILED);
+        shown.forEach((v, i) => process.stdout.write(`${formatViolation(v, i)}\n`));
+        if (vs.length > shown.length) {
+          const groups = new Map<string, number>();
+          for (const v of vs.slice(shown.length)) groups.set(`${v.rule} at ${v.symbol}`, (groups.get(`${v.rule} at ${v.symbol}`) ?? 0) + 1);
+          process.stdout.write(`... and ${vs.length - shown.length} more (--all prints them):\n`);
+          for (const [k, n] of [...groups].sort((a, b) => b[1] - a[1])) process.stdout.write(`    ${String(n).padStart(6)} x ${k}\n`);
+        }
+        const counts = RULE_IDS.filter((r) => result.rules.includes(r)).map((r) => `${r} ${vs.filter((v) => v.rule === r).length}`);
+        process.stdout.write(`${vs.length === 0 ? 'no violations' : `${vs.length} violation${vs.length === 1 ? '' : 's'}`} (${counts.join(', ')}) in ${secs.toFixed(2)} s\n`);
+      }
+      process.exitCode = vs.length === 0 ? 0 : 1;
+    } finally {
+      replay.close();
+    }
+  },
+};

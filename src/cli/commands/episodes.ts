@@ -1,0 +1,41 @@
+// `wintrace episodes trace.mp`: the exception dispatches and thread starts of a recording, as named spans.
+
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { tidName } from '../../replayer/describe.ts';
+import { Replay } from '../../replayer/replay.ts';
+
+interface EpisodesArgs {
+  trace: string;
+  marks?: boolean;
+  json?: boolean;
+}
+
+export const episodesCommand: CommandModule<object, EpisodesArgs> = {
+  command: 'episodes <trace>',
+  describe: 'List exception dispatches and thread starts as spans you can jump to (--at episode:K)',
+  builder: (y: Argv) =>
+    y
+      .positional('trace', { type: 'string', demandOption: true, describe: 'trace file written by wintrace record' })
+      .option('marks', { type: 'boolean', describe: 'also list each step of every episode (raise, handlers, resume, ...)' })
+      .option('json', { type: 'boolean', describe: 'print as JSON' }) as Argv<EpisodesArgs>,
+  handler: (argv: ArgumentsCamelCase<EpisodesArgs>) => {
+    const replay = Replay.open(argv.trace);
+    try {
+      const list = replay.episodes();
+      if (argv.json) {
+        process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+        return;
+      }
+      if (list.length === 0) {
+        process.stdout.write('no episodes (no exception was dispatched and no thread was started in the recorded window)\n');
+        return;
+      }
+      for (const e of list) {
+        process.stdout.write(`episode:${e.index}  ${e.kind.padEnd(12)} positions ${e.start}-${e.end}  thread ${tidName(e.tid)}  ${e.name}: ${e.outcome}\n`);
+        if (argv.marks) for (const m of e.marks) process.stdout.write(`    ${String(m.position).padStart(10)}  ${m.label}\n`);
+      }
+    } finally {
+      replay.close();
+    }
+  },
+};

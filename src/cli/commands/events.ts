@@ -1,0 +1,49 @@
+// `wintrace events trace.mp [--kind K...] [--thread T]`: the typed events of a recording, one per line.
+
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { UsageError } from '../../errors.ts';
+import { describeEvent, EVENT_KINDS, tidName } from '../../replayer/describe.ts';
+import { Replay } from '../../replayer/replay.ts';
+
+interface EventsArgs {
+  trace: string;
+  kind?: string[];
+  thread?: string;
+  json?: boolean;
+}
+
+export const eventsCommand: CommandModule<object, EventsArgs> = {
+  command: 'events <trace>',
+  describe: 'List the events of a trace: API calls, threads, exceptions, handlers, resumes, exits',
+  builder: (y: Argv) =>
+    y
+      .positional('trace', { type: 'string', demandOption: true, describe: 'trace file written by wintrace record' })
+      .option('kind', { type: 'string', array: true, describe: `only these kinds: ${EVENT_KINDS.join(', ')}` })
+      .option('thread', { type: 'string', describe: 'only this thread (id in hex, e.g. 0x1000, or decimal)' })
+      .option('json', { type: 'boolean', describe: 'one JSON object per line' }) as Argv<EventsArgs>,
+  handler: (argv: ArgumentsCamelCase<EventsArgs>) => {
+    const kinds = new Set(argv.kind ?? []);
+    const unknown = [...kinds].filter((k) => !EVENT_KINDS.includes(k as never));
+    if (unknown.length) throw new UsageError(`--kind ${unknown.join(', ')}: no such event kind; kinds are ${EVENT_KINDS.join(', ')}`);
+    const tid = argv.thread === undefined ? undefined : Number(argv.thread);
+    if (tid !== undefined && !Number.isInteger(tid)) throw new UsageError(`--thread ${argv.thread}: expected a thread id such as 0x1000`);
+    const replay = Replay.open(argv.trace);
+    try {
+      const lines: string[] = [];
+      for (const { index, position, event } of replay.trace.events()) {
+        if (kinds.size && !kinds.has(event.kind)) continue;
+        if (tid !== undefined && event.tid !== tid) continue;
+        if (argv.json) {
+          const { regs: _regs, ...rest } = event as typeof event & { regs?: unknown };
+          lines.push(JSON.stringify({ index, position, ...rest }, (_k, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v)));
+        } else {
+          lines.push(`${String(index).padStart(6)}  ${String(position).padStart(10)}  ${tidName(event.tid).padEnd(7)} ${event.kind.padEnd(16)} ${describeEvent(event, replay.trace.symbols)}`);
+        }
+      }
+      if (!argv.json) process.stdout.write(`${'event'.padStart(6)}  ${'position'.padStart(10)}  thread  kind\n`);
+      process.stdout.write(lines.length ? `${lines.join('\n')}\n` : '');
+    } finally {
+      replay.close();
+    }
+  },
+};

@@ -1,0 +1,364 @@
+// The ABI checker: one forward pass over every step of every thread, keeping each thread's registers as 32-bit
+// words (keyframes re-anchor them at every segment), plus the checks that events carry their own register files
+// for (handlers, resumes). Rules are in rules.ts; culprits of callee-saved mismatches are found afterwards by
+// callee-saved.ts, which may decode segments again (the pass borrows scratch arrays and keeps nothing).
+
+import { OP_OS, OP_STEP, OP_SWITCH } from '../decode.ts';
+import type { CodeWords } from '../insn.ts';
+import { isCall } from '../insn.ts';
+import type { TraceMemory } from '../memory.ts';
+import { newRegFile, type RegWords, regFileFromBytes, SP_SLOT, slotBigint, WORDS_PER_REG, X18_SLOT } from '../regfile.ts';
+import type { Trace } from '../trace.ts';
+import { attributeCalleeSaved, type Mismatch } from './callee-saved.ts';
+import { BOUNDARIES, CALLEE_SAVED_D_SLOTS, CALLEE_SAVED_SLOTS, RULE_IDS, type RuleId, rule } from './rules.ts';
+import { hex, type Violation } from './violation.ts';
+
+export interface CheckOptions {
+  readonly rules?: readonly RuleId[];
+  /** Addresses of instructions whose encoding writes X18 (static scan; see x18-writers.ts). */
+  readonly x18Writers?: ReadonlySet<number>;
+  readonly onProgress?: (stepsDone: number, total: number) => void;
+}
+
+export interface CheckResult {
+  readonly violations: Violation[];
+  readonly steps: number;
+  readonly rules: readonly RuleId[];
+}
+
+/** A boundary crossing whose return is awaited: callee-saved registers at entry, and the LR it must return to. */
+interface Span {
+  readonly kind: 'callback' | 'stdcall' | 'handler' | 'thread';
+  readonly tid: number;
+  readonly entry: number;
+  readonly regs: RegWords;
+  readonly lr: number;
+  readonly label: string;
+}
+
+const LR = 30;
+const SP_LO = SP_SLOT * WORDS_PER_REG;
+const X18_LO = X18_SLOT * WORDS_PER_REG;
+const PC_LO = 32 * WORDS_PER_REG;
+
+export function check(trace: Trace, memory: TraceMemory, code: CodeWords, opts: CheckOptions = {}): CheckResult {
+  const rules = new Set<RuleId>(opts.rules ?? RULE_IDS);
+  const out: Violation[] = [];
+  const mismatches: Mismatch[] = [];
+  const sym = (pc: number) => trace.symbols.format(pc);
+  const why = (id: RuleId) => rule(id)!.why;
+  const teb = new Map<number, number>(trace.threads().map((t) => [t.tid, Number(t.teb)]));
+  const x18Writers = opts.x18Writers ?? new Set<number>();
+
+  // Boundaries, from the program's symbols (absent in a non-Go program: those checks then do nothing).
+  const cbRange = trace.symbols.range(BOUNDARIES.callbackTable);
+  const cbLo = cbRange?.[0] ?? -1;
+  const cbHi = cbRange?.[1] ?? -1;
+  const stdcallBlr = findBlr(trace, code, BOUNDARIES.stdcall);
+  const threadReturn = trace.symbols.resolve(BOUNDARIES.threadReturn) ?? -1;
+  const started = threadStartRegs(trace);
+
+  const pending = new Map<number, Span[]>();
+  let pendingCount = 0;
+  const misaligned = new Set<number>();
+  const x18Dirty = new Set<number>();
+  const wantX18 = rules.has('x18-untouched');
+  const wantSp = rules.has('sp-aligned');
+  const wantTeb = rules.has('teb-consistent');
+  const wantCallee = rules.has('callee-saved');
+
+  const close = (span: Span, regs: RegWords, exit: number, pc: number) => {
+    for (const slot of [...CALLEE_SAVED_SLOTS, ...CALLEE_SAVED_D_SLOTS]) {
+      const k = slot * WORDS_PER_REG;
+      if (span.regs[k] === regs[k] && span.regs[k + 1] === regs[k + 1]) continue;
+      mismatches.push({ span: span.kind, label: span.label, tid: span.tid, entry: span.entry, entryRegs: span.regs, exit, exitPc: pc, slot, before: slotBigint(span.regs, slot) & 0xffff_ffff_ffff_ffffn, after: slotBigint(regs, slot) & 0xffff_ffff_ffff_ffffn });
+    }
+  };
+
+  let done = 0;
+  for (const seg of trace.scan()) {
+    const files = new Map<number, RegWords>();
+    for (const [tid, r] of seg.keyframe) files.set(tid, r.slice());
+    let cur = seg.keyTid;
+    let r = files.get(cur)!;
+    const { opKind, opArg, opCh, chReg, chVal, stepPc } = seg;
+    for (let k = 0; k < seg.opCount; k++) {
+      const kind = opKind[k]!;
+      if (kind === OP_STEP) {
+        const s = opArg[k]!;
+        const pc = stepPc[s]!;
+        const position = seg.firstStep + s;
+        if (wantCallee) {
+          if (pendingCount > 0) {
+            const stack = pending.get(cur);
+            const top = stack?.at(-1);
+            if (top && top.lr === pc) {
+              stack!.pop();
+              pendingCount--;
+              close(top, r, position, pc);
+            }
+          }
+          if (pc >= cbLo && pc < cbHi && (pc - cbLo) % BOUNDARIES.callbackEntrySize === 0) {
+            pushSpan(pending, { kind: 'callback', tid: cur, entry: position, regs: r.slice(), lr: lrOf(r), label: `callback ${sym(pc)}` });
+            pendingCount++;
+          } else if (pc === threadReturn) {
+            const start = started.get(cur);
+            if (start) close({ kind: 'thread', tid: cur, entry: start.position, regs: start.regs, lr: threadReturn, label: `thread start routine ${sym(start.pc)}` }, r, position, pc);
+          }
+        }
+        const x18Before0 = r[X18_LO]!;
+        const x18Before1 = r[X18_LO + 1]!;
+        const spBefore0 = r[SP_LO]!;
+        const spBefore1 = r[SP_LO + 1]!;
+        let touched = 0;
+        for (let c = opCh[k]!, end = opCh[k + 1]!; c < end; c++) {
+          const slot = chReg[c]!;
+          const w = slot * WORDS_PER_REG;
+          const lo = r[w]! + chVal[c * 4]!;
+          r[w] = lo;
+          r[w + 1] = r[w + 1]! + chVal[c * 4 + 1]! + (lo > 0xffffffff ? 1 : 0);
+          if (slot >= 34 && slot <= 65) {
+            const lo2 = r[w + 2]! + chVal[c * 4 + 2]!;
+            r[w + 2] = lo2;
+            r[w + 3] = r[w + 3]! + chVal[c * 4 + 3]! + (lo2 > 0xffffffff ? 1 : 0);
+          }
+          if (slot === X18_SLOT) touched |= 1;
+          else if (slot === SP_SLOT) touched |= 2;
+        }
+        const next = seg.stepNextPc[s]!;
+        r[PC_LO] = next % 0x1_0000_0000;
+        r[PC_LO + 1] = (next / 0x1_0000_0000) >>> 0;
+        if (wantX18 && ((touched & 1) || (x18Writers.size > 0 && x18Writers.has(pc)))) {
+          out.push({
+            rule: 'x18-untouched', position, step: position, tid: cur, pc, symbol: sym(pc), instruction: '', subject: 'x18',
+            before: hex(words64(x18Before0, x18Before1)), after: hex(words64(r[X18_LO]!, r[X18_LO + 1]!)),
+            detail: (touched & 1) ? `the program wrote X18 (the TEB pointer of thread ${hex(cur)})` : 'the program wrote X18 (with the value it already held)',
+            why: why('x18-untouched'), by: 'program',
+          });
+        }
+        if (touched & 1) {
+          if (r[X18_LO] === lo32(teb.get(cur)) && r[X18_LO + 1] === hi32(teb.get(cur))) x18Dirty.delete(cur);
+          else x18Dirty.add(cur);
+        }
+        if (touched & 2) {
+          const aligned = (r[SP_LO]! & 15) === 0;
+          if (!aligned && !misaligned.has(cur)) {
+            misaligned.add(cur);
+            if (wantSp) {
+              out.push({
+                rule: 'sp-aligned', position, step: position, tid: cur, pc, symbol: sym(pc), instruction: '', subject: 'sp',
+                before: hex(words64(spBefore0, spBefore1)), after: hex(words64(r[SP_LO]!, r[SP_LO + 1]!)),
+                detail: `SP became ${(r[SP_LO]! & 15)} bytes off a 16-byte boundary`, why: why('sp-aligned'), by: 'program',
+              });
+            }
+          } else if (aligned) misaligned.delete(cur);
+        }
+        if (wantCallee && pc === stdcallBlr) {
+          // The callee's entry state: after the BLR, with LR pointing back into asmstdcall.
+          pushSpan(pending, { kind: 'stdcall', tid: cur, entry: position + 1, regs: r.slice(), lr: pc + 4, label: 'call out through runtime.asmstdcall' });
+          pendingCount++;
+        }
+        continue;
+      }
+      if (kind !== OP_OS && kind !== OP_SWITCH) continue;
+      if (kind === OP_SWITCH) {
+        cur = opArg[k]!;
+        let f = files.get(cur);
+        if (!f) files.set(cur, (f = newRegFile()));
+        r = f;
+      }
+      const spWas = r[SP_LO]!;
+      for (let c = opCh[k]!, end = opCh[k + 1]!; c < end; c++) {
+        const slot = chReg[c]!;
+        const w = slot * WORDS_PER_REG;
+        const lo = r[w]! + chVal[c * 4]!;
+        r[w] = lo;
+        r[w + 1] = r[w + 1]! + chVal[c * 4 + 1]! + (lo > 0xffffffff ? 1 : 0);
+        if (slot >= 34 && slot <= 65) {
+          const lo2 = r[w + 2]! + chVal[c * 4 + 2]!;
+          r[w + 2] = lo2;
+          r[w + 3] = r[w + 3]! + chVal[c * 4 + 3]! + (lo2 > 0xffffffff ? 1 : 0);
+        }
+      }
+      const position = positionOfOp(seg, k);
+      const t = teb.get(cur);
+      if (t !== undefined) {
+        const ok = r[X18_LO] === lo32(t) && r[X18_LO + 1] === hi32(t);
+        if (ok) x18Dirty.delete(cur);
+        else if (!x18Dirty.has(cur)) {
+          x18Dirty.add(cur);
+          if (wantTeb) {
+            out.push({
+              rule: 'teb-consistent', position, step: undefined, tid: cur, pc: pcOf(r), symbol: sym(pcOf(r)), instruction: '', subject: 'x18',
+              before: hex(t), after: hex(words64(r[X18_LO]!, r[X18_LO + 1]!)),
+              detail: `after ${kind === OP_SWITCH ? 'switching to' : 'the emulated Windows acted for'} thread ${hex(cur)}, X18 is not its TEB`,
+              why: why('teb-consistent'), by: 'windows',
+            });
+          }
+        }
+      }
+      if (r[SP_LO] !== spWas || kind === OP_SWITCH) {
+        const aligned = (r[SP_LO]! & 15) === 0;
+        if (!aligned && !misaligned.has(cur)) {
+          misaligned.add(cur);
+          if (wantSp) {
+            out.push({
+              rule: 'sp-aligned', position, step: undefined, tid: cur, pc: pcOf(r), symbol: sym(pcOf(r)), instruction: '', subject: 'sp',
+              before: hex(spWas), after: hex(words64(r[SP_LO]!, r[SP_LO + 1]!)),
+              detail: `the emulated Windows left SP ${(r[SP_LO]! & 15)} bytes off a 16-byte boundary`, why: why('sp-aligned'), by: 'windows',
+            });
+          }
+        } else if (aligned) misaligned.delete(cur);
+      }
+    }
+    done += seg.steps;
+    opts.onProgress?.(done, trace.totalSteps);
+  }
+
+  if (wantCallee) {
+    handlerSpans(trace, mismatches, out);
+    for (const m of mismatches) out.push(attributeCalleeSaved(trace, memory, code, m));
+  }
+  if (rules.has('resume-in-stack')) resumeChecks(trace, memory, out);
+  out.sort((a, b) => a.position - b.position || a.rule.localeCompare(b.rule));
+  return { violations: out, steps: done, rules: [...rules] };
+}
+
+function pushSpan(pending: Map<number, Span[]>, s: Span): void {
+  const stack = pending.get(s.tid);
+  if (stack) stack.push(s);
+  else pending.set(s.tid, [s]);
+}
+
+/** Exception and continue handlers: the events carry the registers at the call and at the return. */
+function handlerSpans(trace: Trace, mismatches: Mismatch[], out: Violation[]): void {
+  const open = new Map<number, Array<{ position: number; handler: bigint; phase: string; regs: RegWords }>>();
+  for (const { position, event: e } of trace.events()) {
+    if (position < 0) continue;
+    if (e.kind === 'handler-called') {
+      const st = open.get(e.tid) ?? [];
+      st.push({ position, handler: e.handler, phase: e.phase, regs: regFileFromBytes(e.regs) });
+      open.set(e.tid, st);
+    } else if (e.kind === 'handler-returned') {
+      const h = open.get(e.tid)?.pop();
+      if (!h) continue;
+      const regs = regFileFromBytes(e.regs);
+      for (const slot of [...CALLEE_SAVED_SLOTS, ...CALLEE_SAVED_D_SLOTS]) {
+        const k = slot * WORDS_PER_REG;
+        if (h.regs[k] === regs[k] && h.regs[k + 1] === regs[k + 1]) continue;
+        mismatches.push({
+          span: 'handler', label: `${h.phase} handler ${trace.symbols.format(Number(h.handler))}`, tid: e.tid, entry: h.position, entryRegs: h.regs,
+          exit: position, exitPc: pcOf(regs), slot, before: slotBigint(h.regs, slot) & 0xffff_ffff_ffff_ffffn, after: slotBigint(regs, slot) & 0xffff_ffff_ffff_ffffn,
+        });
+      }
+    } else if (e.kind === 'process-exit') {
+      // A handler still running when the process ends never returned to the dispatcher.
+      for (const [tid, st] of open) {
+        for (const h of st) {
+          const pc = Number(h.handler);
+          out.push({
+            rule: 'callee-saved', position: h.position, step: undefined, tid, pc, symbol: trace.symbols.format(pc), instruction: '', subject: 'lr',
+            before: 'the dispatcher stub', after: 'never returned', detail: `${h.phase} handler ${trace.symbols.format(pc)} never returned to the LR the dispatcher gave it`,
+            why: rule('callee-saved')!.why, by: 'program', detectedAt: position,
+          });
+        }
+      }
+      open.clear();
+    }
+  }
+}
+
+/** Resumed contexts: SP within the thread's stack, as RtlGuardRestoreContext requires. */
+function resumeChecks(trace: Trace, memory: TraceMemory, out: Violation[]): void {
+  const lastContext = new Map<number, bigint>();
+  for (const { position, event: e } of trace.events()) {
+    if (position < 0) continue;
+    if (e.kind === 'exception-raised') lastContext.set(e.tid, e.context);
+    let sp: bigint | undefined;
+    let limit: bigint | undefined;
+    let base: bigint | undefined;
+    if (e.kind === 'context-resumed') {
+      if (e.sp >= e.stackLimit && e.sp < e.stackBase) continue;
+      sp = e.sp;
+      limit = e.stackLimit;
+      base = e.stackBase;
+    } else if (e.kind === 'fail-fast' && e.resume) {
+      sp = e.resume.sp;
+      limit = e.resume.stackLimit;
+      base = e.resume.stackBase;
+    } else continue;
+    // Who put that SP into the CONTEXT: the last write to CONTEXT.Sp before the resume.
+    const ctx = lastContext.get(e.tid);
+    const spField = ctx === undefined ? undefined : Number(ctx) + 0x100;
+    const w = spField === undefined ? undefined : memory.lastWrite(position, spField, 8);
+    const step = w?.step;
+    const pc = step !== undefined ? trace.stepAt(step).pc : 0;
+    out.push({
+      rule: 'resume-in-stack', position: step ?? position, step, tid: e.tid, pc, symbol: step !== undefined ? trace.symbols.format(pc) : 'the emulated Windows',
+      instruction: '', subject: spField !== undefined ? `CONTEXT.Sp @ ${hex(spField)}` : 'sp', before: w ? hex(new DataView(w.old.buffer, w.old.byteOffset).getBigUint64(0, true)) : '?', after: hex(sp),
+      detail: `the context resumed with SP ${hex(sp)} outside the stack of thread ${hex(e.tid)} [${hex(limit!)}, ${hex(base!)})` +
+        (step !== undefined ? '; this instruction wrote that SP into the CONTEXT' : '; the CONTEXT kept the SP of the exception'),
+      why: rule('resume-in-stack')!.why, by: step !== undefined ? 'program' : 'windows', detectedAt: position,
+    });
+  }
+}
+
+/** Registers each thread had when its start routine began (thread-started events; the main thread: the header). */
+function threadStartRegs(trace: Trace): Map<number, { position: number; pc: number; regs: RegWords }> {
+  const m = new Map<number, { position: number; pc: number; regs: RegWords }>();
+  if (Number(trace.header.firstStep) === 0) {
+    for (const t of trace.header.threads) {
+      const regs = regFileFromBytes(t.regs);
+      m.set(t.tid, { position: 0, pc: pcOf(regs), regs });
+    }
+  }
+  for (const { position, event: e } of trace.events()) {
+    if (e.kind === 'thread-started' && position >= 0) {
+      const regs = regFileFromBytes(e.regs);
+      m.set(e.tid, { position, pc: Number(e.pc), regs });
+    }
+  }
+  return m;
+}
+
+/** The BLR inside a function (asmstdcall calls its target through one). */
+function findBlr(trace: Trace, code: CodeWords, name: string): number {
+  const range = trace.symbols.range(name);
+  if (!range) return -1;
+  for (let pc = range[0]; pc < range[1]; pc += 4) {
+    const w = code.word(pc);
+    if (w !== undefined && isCall(w) && (w & 0xfffffc1f) >>> 0 === 0xd63f0000) return pc;
+  }
+  return -1;
+}
+
+function positionOfOp(seg: { firstStep: number; steps: number; stepOp: Uint32Array }, k: number): number {
+  let lo = 0;
+  let hi = seg.steps;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (seg.stepOp[mid]! < k) lo = mid + 1;
+    else hi = mid;
+  }
+  return seg.firstStep + lo;
+}
+
+function lrOf(r: RegWords): number {
+  return r[LR * WORDS_PER_REG + 1]! * 0x1_0000_0000 + r[LR * WORDS_PER_REG]!;
+}
+
+function pcOf(r: RegWords): number {
+  return r[32 * WORDS_PER_REG + 1]! * 0x1_0000_0000 + r[32 * WORDS_PER_REG]!;
+}
+
+function words64(lo: number, hi: number): bigint {
+  return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+}
+
+function lo32(v: number | undefined): number {
+  return v === undefined ? -1 : v % 0x1_0000_0000;
+}
+
+function hi32(v: number | undefined): number {
+  return v === undefined ? -1 : Math.floor(v / 0x1_0000_0000);
+}

@@ -1,0 +1,67 @@
+// The Windows ARM64 ABI rules wintrace checks, as data: id, one-line description, and the sentence a violation
+// report ends with. Sources: Microsoft, "Overview of ARM64 ABI conventions"; ../shared/design/windows-arm64.md.
+
+export type RuleId = 'x18-untouched' | 'sp-aligned' | 'callee-saved' | 'resume-in-stack' | 'teb-consistent';
+
+export interface AbiRule {
+  readonly id: RuleId;
+  readonly description: string;
+  /** Why a violation breaks the Windows ABI, one sentence. */
+  readonly why: string;
+}
+
+export const RULES: readonly AbiRule[] = [
+  {
+    id: 'x18-untouched',
+    description: 'no program instruction writes X18 (the emulated Windows setting it is not a violation)',
+    why: 'X18 is the platform register: Windows keeps the running thread\'s TEB in it and user code must never write it, ' +
+      'so TLS, GetLastError and the exception dispatcher would then read through a wrong TEB pointer.',
+  },
+  {
+    id: 'sp-aligned',
+    description: 'SP is 16-byte aligned after every instruction',
+    why: 'Windows on ARM64 requires SP to be 16-byte aligned at all times: SP-relative accesses fault with a misaligned SP, ' +
+      'and an exception dispatched now would push its CONTEXT at a misaligned address.',
+  },
+  {
+    id: 'callee-saved',
+    description: 'across every entry from Windows into the program (exception and continue handlers, thread start routines, ' +
+      'callbacks through callbackasm) and every call out through asmstdcall, X19-X28, FP, SP and D8-D15 hold on return ' +
+      'what they held at entry, and control returns to the LR given',
+    why: 'X19-X28, FP, SP and D8-D15 are callee-saved in the Windows ARM64 ABI: the code on the other side of the boundary ' +
+      'keeps live values in them across the call and goes on with whatever it finds.',
+  },
+  {
+    id: 'resume-in-stack',
+    description: 'a resumed context\'s SP lies within that thread\'s stack limits',
+    why: 'RtlGuardRestoreContext (Control Flow Guard) refuses to resume a CONTEXT whose SP lies outside the TEB\'s ' +
+      '[StackLimit, StackBase) and fails fast with 0xC0000409 (STATUS_STACK_BUFFER_OVERRUN), as golang/go#44451 shows.',
+  },
+  {
+    id: 'teb-consistent',
+    description: 'X18 always equals the running thread\'s TEB',
+    why: 'every thread must see its own TEB in X18; a wrong value after a thread switch, an API return or an exception ' +
+      'dispatch means the emulated Windows (or the kernel it stands for) broke the platform register.',
+  },
+];
+
+export const RULE_IDS: readonly RuleId[] = RULES.map((r) => r.id);
+
+export function rule(id: string): AbiRule | undefined {
+  return RULES.find((r) => r.id === id);
+}
+
+/** Registers callee-saved under the Windows ARM64 ABI: X19-X28, FP (X29), SP, and the low 64 bits of V8-V15. */
+export const CALLEE_SAVED_SLOTS: readonly number[] = [19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 31];
+export const CALLEE_SAVED_D_SLOTS: readonly number[] = [42, 43, 44, 45, 46, 47, 48, 49];
+
+/** Boundaries the callee-saved rule watches, as symbols of the Go windows/arm64 runtime. */
+export const BOUNDARIES = {
+  /** Callback entries: each is `MOVD $n, R12; B callbackasm1` (8 bytes). */
+  callbackTable: 'runtime.callbackasm',
+  callbackEntrySize: 8,
+  /** The C-ABI caller: its BLR calls out to Windows (or to a callback). */
+  stdcall: 'runtime.asmstdcall',
+  /** The emulated Windows' stub that a returning thread start routine lands on. */
+  threadReturn: 'wintrace!ThreadReturn',
+} as const;

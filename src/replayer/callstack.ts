@@ -1,0 +1,100 @@
+// The call stack at a position, two ways. The shadow stack walks the thread's executed instructions backward:
+// a RET opens a callee to skip, a BL/BLR closes one or, if none is open, is a call that is still active. The frame
+// pointer chain reads frame records ([fp] = caller's fp, [fp + 8] = return address) from memory at that position.
+// Go switches stacks (systemstack, morestack, gogo) in ways a shadow stack cannot pair, and leaf functions keep no
+// frame record, so each checks the other: a frame both find is 'both'.
+
+import { isCall, isReturn } from './insn.ts';
+import type { CodeWords } from './insn.ts';
+import type { TraceMemory } from './memory.ts';
+import { SP_SLOT, slotNumber } from './regfile.ts';
+import { threadAt } from './stepping.ts';
+import type { Trace } from './trace.ts';
+
+export interface Frame {
+  /** Innermost frame: the pc about to execute; callers: the call instruction. */
+  readonly pc: number;
+  /** Callers: where the call returns to. */
+  readonly returnAddress?: number;
+  readonly symbol: string;
+  readonly source: 'pc' | 'shadow' | 'fp' | 'both';
+  /** Shadow frames: the position at which the call executed. */
+  readonly callPosition?: number;
+  /** FP-chain frames: the frame record's address. */
+  readonly fp?: number;
+}
+
+export interface CallStackOptions {
+  readonly maxFrames?: number;
+  /** Steps of the thread the shadow walk may look back over. */
+  readonly maxSteps?: number;
+}
+
+const FP_SLOT = 29;
+/** A caller's frame further above its callee's than this is taken for another stack. */
+const MAX_FRAME_BYTES = 1 << 20;
+
+export function callStack(trace: Trace, memory: TraceMemory, code: CodeWords, position: number, opts: CallStackOptions = {}): Frame[] {
+  const maxFrames = opts.maxFrames ?? 64;
+  const maxSteps = opts.maxSteps ?? 2_000_000;
+  const p = trace.clamp(position);
+  const tid = threadAt(trace, p);
+  const { regs } = trace.regWords(p);
+  const pc = Trace_pc(regs);
+  const frames: Frame[] = [{ pc, symbol: trace.symbols.format(pc), source: 'pc' }];
+
+  // Shadow stack. Each caller's SP at its call must be at or above the previous frame's: when it is not, the walk
+  // has crossed a stack switch (a goroutine entered through gogo, a systemstack) and older calls are another stack's.
+  const shadow: Frame[] = [];
+  let depth = 0;
+  let seen = 0;
+  let lastSp = slotNumber(regs, SP_SLOT);
+  outer: for (let i = trace.segmentCount === 0 ? -1 : trace.segmentOf(p); i >= 0; i--) {
+    const seg = trace.decoded(i);
+    for (let k = Math.min(seg.steps - 1, p - 1 - seg.firstStep); k >= 0; k--) {
+      if (seg.stepTid[k] !== tid) continue;
+      if (++seen > maxSteps || shadow.length >= maxFrames) break outer;
+      const at = seg.stepPc[k]!;
+      const w = code.word(at);
+      if (w === undefined) continue;
+      if (isReturn(w)) depth++;
+      else if (isCall(w)) {
+        if (depth > 0) depth--;
+        else {
+          const callPosition = seg.firstStep + k;
+          const sp = slotNumber(trace.regWords(callPosition).regs, SP_SLOT);
+          if (sp < lastSp || sp - lastSp > MAX_FRAME_BYTES) break outer;
+          lastSp = sp;
+          shadow.push({ pc: at, returnAddress: at + 4, symbol: trace.symbols.format(at), source: 'shadow', callPosition });
+        }
+      }
+    }
+  }
+
+  // Frame-pointer chain.
+  const chain: Frame[] = [];
+  let fp = slotNumber(regs, FP_SLOT);
+  for (let n = 0; n < maxFrames && fp !== 0; n++) {
+    const rec = memory.read(p, fp, 16);
+    if (rec.mapped.some((x) => x === 0)) break;
+    const v = new DataView(rec.bytes.buffer);
+    const next = Number(v.getBigUint64(0, true));
+    const ret = Number(v.getBigUint64(8, true));
+    if (ret === 0 || trace.symbols.lookup(ret) === undefined) break;
+    chain.push({ pc: ret - 4, returnAddress: ret, symbol: trace.symbols.format(ret - 4), source: 'fp', fp });
+    if (next <= fp) break;
+    fp = next;
+  }
+
+  const fpReturns = new Set(chain.map((f) => f.returnAddress));
+  const shadowReturns = new Set(shadow.map((f) => f.returnAddress));
+  for (const f of shadow) frames.push(fpReturns.has(f.returnAddress) ? { ...f, source: 'both' } : f);
+  // FP frames beyond what the shadow walk reached (older calls, or the walk's budget ran out).
+  const lastShadow = shadow.length > 0 ? chain.findIndex((f) => f.returnAddress === shadow[shadow.length - 1]!.returnAddress) : -1;
+  for (const f of chain.slice(lastShadow + 1)) if (!shadowReturns.has(f.returnAddress)) frames.push(f);
+  return frames.slice(0, maxFrames);
+}
+
+function Trace_pc(regs: Uint32Array): number {
+  return slotNumber(regs, 32);
+}

@@ -1,0 +1,71 @@
+// One-line descriptions of events and episodes, and the register names the UI shows; shared by the CLI verbs,
+// the TUI and the text dumps so that every view says the same thing the same way.
+
+import type { TraceEvent } from '../trace/schema.ts';
+import type { Symbols } from './symbols.ts';
+
+export function hex(v: number | bigint): string {
+  return `0x${v.toString(16)}`;
+}
+
+export function ntstatus(code: number): string {
+  return `0x${(code >>> 0).toString(16).toUpperCase().padStart(8, '0')}`;
+}
+
+export function tidName(tid: number): string {
+  return `0x${tid.toString(16)}`;
+}
+
+/** Trace slot to the name a debugger shows: x0..x28, fp, lr, sp, pc, nzcv, v0..v31, fpcr, fpsr. */
+export function slotName(slot: number): string {
+  if (slot === 29) return 'fp';
+  if (slot === 30) return 'lr';
+  if (slot <= 28) return `x${slot}`;
+  if (slot === 31) return 'sp';
+  if (slot === 32) return 'pc';
+  if (slot === 33) return 'nzcv';
+  if (slot >= 34 && slot <= 65) return `v${slot - 34}`;
+  return slot === 66 ? 'fpcr' : 'fpsr';
+}
+
+/** Slot of a register name (x0..x30, fp, lr, sp, pc, nzcv, v0..v31, d0..d31, fpcr, fpsr, teb). */
+export function slotOf(name: string): number | undefined {
+  const n = name.trim().toLowerCase();
+  const alias: Record<string, number> = { fp: 29, lr: 30, sp: 31, pc: 32, nzcv: 33, fpcr: 66, fpsr: 67, teb: 18 };
+  if (n in alias) return alias[n];
+  const m = /^([xwvdqs])(\d+)$/.exec(n);
+  if (!m) return undefined;
+  const i = Number(m[2]);
+  if ((m[1] === 'x' || m[1] === 'w') && i <= 30) return i;
+  if ((m[1] === 'v' || m[1] === 'd' || m[1] === 'q' || m[1] === 's') && i <= 31) return 34 + i;
+  return undefined;
+}
+
+function arg(v: bigint | string): string {
+  return typeof v === 'string' ? JSON.stringify(v) : hex(v);
+}
+
+export function describeEvent(e: TraceEvent, symbols: Symbols): string {
+  const sym = (a: bigint | number) => symbols.format(Number(a));
+  switch (e.kind) {
+    case 'api-call': return `${e.api}(${e.args.map(arg).join(', ')}) from ${sym(e.caller - 4n)}`;
+    case 'api-return': return `${e.api} returned ${typeof e.value === 'string' ? e.value : hex(e.value)}${e.lastError ? `, LastError ${e.lastError}` : ''}`;
+    case 'thread-created': return `thread ${tidName(e.newTid)} created: start ${sym(e.start)}, parameter ${hex(e.parameter)}, TEB ${hex(e.teb)}, stack [${hex(e.stackLimit)}, ${hex(e.stackBase)})`;
+    case 'thread-started': return `thread ${tidName(e.tid)} starts at ${sym(e.pc)}`;
+    case 'thread-switched': return `switch to thread ${tidName(e.tid)}${e.from !== undefined ? ` from ${tidName(e.from)}` : ''}`;
+    case 'thread-exited': return `thread ${tidName(e.tid)} exited with ${e.exitCode}`;
+    case 'exception-raised': return `exception ${ntstatus(e.code)} at ${sym(e.address)}${e.information.length ? ` [${e.information.map(hex).join(', ')}]` : ''}, CONTEXT at ${hex(e.context)}`;
+    case 'handler-called': return `${e.phase} handler ${sym(e.handler)} called`;
+    case 'handler-returned': return `${e.phase} handler ${sym(e.handler)} returned ${e.result}${e.result === -1 ? ' (EXCEPTION_CONTINUE_EXECUTION)' : e.result === 0 ? ' (EXCEPTION_CONTINUE_SEARCH)' : ''}`;
+    case 'context-resumed': return `context resumed at ${sym(e.pc)}, SP ${hex(e.sp)} (stack [${hex(e.stackLimit)}, ${hex(e.stackBase)}))`;
+    case 'fail-fast': return `fail fast ${ntstatus(e.code)}: ${e.reason}`;
+    case 'memory-mapped': return `mapped ${hex(e.base)}+${hex(e.size)} ${e.prot}`;
+    case 'memory-unmapped': return `unmapped ${hex(e.base)}+${hex(e.size)}`;
+    case 'process-exit': return `process exit ${e.exitCode} (${e.reason})`;
+  }
+}
+
+export const EVENT_KINDS: readonly TraceEvent['kind'][] = [
+  'api-call', 'api-return', 'thread-created', 'thread-started', 'thread-switched', 'thread-exited', 'exception-raised',
+  'handler-called', 'handler-returned', 'context-resumed', 'fail-fast', 'memory-mapped', 'memory-unmapped', 'process-exit',
+];

@@ -1,0 +1,134 @@
+// Episodes: the spans wintrace exists to show, named so a user can list them and jump to them. An exception
+// dispatch runs from the faulting instruction through each handler to the resume (or the fail-fast, or the
+// process exit when nothing handled it); a thread start from the CreateThread call through the routine's entry
+// to its first call into the scheduler (runtime.schedule for Go).
+
+import { runTo } from './search.ts';
+import { threadStep } from './stepping.ts';
+import type { EventAt, Trace } from './trace.ts';
+
+export interface EpisodeMark {
+  readonly position: number;
+  readonly label: string;
+}
+
+export interface Episode {
+  /** 0-based rank in start order: `episode:K` on the command line. */
+  readonly index: number;
+  readonly kind: 'exception' | 'thread-start';
+  readonly name: string;
+  readonly tid: number;
+  readonly start: number;
+  readonly end: number;
+  readonly marks: readonly EpisodeMark[];
+  /** How it ended: resumed at ..., fail fast, unhandled, reached the scheduler, ... */
+  readonly outcome: string;
+}
+
+/** The Go scheduler's entry: a thread start episode ends when the new thread first calls it. */
+const SCHEDULER_SYMBOLS = ['runtime.schedule'];
+/** Bound on the scan for the scheduler call, per thread (segments of 16,384 steps). */
+const MAX_SCHEDULE_SEGMENTS = 512;
+
+export function episodes(trace: Trace): Episode[] {
+  const out: Array<Omit<Episode, 'index'>> = [];
+  const events = trace.events().filter((e) => e.position >= 0);
+  const fmt = (a: bigint | number) => trace.symbols.format(Number(a));
+  const hexCode = (c: number) => `0x${(c >>> 0).toString(16).toUpperCase().padStart(8, '0')}`;
+
+  // Exception dispatches, per thread, nested ones inside their outer dispatch.
+  const open = new Map<number, Array<{ start: number; marks: EpisodeMark[]; name: string; tid: number }>>();
+  for (const { position, event: e } of events) {
+    const stack = open.get(e.tid) ?? [];
+    switch (e.kind) {
+      case 'exception-raised': {
+        const start = Math.max(0, position - 1);
+        const name = `exception ${hexCode(e.code)} at ${fmt(e.address)}`;
+        stack.push({ start, tid: e.tid, name, marks: [{ position: start, label: `faulting instruction at ${fmt(e.address)}` }, { position, label: `${hexCode(e.code)} raised, frame at 0x${e.context.toString(16)}` }] });
+        open.set(e.tid, stack);
+        break;
+      }
+      case 'handler-called':
+      case 'handler-returned': {
+        const d = stack.at(-1);
+        if (!d) break;
+        d.marks.push({
+          // Where the thread itself goes on (the scheduler may run another thread first).
+          position: e.kind === 'handler-called' ? onThread(trace, position, e.tid) : position,
+          label: e.kind === 'handler-called' ? `${e.phase} handler ${fmt(e.handler)} called` : `${e.phase} handler ${fmt(e.handler)} returned ${e.result === -1 ? 'EXCEPTION_CONTINUE_EXECUTION (-1)' : e.result === 0 ? 'EXCEPTION_CONTINUE_SEARCH (0)' : String(e.result)}`,
+        });
+        break;
+      }
+      case 'context-resumed':
+      case 'fail-fast':
+      case 'process-exit': {
+        const d = stack.pop();
+        if (!d) break;
+        const outcome = e.kind === 'context-resumed' ? `resumed at ${fmt(e.pc)} with SP 0x${e.sp.toString(16)}`
+          : e.kind === 'fail-fast' ? `fail fast ${hexCode(e.code)}: ${e.reason}` : `process exit ${e.exitCode} (unhandled)`;
+        const at = e.kind === 'context-resumed' ? onThread(trace, position, e.tid) : position;
+        d.marks.push({ position: at, label: outcome });
+        out.push({ kind: 'exception', name: d.name, tid: d.tid, start: d.start, end: at, marks: d.marks, outcome });
+        if (e.kind === 'process-exit') {
+          // Every dispatch still open ends with the process.
+          for (const [, rest] of open) for (const r of rest.splice(0)) out.push({ kind: 'exception', name: r.name, tid: r.tid, start: r.start, end: position, marks: r.marks, outcome });
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  for (const [, rest] of open) {
+    for (const r of rest) out.push({ kind: 'exception', name: r.name, tid: r.tid, start: r.start, end: trace.totalSteps, marks: r.marks, outcome: 'trace ends during the dispatch' });
+  }
+
+  // Thread starts.
+  const schedule = SCHEDULER_SYMBOLS.map((n) => trace.symbols.resolve(n)).find((a) => a !== undefined);
+  for (let i = 0; i < events.length; i++) {
+    const { position, event: e } = events[i]!;
+    if (e.kind !== 'thread-created') continue;
+    const call = lastApiCall(events, i, e.tid, 'CreateThread');
+    const started = events.slice(i + 1).find((x) => x.event.kind === 'thread-started' && x.event.tid === e.newTid);
+    const marks: EpisodeMark[] = [];
+    const start = call?.position ?? position;
+    if (call) marks.push({ position: call.position, label: `thread 0x${e.tid.toString(16)} calls CreateThread(start=${fmt(e.start)})` });
+    marks.push({ position, label: `thread 0x${e.newTid.toString(16)} created: TEB 0x${e.teb.toString(16)}, stack [0x${e.stackLimit.toString(16)}, 0x${e.stackBase.toString(16)})` });
+    let end = position;
+    let outcome = 'never ran';
+    if (started) {
+      marks.push({ position: started.position, label: `routine entry ${fmt(e.start)}` });
+      end = started.position;
+      outcome = 'started';
+      const at = schedule === undefined ? undefined : findScheduler(trace, started.position, e.newTid, schedule);
+      if (at !== undefined) {
+        marks.push({ position: at, label: `first call into the scheduler (${fmt(schedule!)})` });
+        end = at;
+        outcome = 'reached the scheduler';
+      }
+    }
+    out.push({ kind: 'thread-start', name: `thread 0x${e.newTid.toString(16)} start: ${fmt(e.start)}`, tid: e.newTid, start, end, marks, outcome });
+  }
+  out.sort((a, b) => a.start - b.start || a.end - b.end);
+  return out.map((e, index) => ({ index, ...e }));
+}
+
+/** The first position at or after `position` where thread `tid` is about to run. */
+function onThread(trace: Trace, position: number, tid: number): number {
+  if (position < trace.totalSteps && trace.stepAt(position).tid === tid) return position;
+  return threadStep(trace, position, tid, 1);
+}
+
+function lastApiCall(events: readonly EventAt[], before: number, tid: number, name: string): EventAt | undefined {
+  for (let j = before - 1; j >= 0 && j >= before - 64; j--) {
+    const x = events[j]!.event;
+    if (x.kind === 'api-call' && x.tid === tid && x.api.endsWith(`!${name}`)) return events[j];
+  }
+  return undefined;
+}
+
+function findScheduler(trace: Trace, from: number, tid: number, schedule: number): number | undefined {
+  // Strictly after `from`: the routine's first instruction cannot be the scheduler anyway.
+  const stop = runTo(trace, from, 1, { breakpoints: new Set([schedule]), tid, maxSegments: MAX_SCHEDULE_SEGMENTS });
+  return stop.reason === 'breakpoint' ? stop.position : undefined;
+}

@@ -1,0 +1,316 @@
+// Guest memory at any position, from the trace alone. Every recorded write carries the bytes it replaced, so the
+// value of a byte at position p is the new value of the last write before p, or equally the old value of the
+// first write after p: the search runs in both directions from p, one segment at a time, and stops at the first
+// answer. The footer's per-segment page index skips segments that never touch the pages asked for. A mapping
+// event bounds both searches: writes before a fresh mapping are of older memory (a fresh mapping is zeros), and a
+// write after a later remapping says nothing about p.
+
+import type { DecodedSegment } from './decode.ts';
+import type { Trace } from './trace.ts';
+
+export interface WriteHit {
+  /** Position from which the write is visible: its step's index + 1, or where the emulated Windows wrote. */
+  readonly position: number;
+  /** The step that wrote, or undefined when the emulated Windows wrote (an API's output, an exception frame). */
+  readonly step: number | undefined;
+  readonly tid: number;
+  readonly address: number;
+  readonly old: Uint8Array;
+  readonly data: Uint8Array;
+}
+
+export interface MemoryBytes {
+  readonly address: number;
+  readonly bytes: Uint8Array;
+  /** 1 where the address was mapped at that position, 0 where it was not (the byte is then 0). */
+  readonly mapped: Uint8Array;
+}
+
+interface RegionEvent {
+  position: number;
+  base: number;
+  end: number;
+  mapped: boolean;
+}
+
+const PAGE = 4096;
+/** Granularity of the written-lines summary kept per segment once it has been decoded. */
+const LINE = 64;
+
+export class TraceMemory {
+  private initial: Map<number, Uint8Array> | undefined;
+  private initialRegions: Array<[number, number]> | undefined;
+  private regionEvents: RegionEvent[] | undefined;
+  /** Per segment, once decoded: the sorted 64-byte lines its writes touched (small, never evicted). */
+  private readonly lines = new Map<number, Float64Array>();
+
+  constructor(private readonly trace: Trace) {}
+
+  /** `n` bytes at `address` as they were at `position`. */
+  read(position: number, address: number, n: number): MemoryBytes {
+    const t = this.trace;
+    const p = t.clamp(position);
+    const bytes = new Uint8Array(n);
+    const mapped = new Uint8Array(n);
+    const done = new Uint8Array(n);
+    const floor = new Float64Array(n).fill(-Infinity);
+    const ceil = new Float64Array(n).fill(Infinity);
+    for (const [b, e] of this.regionsAtStart()) overlap(address, n, b, e, (j) => (mapped[j] = 1));
+    for (const ev of this.mappingEvents()) {
+      if (ev.position <= p) {
+        overlap(address, n, ev.base, ev.end, (j) => {
+          mapped[j] = ev.mapped ? 1 : 0;
+          floor[j] = ev.position;
+        });
+      } else {
+        overlap(address, n, ev.base, ev.end, (j) => (ceil[j] = Math.min(ceil[j]!, ev.position)));
+      }
+    }
+    let left = 0;
+    for (let j = 0; j < n; j++) {
+      if (mapped[j]) left++;
+      else done[j] = 1;
+    }
+    if (left === 0 || t.segmentCount === 0) return this.finish(address, bytes, mapped, done, floor);
+    const S = t.segmentOf(p);
+    let back = S;
+    let fwd = S;
+    while (left > 0 && back >= 0) {
+      if (this.touches(back, address, address + n)) {
+        left -= this.scanBackward(this.segment(back), back === S ? p : Infinity, address, bytes, done, floor);
+      }
+      back--;
+      // The segment after it, in the other direction: the first write after p gives the value at p too.
+      if (left > 0 && fwd < t.segmentCount) {
+        if (this.touches(fwd, address, address + n)) {
+          left -= this.scanForward(this.segment(fwd), fwd === S ? p : -Infinity, address, bytes, done, ceil);
+        }
+        fwd++;
+      }
+    }
+    return this.finish(address, bytes, mapped, done, floor);
+  }
+
+  /** The last write at or before `position` touching [address, address + size). */
+  lastWrite(position: number, address: number, size = 1): WriteHit | undefined {
+    const t = this.trace;
+    if (t.segmentCount === 0) return undefined;
+    const p = t.clamp(position);
+    for (let i = t.segmentOf(p); i >= 0; i--) {
+      if (!this.touches(i, address, address + size)) continue;
+      const seg = this.segment(i);
+      const limit = i === t.segmentOf(p) ? opLimit(seg, p) : seg.opCount;
+      for (let w = seg.wrAddr.length - 1; w >= 0; w--) {
+        if (seg.wrOp[w]! >= limit) continue;
+        const a = seg.wrAddr[w]!;
+        if (a < address + size && a + seg.wrSize[w]! > address) return hit(seg, w);
+      }
+    }
+    return undefined;
+  }
+
+  /** The first write after `position` (visible at a later position) touching [address, address + size). */
+  nextWrite(position: number, address: number, size = 1): WriteHit | undefined {
+    const t = this.trace;
+    if (t.segmentCount === 0) return undefined;
+    const p = t.clamp(position);
+    const first = t.segmentOf(p);
+    for (let i = first; i < t.segmentCount; i++) {
+      if (!this.touches(i, address, address + size)) continue;
+      const seg = this.segment(i);
+      const limit = i === first ? opLimit(seg, p) : 0;
+      for (let w = 0; w < seg.wrAddr.length; w++) {
+        if (seg.wrOp[w]! < limit) continue;
+        const a = seg.wrAddr[w]!;
+        if (a < address + size && a + seg.wrSize[w]! > address) return hit(seg, w);
+      }
+    }
+    return undefined;
+  }
+
+  /** Reads a little-endian u64 at a position (undefined if any byte was unmapped). */
+  u64(position: number, address: number): bigint | undefined {
+    const m = this.read(position, address, 8);
+    if (m.mapped.some((x) => x === 0)) return undefined;
+    return new DataView(m.bytes.buffer).getBigUint64(0, true);
+  }
+
+  /**
+   * Could segment i have written any byte of [address, end)? The footer's page index answers first; a segment
+   * already decoded once answers from its line summary, so it is never decoded again for bytes it did not write.
+   */
+  private touches(i: number, address: number, end: number): boolean {
+    const pages = this.trace.entries[i]!.pagesWritten;
+    if (!(pages.length > 0 && pages[0] === -1) && !anyInRange(pages, Math.floor(address / PAGE), Math.floor((end - 1) / PAGE))) return false;
+    const lines = this.lines.get(i);
+    return lines === undefined || anyInRange(lines, Math.floor(address / LINE), Math.floor((end - 1) / LINE));
+  }
+
+  /** The decoded segment, noting its line summary on first sight. */
+  private segment(i: number): DecodedSegment {
+    const seg = this.trace.decoded(i);
+    if (!this.lines.has(i)) {
+      const set = new Set<number>();
+      for (let w = 0; w < seg.wrAddr.length; w++) {
+        const a = seg.wrAddr[w]!;
+        for (let l = Math.floor(a / LINE), last = Math.floor((a + seg.wrSize[w]! - 1) / LINE); l <= last; l++) set.add(l);
+      }
+      this.lines.set(i, Float64Array.from(set).sort());
+    }
+    return seg;
+  }
+
+  /** Resolves bytes from writes before position p (p = Infinity: the whole segment), latest first. */
+  private scanBackward(seg: DecodedSegment, p: number, address: number, bytes: Uint8Array, done: Uint8Array, floor: Float64Array): number {
+    const limit = p === Infinity ? seg.opCount : opLimit(seg, p);
+    const end = address + bytes.length;
+    let resolved = 0;
+    for (let w = seg.wrAddr.length - 1; w >= 0; w--) {
+      if (seg.wrOp[w]! >= limit) continue;
+      const a = seg.wrAddr[w]!;
+      const size = seg.wrSize[w]!;
+      if (a >= end || a + size <= address) continue;
+      const at = writePosition(seg, w);
+      const newAt = seg.wrData[w]! + size;
+      for (let k = Math.max(0, address - a); k < size && a + k < end; k++) {
+        const j = a + k - address;
+        if (done[j] || at < floor[j]!) continue;
+        bytes[j] = seg.data[newAt + k]!;
+        done[j] = 1;
+        resolved++;
+      }
+    }
+    return resolved;
+  }
+
+  /** Resolves bytes from the old contents of writes after position p (p = -Infinity: the whole segment). */
+  private scanForward(seg: DecodedSegment, p: number, address: number, bytes: Uint8Array, done: Uint8Array, ceil: Float64Array): number {
+    const limit = p === -Infinity ? 0 : opLimit(seg, p);
+    const end = address + bytes.length;
+    let resolved = 0;
+    for (let w = 0; w < seg.wrAddr.length; w++) {
+      if (seg.wrOp[w]! < limit) continue;
+      const a = seg.wrAddr[w]!;
+      const size = seg.wrSize[w]!;
+      if (a >= end || a + size <= address) continue;
+      const at = writePosition(seg, w);
+      const oldAt = seg.wrData[w]!;
+      for (let k = Math.max(0, address - a); k < size && a + k < end; k++) {
+        const j = a + k - address;
+        if (done[j] || at >= ceil[j]!) continue;
+        bytes[j] = seg.data[oldAt + k]!;
+        done[j] = 1;
+        resolved++;
+      }
+    }
+    return resolved;
+  }
+
+  /** Bytes no write explains: zero after a fresh mapping, else the initial contents. */
+  private finish(address: number, bytes: Uint8Array, mapped: Uint8Array, done: Uint8Array, floor: Float64Array): MemoryBytes {
+    const init = this.initialPages();
+    for (let j = 0; j < bytes.length; j++) {
+      if (done[j] || !mapped[j] || floor[j] !== -Infinity) continue;
+      const a = address + j;
+      bytes[j] = init.get(Math.floor(a / PAGE))?.[a % PAGE] ?? 0;
+    }
+    return { address, bytes, mapped };
+  }
+
+  private initialPages(): Map<number, Uint8Array> {
+    if (this.initial) return this.initial;
+    const m = new Map<number, Uint8Array>();
+    for (const r of this.trace.header.regions) {
+      for (const [off, b] of r.pages) m.set(Math.floor((Number(r.base) + off) / PAGE), b);
+    }
+    this.initial = m;
+    return m;
+  }
+
+  private regionsAtStart(): Array<[number, number]> {
+    this.initialRegions ??= this.trace.header.regions.map((r) => [Number(r.base), Number(r.base) + r.size] as [number, number]);
+    return this.initialRegions;
+  }
+
+  /** memory-mapped / memory-unmapped events in order (within the detail window). */
+  mappingEvents(): readonly RegionEvent[] {
+    if (this.regionEvents) return this.regionEvents;
+    const out: RegionEvent[] = [];
+    for (const { position, event: e } of this.trace.events()) {
+      if (position < 0) continue;
+      if (e.kind === 'memory-mapped' || e.kind === 'memory-unmapped') {
+        out.push({ position, base: Number(e.base), end: Number(e.base) + e.size, mapped: e.kind === 'memory-mapped' });
+      }
+    }
+    this.regionEvents = out;
+    return out;
+  }
+
+  /** Is [address, address + size) mapped at a position? */
+  isMapped(position: number, address: number, size = 1): boolean {
+    return this.read(position, address, Math.min(size, 16)).mapped.every((x) => x === 1);
+  }
+}
+
+/** Does the sorted list hold a value in [lo, hi]? */
+function anyInRange(sorted: ArrayLike<number>, lo: number, hi: number): boolean {
+  let a = 0;
+  let b = sorted.length;
+  while (a < b) {
+    const mid = (a + b) >> 1;
+    if (sorted[mid]! < lo) a = mid + 1;
+    else b = mid;
+  }
+  return a < sorted.length && sorted[a]! <= hi;
+}
+
+function overlap(address: number, n: number, base: number, end: number, f: (j: number) => void): void {
+  const lo = Math.max(address, base);
+  const hi = Math.min(address + n, end);
+  for (let a = lo; a < hi; a++) f(a - address);
+}
+
+/** Ops before this index happened before position p (p inside the segment). */
+function opLimit(seg: DecodedSegment, p: number): number {
+  const k = p - seg.firstStep;
+  return k < seg.steps ? seg.stepOp[k]! : seg.opCount;
+}
+
+/** Position from which write w is visible. */
+function writePosition(seg: DecodedSegment, w: number): number {
+  const step = seg.wrStep[w]!;
+  if (step >= 0) return seg.firstStep + step + 1;
+  // An OS write: the number of steps whose op precedes it.
+  const op = seg.wrOp[w]!;
+  let lo = 0;
+  let hi = seg.steps;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (seg.stepOp[mid]! < op) lo = mid + 1;
+    else hi = mid;
+  }
+  return seg.firstStep + lo;
+}
+
+function hit(seg: DecodedSegment, w: number): WriteHit {
+  const at = seg.wrData[w]!;
+  const size = seg.wrSize[w]!;
+  const step = seg.wrStep[w]!;
+  // The thread that wrote: a step's own thread; for an OS write, the thread on the CPU at that op.
+  let tid: number;
+  if (step >= 0) tid = seg.stepTid[step]!;
+  else {
+    const before = writePosition(seg, w) - seg.firstStep;
+    tid = before > 0 ? seg.stepTid[before - 1]! : seg.keyTid;
+    for (let k = seg.wrOp[w]!; k >= (before > 0 ? seg.stepOp[before - 1]! : 0); k--) {
+      if (seg.opKind[k] === 2) {
+        tid = seg.opArg[k]!;
+        break;
+      }
+    }
+  }
+  return {
+    position: writePosition(seg, w), step: step >= 0 ? seg.firstStep + step : undefined, tid,
+    address: seg.wrAddr[w]!, old: seg.data.slice(at, at + size), data: seg.data.slice(at + size, at + 2 * size),
+  };
+}

@@ -1,0 +1,332 @@
+// A trace opened for replay: the header and footer index are read at once; segments are decoded on demand and
+// kept in a small LRU cache; events and per-thread facts are gathered on first use by reading every segment's
+// frame (not its step stream). Positions are numbers: position p is the state after p steps, just before
+// step p executes (docs/trace-format.md). Plain library: no UI, no engine.
+
+import { TraceFormatError } from '../errors.ts';
+import { TraceReader } from '../trace/reader.ts';
+import type { FooterEntry, TraceEvent, TraceHeader } from '../trace/schema.ts';
+import { SegmentCursor } from './cursor.ts';
+import { type DecodedSegment, decodeSegment, OP_OS, OP_STEP, OP_SWITCH } from './decode.ts';
+import { PC_SLOT, type RegWords, regFileFromBytes, slotBigint, slotNumber, toBigints, WORDS_PER_REG } from './regfile.ts';
+import { Symbols } from './symbols.ts';
+
+/** An event with its position as a number and its rank in the whole trace's event list. */
+export interface EventAt {
+  readonly index: number;
+  readonly position: number;
+  readonly event: TraceEvent;
+}
+
+export interface ThreadInfo {
+  readonly tid: number;
+  readonly teb: bigint;
+  readonly stackBase: bigint;
+  readonly stackLimit: bigint;
+  /** Start routine (0 for the main thread, which starts at the image entry point). */
+  readonly start: bigint;
+  /** Position of thread-created (undefined: alive when the trace began). */
+  readonly createdAt: number | undefined;
+  readonly startedAt: number | undefined;
+  readonly exitedAt: number | undefined;
+  readonly exitCode: number | undefined;
+}
+
+/** One executed instruction as the trace holds it. */
+export interface StepInfo {
+  /** Global step index: position `index` is just before it, `index + 1` just after. */
+  readonly index: number;
+  readonly tid: number;
+  readonly pc: number;
+  readonly nextPc: number;
+  /** Registers the instruction changed: trace slot, value before and after. */
+  readonly changes: ReadonlyArray<{ slot: number; before: bigint; after: bigint }>;
+  readonly writes: ReadonlyArray<{ address: number; old: Uint8Array; data: Uint8Array }>;
+}
+
+/** The machine at a position, from the running thread's point of view. */
+export interface Snapshot {
+  readonly position: number;
+  /** Thread on the CPU: the one that executes step `position` (at the end: the last one that ran). */
+  readonly tid: number;
+  readonly regs: readonly bigint[];
+  readonly pc: bigint;
+  /** Registers of every live thread known at this position. */
+  readonly threads: ReadonlyMap<number, readonly bigint[]>;
+}
+
+const CACHE_SEGMENTS = 24;
+
+export class Trace {
+  readonly path: string;
+  readonly header: TraceHeader;
+  readonly totalSteps: number;
+  /** The file had no footer: a recording that stopped early, read up to its last complete segment. */
+  readonly truncated: boolean;
+  readonly symbols: Symbols;
+  readonly entries: readonly FooterEntry[];
+  private readonly reader: TraceReader;
+  private readonly firsts: Float64Array;
+  private readonly cache = new Map<number, DecodedSegment>();
+  private eventList: EventAt[] | undefined;
+  private threadList: ThreadInfo[] | undefined;
+  private perSegmentThreadSteps: Array<Map<number, number>> | undefined;
+
+  private constructor(reader: TraceReader) {
+    this.reader = reader;
+    const t = reader.trace;
+    this.path = t.path;
+    this.header = t.header;
+    this.truncated = t.truncated;
+    this.entries = t.segments;
+    this.totalSteps = Number(t.totalSteps);
+    this.firsts = new Float64Array(t.segments.map((e) => Number(e.firstStep)));
+    this.symbols = new Symbols(t.header.symbols, t.footer?.stubs ?? t.header.stubs ?? []);
+  }
+
+  /** Opens a trace: reads the header and the footer index (or scans a truncated file); throws TraceFormatError. */
+  static open(path: string): Trace {
+    return new Trace(new TraceReader(path));
+  }
+
+  close(): void {
+    this.cache.clear();
+    this.reader.close();
+  }
+
+  get footer() {
+    return this.reader.trace.footer;
+  }
+
+  get segmentCount(): number {
+    return this.entries.length;
+  }
+
+  /** Clamps a position into [0, totalSteps]. */
+  clamp(position: number): number {
+    return Math.max(0, Math.min(this.totalSteps, Math.trunc(position)));
+  }
+
+  /**
+   * The segment holding step `position` (for the final position: the last segment with steps). Segments
+   * without steps (events after --stop-at) hold no position.
+   */
+  segmentOf(position: number): number {
+    const p = this.clamp(position);
+    let lo = 0;
+    let hi = this.entries.length - 1;
+    let idx = 0;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.firsts[mid]! <= p) {
+        idx = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    // Step back over empty segments and, at the very end, to the segment whose last step ends the trace.
+    while (idx > 0 && (this.entries[idx]!.steps === 0 || this.firsts[idx] === p && p === this.totalSteps)) idx--;
+    return idx;
+  }
+
+  decoded(i: number): DecodedSegment {
+    const hit = this.cache.get(i);
+    if (hit) {
+      this.cache.delete(i);
+      this.cache.set(i, hit);
+      return hit;
+    }
+    const e = this.entries[i];
+    if (!e) throw new RangeError(`segment ${i} does not exist (the trace has ${this.entries.length})`);
+    const s = this.reader.segment(i);
+    const d = decodeSegment(s, this.reader.segmentData(s, e.offset), this.path, e.offset);
+    this.cache.set(i, d);
+    if (this.cache.size > CACHE_SEGMENTS) this.cache.delete(this.cache.keys().next().value!);
+    return d;
+  }
+
+  /**
+   * Decodes every segment in order for one forward pass, borrowing scratch arrays (each segment is valid only
+   * until the next one is yielded).
+   */
+  *scan(from = 0, to = this.entries.length): Generator<DecodedSegment> {
+    for (let i = from; i < to; i++) {
+      const cached = this.cache.get(i);
+      if (cached) {
+        yield cached;
+        continue;
+      }
+      const e = this.entries[i]!;
+      const s = this.reader.segment(i);
+      yield decodeSegment(s, this.reader.segmentData(s, e.offset), this.path, e.offset, true);
+    }
+  }
+
+  /** A register cursor placed at a position. */
+  cursorAt(position: number): SegmentCursor {
+    const p = this.clamp(position);
+    const seg = this.decoded(this.segmentOf(p));
+    const c = new SegmentCursor(seg);
+    c.seekStep(p - seg.firstStep);
+    return c;
+  }
+
+  state(position: number): Snapshot {
+    const p = this.clamp(position);
+    const c = this.cursorAt(p);
+    const threads = new Map<number, readonly bigint[]>();
+    for (const [tid, r] of c.files) if (this.isLive(tid, p)) threads.set(tid, toBigints(r));
+    const regs = threads.get(c.tid) ?? toBigints(c.regs);
+    return { position: p, tid: c.tid, regs, pc: slotBigint(c.regs, PC_SLOT), threads };
+  }
+
+  /** Registers of the running thread at a position as 32-bit words (a copy). */
+  regWords(position: number): { tid: number; regs: RegWords } {
+    const c = this.cursorAt(position);
+    return { tid: c.tid, regs: c.regs.slice() };
+  }
+
+  /** The instruction executed by step `index` (0 <= index < totalSteps). */
+  step(index: number): StepInfo {
+    if (!(index >= 0 && index < this.totalSteps)) throw new RangeError(`step ${index} is outside the trace (0-${this.totalSteps - 1})`);
+    const seg = this.decoded(this.segmentOf(index));
+    const k = index - seg.firstStep;
+    const c = new SegmentCursor(seg);
+    c.seekStep(k);
+    const op = seg.stepOp[k]!;
+    const before = c.regs.slice();
+    c.forward();
+    const after = c.regs;
+    const changes: Array<{ slot: number; before: bigint; after: bigint }> = [];
+    for (let ch = seg.opCh[op]!; ch < seg.opCh[op + 1]!; ch++) {
+      const slot = seg.chReg[ch]!;
+      if (changes.some((x) => x.slot === slot)) continue;
+      changes.push({ slot, before: slotBigint(before, slot), after: slotBigint(after, slot) });
+    }
+    const writes: Array<{ address: number; old: Uint8Array; data: Uint8Array }> = [];
+    for (let w = seg.opWr[op]!; w < seg.opWr[op + 1]!; w++) {
+      const at = seg.wrData[w]!;
+      const size = seg.wrSize[w]!;
+      writes.push({ address: seg.wrAddr[w]!, old: seg.data.slice(at, at + size), data: seg.data.slice(at + size, at + 2 * size) });
+    }
+    return { index, tid: seg.stepTid[k]!, pc: seg.stepPc[k]!, nextPc: seg.stepNextPc[k]!, changes, writes };
+  }
+
+  /** Thread and pc of step `index`, without building the register view. */
+  stepAt(index: number): { tid: number; pc: number } {
+    const seg = this.decoded(this.segmentOf(index));
+    const k = index - seg.firstStep;
+    return { tid: seg.stepTid[k]!, pc: seg.stepPc[k]! };
+  }
+
+  // ---- events and threads ----------------------------------------------------------------------------------
+
+  /** Every event of the run in order: those before the detail window first (negative positions). */
+  events(): readonly EventAt[] {
+    if (!this.eventList) this.loadFrames();
+    return this.eventList!;
+  }
+
+  /** Events whose position lies in [from, to]. */
+  eventsBetween(from: number, to: number): EventAt[] {
+    const all = this.events();
+    let lo = 0;
+    let hi = all.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (all[mid]!.position < from) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: EventAt[] = [];
+    for (let i = lo; i < all.length && all[i]!.position <= to; i++) out.push(all[i]!);
+    return out;
+  }
+
+  threads(): readonly ThreadInfo[] {
+    if (this.threadList) return this.threadList;
+    const map = new Map<number, { -readonly [K in keyof ThreadInfo]: ThreadInfo[K] }>();
+    for (const t of this.header.threads) {
+      map.set(t.tid, { tid: t.tid, teb: t.teb, stackBase: t.stackBase, stackLimit: t.stackLimit, start: 0n, createdAt: undefined, startedAt: undefined, exitedAt: undefined, exitCode: undefined });
+    }
+    for (const { position, event: e } of this.events()) {
+      if (e.kind === 'thread-created') {
+        map.set(e.newTid, { tid: e.newTid, teb: e.teb, stackBase: e.stackBase, stackLimit: e.stackLimit, start: e.start, createdAt: position, startedAt: undefined, exitedAt: undefined, exitCode: undefined });
+      } else if (e.kind === 'thread-started') {
+        const t = map.get(e.tid);
+        if (t && t.startedAt === undefined) t.startedAt = position;
+      } else if (e.kind === 'thread-exited') {
+        const t = map.get(e.tid);
+        if (t) {
+          t.exitedAt = position;
+          t.exitCode = e.exitCode;
+        }
+      }
+    }
+    this.threadList = [...map.values()].sort((a, b) => a.tid - b.tid);
+    return this.threadList;
+  }
+
+  thread(tid: number): ThreadInfo | undefined {
+    return this.threads().find((t) => t.tid === tid);
+  }
+
+  private isLive(tid: number, position: number): boolean {
+    const t = this.thread(tid);
+    if (!t) return true;
+    return (t.createdAt === undefined || t.createdAt <= position) && (t.exitedAt === undefined || position <= t.exitedAt);
+  }
+
+  /** Steps thread `tid` executed before `position`: its own position in the trace. */
+  threadPosition(tid: number, position: number): number {
+    if (!this.perSegmentThreadSteps) this.loadFrames();
+    const p = this.clamp(position);
+    const si = this.segmentOf(p);
+    let n = 0;
+    for (let i = 0; i < si; i++) n += this.perSegmentThreadSteps![i]!.get(tid) ?? 0;
+    const seg = this.decoded(si);
+    const upto = p - seg.firstStep;
+    for (let k = 0; k < upto; k++) if (seg.stepTid[k] === tid) n++;
+    return n;
+  }
+
+  /** Reads every segment frame once (not the step streams): events, and steps per thread per segment. */
+  private loadFrames(): void {
+    const events: EventAt[] = [];
+    const push = (e: TraceEvent) => events.push({ index: events.length, position: Number(e.step), event: e });
+    for (const e of this.header.events ?? []) push(e);
+    const perSeg: Array<Map<number, number>> = [];
+    for (let i = 0; i < this.entries.length; i++) {
+      const s = this.reader.segment(i);
+      for (const e of s.events) push(e);
+      const counts = new Map<number, number>();
+      let tid = s.keyframe.currentTid;
+      let at = 0;
+      for (const [rel, next] of s.switches) {
+        if (rel < at || rel > s.steps) throw new TraceFormatError(this.path, this.entries[i]!.offset, `segment ${i} switch at step ${rel} is out of order`);
+        counts.set(tid, (counts.get(tid) ?? 0) + rel - at);
+        tid = next;
+        at = rel;
+      }
+      counts.set(tid, (counts.get(tid) ?? 0) + s.steps - at);
+      perSeg.push(counts);
+    }
+    this.eventList = events;
+    this.perSegmentThreadSteps = perSeg;
+  }
+
+  // ---- helpers for queries ---------------------------------------------------------------------------------
+
+  /** Kinds of op, re-exported for queries that walk a decoded segment. */
+  static readonly OP = { step: OP_STEP, os: OP_OS, switch: OP_SWITCH } as const;
+
+  /** PC of a register file as a number. */
+  static pcOf(r: RegWords): number {
+    return slotNumber(r, PC_SLOT);
+  }
+
+  /** Registers from an event's `regs` field. */
+  static eventRegs(b: Uint8Array): RegWords {
+    return regFileFromBytes(b);
+  }
+}
+
+export { WORDS_PER_REG };
