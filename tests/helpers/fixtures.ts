@@ -7,11 +7,29 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const FIXTURE_SOURCES = `${ROOT}fixtures/go`;
 export const FIXTURE_BIN = `${ROOT}fixtures/bin`;
 
-export function fixtureNames(): string[] {
+function allFixtures(): string[] {
   return readdirSync(FIXTURE_SOURCES, { withFileTypes: true })
     .filter((d) => d.isDirectory() && existsSync(`${FIXTURE_SOURCES}/${d.name}/main.go`))
     .map((d) => d.name)
     .sort();
+}
+
+/** Whether a fixture never ends by itself (its directory holds a `runaway` file saying why). */
+export function isRunaway(name: string): boolean {
+  return existsSync(`${FIXTURE_SOURCES}/${name}/runaway`);
+}
+
+/**
+ * Fixtures that end by themselves, with an expected output: what tests and benchmarks that run every fixture to
+ * its end iterate over. Runaway fixtures (spin, deadlock) are left out; tests/e2e/runaway.test.ts runs them.
+ */
+export function fixtureNames(): string[] {
+  return allFixtures().filter((n) => !isRunaway(n));
+}
+
+/** Fixtures that never end by themselves. */
+export function runawayFixtureNames(): string[] {
+  return allFixtures().filter(isRunaway);
 }
 
 /** Path of a built fixture; throws with the command to run when it is missing. */

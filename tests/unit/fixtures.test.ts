@@ -32,6 +32,9 @@ const REQUIRED = [
   'std-1000goroutines',
   'std-closures-defer',
   'std-bigalloc',
+  'spin',
+  'deadlock',
+  'hostfile',
 ];
 
 /** Machine field of a PE image, or an error describing why it is not one. */
@@ -60,21 +63,31 @@ test('go.mod declares the fixture module', () => {
 for (const name of fixtureDirs) {
   const dir = join(GO_DIR, name);
 
-  test(`fixture ${name}: sources and expected output`, () => {
-    for (const file of ['main.go', 'expected.out', 'expected.exit']) {
-      assert.ok(existsSync(join(dir, file)), `fixtures/go/${name}/${file} is missing (run scripts/build-fixtures.sh)`);
-    }
-    assert.match(readFileSync(join(dir, 'main.go'), 'utf8'), /^package main$/m);
-    assert.match(readFileSync(join(dir, 'expected.exit'), 'utf8'), /^\d+\n$/, 'expected.exit must be a number and a newline');
-    // Expected files are stored normalised, so normalising again changes nothing.
-    for (const file of ['expected.out', 'expected.windows.out']) {
-      const path = join(dir, file);
-      if (!existsSync(path)) continue;
-      const text = readFileSync(path, 'utf8');
-      assert.ok(text.length > 0, `${file} is empty`);
-      assert.equal(normalizeOutput(text), text, `${file} is not in normalised form`);
-    }
-  });
+  if (existsSync(join(dir, 'runaway'))) {
+    test(`fixture ${name}: never ends by itself, says why, and has no expected output`, () => {
+      assert.match(readFileSync(join(dir, 'main.go'), 'utf8'), /^package main$/m);
+      assert.match(readFileSync(join(dir, 'runaway'), 'utf8'), /\S/, 'the runaway file says why');
+      for (const file of ['expected.out', 'expected.exit', 'expected.windows.out']) {
+        assert.ok(!existsSync(join(dir, file)), `fixtures/go/${name}/${file}: a runaway fixture has no expected output`);
+      }
+    });
+  } else {
+    test(`fixture ${name}: sources and expected output`, () => {
+      for (const file of ['main.go', 'expected.out', 'expected.exit']) {
+        assert.ok(existsSync(join(dir, file)), `fixtures/go/${name}/${file} is missing (run scripts/build-fixtures.sh)`);
+      }
+      assert.match(readFileSync(join(dir, 'main.go'), 'utf8'), /^package main$/m);
+      assert.match(readFileSync(join(dir, 'expected.exit'), 'utf8'), /^\d+\n$/, 'expected.exit must be a number and a newline');
+      // Expected files are stored normalised, so normalising again changes nothing.
+      for (const file of ['expected.out', 'expected.windows.out']) {
+        const path = join(dir, file);
+        if (!existsSync(path)) continue;
+        const text = readFileSync(path, 'utf8');
+        assert.ok(text.length > 0, `${file} is empty`);
+        assert.equal(normalizeOutput(text), text, `${file} is not in normalised form`);
+      }
+    });
+  }
 
   const exe = join(BIN_DIR, `${name}.exe`);
   test(`fixture ${name}: windows/arm64 PE image`, { skip: !existsSync(exe) && 'not built' }, () => {
