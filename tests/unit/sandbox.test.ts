@@ -9,6 +9,11 @@ import { after, describe, test } from 'node:test';
 import { parseMount, parseSandbox, parseTimeout, programArgs } from '../../src/cli/options.ts';
 import { denialLines, endLines } from '../../src/cli/run-end.ts';
 import { UsageError } from '../../src/errors.ts';
+import { API_TABLE } from '../../src/recorder/windows/dlls/index.ts';
+import type { GuestMemory } from '../../src/recorder/windows/guest-memory.ts';
+import { HandleTable } from '../../src/recorder/windows/handles.ts';
+import { MountedFile } from '../../src/recorder/windows/objects.ts';
+import type { WindowsProcess } from '../../src/recorder/windows/process.ts';
 import { Sandbox } from '../../src/recorder/windows/sandbox.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'wintrace-sandbox-'));
@@ -59,6 +64,55 @@ describe('Sandbox', () => {
     assert.throws(() => parseTimeout(Number.NaN), UsageError);
     assert.deepEqual(programArgs({ args: ['a'], '--': ['--b', 'C:\\c'] }), ['a', '--b', 'C:\\c']);
     assert.deepEqual(programArgs({}), []);
+  });
+});
+
+describe('CreateFileW over the sandbox', () => {
+  const sb = new Sandbox([parseMount(`${data}:C:\\data`)]);
+  const handles = new HandleTable();
+  const createFileW = API_TABLE.get('kernel32.dll!CreateFileW')!;
+  const GENERIC_READ = 0x8000_0000n;
+  const GENERIC_WRITE = 0x4000_0000n;
+  const OPEN_EXISTING = 3n;
+  const CREATE_ALWAYS = 2n;
+  /** Calls the implementation as the guest would, with only what it touches. */
+  function open(path: string, access: bigint, disposition: bigint): { handle: bigint; error: number } {
+    let error = 0;
+    const handle = createFileW.impl({
+      process: { sandbox: sb, handles } as unknown as WindowsProcess,
+      thread: undefined as never,
+      mem: { wString: () => path } as unknown as GuestMemory,
+      args: [0n, access, 0n, 0n, disposition, 0n, 0n],
+      caller: 0n,
+      setLastError: (e) => {
+        error = e;
+      },
+    }) as bigint;
+    return { handle, error };
+  }
+
+  test('a mounted file opens for reading and holds the host file\'s bytes', () => {
+    const { handle } = open('C:\\data\\note.txt', GENERIC_READ, OPEN_EXISTING);
+    const f = handles.get(handle);
+    assert.ok(f instanceof MountedFile);
+    assert.equal(Buffer.from(f.data).toString(), 'hello');
+  });
+
+  test('mounts are read-only: write access or creation is refused with ERROR_ACCESS_DENIED and reported', () => {
+    const before = sb.denials.length;
+    assert.deepEqual(open('C:\\data\\note.txt', GENERIC_WRITE, OPEN_EXISTING), { handle: 0xffff_ffff_ffff_ffffn, error: 5 });
+    assert.deepEqual(open('C:\\data\\new.txt', GENERIC_WRITE, CREATE_ALWAYS), { handle: 0xffff_ffff_ffff_ffffn, error: 5 });
+    assert.deepEqual(sb.denials.slice(before), [
+      'CreateFileW C:\\data\\note.txt (mounts are read-only)',
+      'CreateFileW C:\\data\\new.txt (mounts are read-only)',
+    ]);
+  });
+
+  test('outside the mounts a file is not found, and a name no file system can hold is invalid without a refusal', () => {
+    const before = sb.denials.length;
+    assert.deepEqual(open('/etc/passwd', GENERIC_READ, OPEN_EXISTING), { handle: 0xffff_ffff_ffff_ffffn, error: 2 });
+    assert.deepEqual(open(`C:\\Windows\\system32\\${'A'.repeat(300)}`, GENERIC_READ, OPEN_EXISTING), { handle: 0xffff_ffff_ffff_ffffn, error: 123 });
+    assert.deepEqual(sb.denials.slice(before), ['CreateFileW /etc/passwd (no --mount covers it)']);
   });
 });
 
