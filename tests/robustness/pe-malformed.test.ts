@@ -168,6 +168,11 @@ const CORPUS: Malformed[] = [
     defect: () => `base relocation block at RVA ${hex(reloc.rva + reloc.size)} is truncated: 4 bytes left in the directory, the header needs 8`,
   },
   {
+    name: 'base relocation directory larger than the file',
+    make: edit((b) => set32(b, dir(DIR.BASERELOC) + 4, 0x0100_0000)),
+    defect: ({ len }) => `base relocation directory (0x1000000 bytes) is larger than the ${len}-byte file`,
+  },
+  {
     name: 'DIR64 relocation straddling the end of the image',
     make: edit((b) => {
       const at = fileAt(reloc.rva);

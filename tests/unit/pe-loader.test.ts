@@ -421,8 +421,8 @@ test('malformed: base relocation blocks', () => {
   assertBad(mutate((b) => set16(b, at + 8, (5 << 12) | (first & 0xfff))), `unsupported base relocation type 5 (ARM_MOV32) for RVA ${hex(page + (first & 0xfff))}`);
   assertBad(mutate((b) => set32(b, at, 0x7fff0000)), `base relocation block at RVA ${hex(dir.rva)} is for page RVA 0x7fff0000, outside the image`);
   assertBad(
-    mutate((b, o) => set32(b, o.opt + 112 + DIR.BASERELOC * 8 + 4, 0xffffff)),
-    `base relocation directory at RVA ${hex(dir.rva)}+0xffffff runs past the end of the image (SizeOfImage ${hex(clean().sizeOfImage)})`,
+    mutate((b, o) => set32(b, o.opt + 112 + DIR.BASERELOC * 8 + 4, 0x100000)),
+    `base relocation directory at RVA ${hex(dir.rva)}+0x100000 runs past the end of the image (SizeOfImage ${hex(clean().sizeOfImage)})`,
   );
 });
 

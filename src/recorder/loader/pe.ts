@@ -481,7 +481,7 @@ export function parsePe(bytes: Uint8Array, file: string): PeImage {
 
   const imports = parseImports(reader, dataDirectories[DIR.IMPORT]!);
   const relocDir = dataDirectories[DIR.BASERELOC]!;
-  const relocations = parseRelocations(reader, relocDir);
+  const relocations = parseRelocations(reader, relocDir, fileLen);
   const relocatable = relocDir.size > 0 && (coff.Characteristics & IMAGE_FILE.RELOCS_STRIPPED) === 0;
   const exports = parseExports(reader, dataDirectories[DIR.EXPORT]!);
   const tlsDirectory = parseTls(reader, dataDirectories[DIR.TLS]!, opt.ImageBase, sizeOfImage);
@@ -783,8 +783,10 @@ function checkFunctionsPerDll(r: ImageReader, dlls: readonly ImportedDll[]): voi
   }
 }
 
-function parseRelocations(r: ImageReader, dir: DataDirectory): Relocation[] {
+function parseRelocations(r: ImageReader, dir: DataDirectory, fileLen: number): Relocation[] {
   if (dir.rva === 0 || dir.size === 0) return [];
+  // Relocation blocks are file data: a directory larger than the file would only make bytesAt zero-fill a copy.
+  if (dir.size > fileLen) r.fail(`base relocation directory (${hex(dir.size)} bytes) is larger than the ${fileLen}-byte file`);
   const data = r.bytesAt(dir.rva, dir.size, 'base relocation directory');
   const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const out: Relocation[] = [];
