@@ -144,16 +144,19 @@ export const STARTUPINFOW = struct('STARTUPINFOW', 104, {
 
 export const FILETIME_SIZE = 8;
 
-/** WIN32_FILE_ATTRIBUTE_DATA (fileapi.h), as GetFileAttributesExW(GetFileExInfoStandard) fills it. FILETIMEs are
- *  two DWORDs, so the struct is 4-byte aligned. */
-export const WIN32_FILE_ATTRIBUTE_DATA = struct('WIN32_FILE_ATTRIBUTE_DATA', 36, {
+/** Attributes, the three FILETIMEs (two DWORDs each, so 4-byte aligned) and the size, at the head of
+ *  WIN32_FILE_ATTRIBUTE_DATA and WIN32_FIND_DATAW alike. */
+const FILE_ATTRIBUTE_HEAD = {
   dwFileAttributes: [0, 4],
   ftCreationTime: [4, 8],
   ftLastAccessTime: [12, 8],
   ftLastWriteTime: [20, 8],
   nFileSizeHigh: [28, 4],
   nFileSizeLow: [32, 4],
-});
+} as const satisfies Record<string, Field>;
+
+/** WIN32_FILE_ATTRIBUTE_DATA (fileapi.h), as GetFileAttributesExW(GetFileExInfoStandard) fills it. */
+export const WIN32_FILE_ATTRIBUTE_DATA = struct('WIN32_FILE_ATTRIBUTE_DATA', 36, FILE_ATTRIBUTE_HEAD);
 
 /** BY_HANDLE_FILE_INFORMATION (fileapi.h). */
 export const BY_HANDLE_FILE_INFORMATION = struct('BY_HANDLE_FILE_INFORMATION', 52, {
@@ -171,12 +174,7 @@ export const BY_HANDLE_FILE_INFORMATION = struct('BY_HANDLE_FILE_INFORMATION', 5
 
 /** WIN32_FIND_DATAW (minwinbase.h): cFileName is WCHAR[MAX_PATH], cAlternateFileName WCHAR[14]. */
 export const WIN32_FIND_DATAW = struct('WIN32_FIND_DATAW', 592, {
-  dwFileAttributes: [0, 4],
-  ftCreationTime: [4, 8],
-  ftLastAccessTime: [12, 8],
-  ftLastWriteTime: [20, 8],
-  nFileSizeHigh: [28, 4],
-  nFileSizeLow: [32, 4],
+  ...FILE_ATTRIBUTE_HEAD,
   dwReserved0: [36, 4],
   dwReserved1: [40, 4],
   cFileName: [44, 8], // 520 bytes; the size here is only the field's first unit

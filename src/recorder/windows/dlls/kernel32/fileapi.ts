@@ -77,11 +77,8 @@ function open(c: ApiCall, api: string, path: string, access: bigint, disposition
 }
 
 function write(c: ApiCall, h: bigint, buf: bigint, n: bigint, writtenOut: bigint): boolean {
-  const f = c.process.object(h);
-  if (!(f instanceof FileObject)) {
-    c.setLastError(ERROR_INVALID_HANDLE);
-    return false;
-  }
+  const f = objectOf(c, h, FileObject);
+  if (f === undefined) return false;
   if (f.role === 'stdin' || f.role === 'disk') {
     c.setLastError(ERROR_ACCESS_DENIED);
     return false;
@@ -97,11 +94,8 @@ function write(c: ApiCall, h: bigint, buf: bigint, n: bigint, writtenOut: bigint
 export { write as writeFileObject };
 
 function read(c: ApiCall, h: bigint, buf: bigint, n: number, readOut: bigint): boolean {
-  const f = c.process.object(h);
-  if (!(f instanceof FileObject)) {
-    c.setLastError(ERROR_INVALID_HANDLE);
-    return false;
-  }
+  const f = objectOf(c, h, FileObject);
+  if (f === undefined) return false;
   let chunk: Uint8Array = new Uint8Array(0); // stdin is empty: end of file
   if (f instanceof MountedFile) {
     if (f.isDirectory) {
@@ -114,6 +108,14 @@ function read(c: ApiCall, h: bigint, buf: bigint, n: number, readOut: bigint): b
   if (chunk.length > 0) c.mem.write(buf, chunk);
   if (readOut !== 0n) c.mem.setU32(readOut, chunk.length);
   return true;
+}
+
+/** The object behind a handle when it is of the kind the API needs; else ERROR_INVALID_HANDLE. */
+export function objectOf<T>(c: ApiCall, handle: bigint, kind: abstract new (...args: never[]) => T): T | undefined {
+  const o = c.process.object(handle);
+  if (o instanceof kind) return o;
+  c.setLastError(ERROR_INVALID_HANDLE);
+  return undefined;
 }
 
 /** Facts about a path for the attribute queries; undefined (with the error set) when the guest may not see it. */
@@ -180,11 +182,8 @@ export const fileapi = [
 
   // DWORD GetFileType(HANDLE hFile);
   winapi('kernel32.dll', 'DWORD GetFileType(HANDLE hFile)', (c) => {
-    const f = c.process.object(c.args[0]!);
-    if (!(f instanceof FileObject)) {
-      c.setLastError(ERROR_INVALID_HANDLE);
-      return FILE_TYPE.UNKNOWN;
-    }
+    const f = objectOf(c, c.args[0]!, FileObject);
+    if (f === undefined) return FILE_TYPE.UNKNOWN;
     return f.role === 'disk' ? FILE_TYPE.DISK : FILE_TYPE.CHAR;
   }),
 
@@ -207,22 +206,16 @@ export const fileapi = [
 
   // BOOL GetFileInformationByHandle(HANDLE hFile, LPBY_HANDLE_FILE_INFORMATION lpFileInformation);
   winapi('kernel32.dll', 'BOOL GetFileInformationByHandle(HANDLE hFile, LPBY_HANDLE_FILE_INFORMATION lpFileInformation)', (c) => {
-    const f = c.process.object(c.args[0]!);
-    if (!(f instanceof MountedFile)) {
-      c.setLastError(ERROR_INVALID_HANDLE);
-      return false;
-    }
+    const f = objectOf(c, c.args[0]!, MountedFile);
+    if (f === undefined) return false;
     writeHandleInformation(c.mem, c.args[1]!, { isDirectory: f.isDirectory, size: f.data.length }, fileIndex(f.path));
     return true;
   }),
 
   // BOOL GetFileSizeEx(HANDLE hFile, PLARGE_INTEGER lpFileSize);
   winapi('kernel32.dll', 'BOOL GetFileSizeEx(HANDLE hFile, PLARGE_INTEGER lpFileSize)', (c) => {
-    const f = c.process.object(c.args[0]!);
-    if (!(f instanceof MountedFile)) {
-      c.setLastError(ERROR_INVALID_HANDLE);
-      return false;
-    }
+    const f = objectOf(c, c.args[0]!, MountedFile);
+    if (f === undefined) return false;
     c.mem.setU64(c.args[1]!, BigInt(f.data.length));
     return true;
   }),
@@ -230,11 +223,8 @@ export const fileapi = [
   // BOOL SetFilePointerEx(HANDLE hFile, LARGE_INTEGER liDistanceToMove, PLARGE_INTEGER lpNewFilePointer,
   //   DWORD dwMoveMethod);
   winapi('kernel32.dll', 'BOOL SetFilePointerEx(HANDLE hFile, LARGE_INTEGER liDistanceToMove, PLARGE_INTEGER lpNewFilePointer, DWORD dwMoveMethod)', (c) => {
-    const f = c.process.object(c.args[0]!);
-    if (!(f instanceof MountedFile)) {
-      c.setLastError(ERROR_INVALID_HANDLE);
-      return false;
-    }
+    const f = objectOf(c, c.args[0]!, MountedFile);
+    if (f === undefined) return false;
     const from = [0, f.position, f.data.length][Number(c.args[3]! & 0xffffffffn)];
     const to = from === undefined ? -1 : from + Number(BigInt.asIntN(64, c.args[1]!));
     if (to < 0) {
@@ -252,11 +242,8 @@ export const fileapi = [
 
   // BOOL FindNextFileW(HANDLE hFindFile, LPWIN32_FIND_DATAW lpFindFileData);
   winapi('kernel32.dll', 'BOOL FindNextFileW(HANDLE hFindFile, LPWIN32_FIND_DATAW lpFindFileData)', (c) => {
-    const s = c.process.object(c.args[0]!);
-    if (!(s instanceof FileSearch)) {
-      c.setLastError(ERROR_INVALID_HANDLE);
-      return false;
-    }
+    const s = objectOf(c, c.args[0]!, FileSearch);
+    if (s === undefined) return false;
     const e = s.entries[s.next];
     if (e === undefined) {
       c.setLastError(ERROR_NO_MORE_FILES);

@@ -2,8 +2,8 @@
 
 import { winapi } from '../../api.ts';
 import { MountedFile } from '../../objects.ts';
-import { ERROR_INVALID_HANDLE } from '../wait.ts';
 import { attributesOf } from './file-info.ts';
+import { objectOf } from './fileapi.ts';
 
 /** FILE_INFO_BY_HANDLE_CLASS FileAttributeTagInfo: FILE_ATTRIBUTE_TAG_INFO { DWORD FileAttributes; DWORD ReparseTag; }. */
 const FileAttributeTagInfo = 9n;
@@ -24,11 +24,8 @@ export const winbase = [
   // BOOL GetFileInformationByHandleEx(HANDLE hFile, FILE_INFO_BY_HANDLE_CLASS FileInformationClass,
   //   LPVOID lpFileInformation, DWORD dwBufferSize);
   winapi('kernel32.dll', 'BOOL GetFileInformationByHandleEx(HANDLE hFile, FILE_INFO_BY_HANDLE_CLASS FileInformationClass, LPVOID lpFileInformation, DWORD dwBufferSize)', (c) => {
-    const f = c.process.object(c.args[0]!);
-    if (!(f instanceof MountedFile)) {
-      c.setLastError(ERROR_INVALID_HANDLE);
-      return false;
-    }
+    const f = objectOf(c, c.args[0]!, MountedFile);
+    if (f === undefined) return false;
     // Only the class os.Stat asks for; mounted files are never reparse points (links are followed on the host).
     if ((c.args[1]! & 0xffffffffn) !== FileAttributeTagInfo || (c.args[3]! & 0xffffffffn) < 8n) {
       c.setLastError(ERROR_INVALID_PARAMETER);
