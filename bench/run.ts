@@ -9,6 +9,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
+import { replay } from './replay.ts';
 import { traced } from './traced.ts';
 import { untraced } from './untraced.ts';
 
@@ -47,8 +48,8 @@ export interface Benchmark {
   run(opts: BenchOptions): Promise<BenchResult>;
 }
 
-/** Registry, in running order. Later: replay seek, TUI key-to-frame. */
-export const BENCHMARKS: Benchmark[] = [untraced, traced];
+/** Registry, in running order. Later: TUI key-to-frame. */
+export const BENCHMARKS: Benchmark[] = [untraced, traced, replay];
 
 // ---- statistics and formatting ------------------------------------------------------------------------------
 

@@ -51,7 +51,7 @@ export interface Snapshot {
   readonly tid: number;
   readonly regs: readonly bigint[];
   readonly pc: bigint;
-  /** Registers of every live thread known at this position. */
+  /** Registers of every thread the trace knows at this position (live at the segment's keyframe or started since). */
   readonly threads: ReadonlyMap<number, readonly bigint[]>;
 }
 
@@ -173,8 +173,10 @@ export class Trace {
   state(position: number): Snapshot {
     const p = this.clamp(position);
     const c = this.cursorAt(p);
+    // The threads the segment knows: alive at its keyframe or started inside it (an exited thread is dropped at
+    // the next keyframe); no event scan, so a seek costs one segment.
     const threads = new Map<number, readonly bigint[]>();
-    for (const [tid, r] of c.files) if (this.isLive(tid, p)) threads.set(tid, toBigints(r));
+    for (const [tid, r] of c.files) threads.set(tid, toBigints(r));
     const regs = threads.get(c.tid) ?? toBigints(c.regs);
     return { position: p, tid: c.tid, regs, pc: slotBigint(c.regs, PC_SLOT), threads };
   }
@@ -267,12 +269,6 @@ export class Trace {
 
   thread(tid: number): ThreadInfo | undefined {
     return this.threads().find((t) => t.tid === tid);
-  }
-
-  private isLive(tid: number, position: number): boolean {
-    const t = this.thread(tid);
-    if (!t) return true;
-    return (t.createdAt === undefined || t.createdAt <= position) && (t.exitedAt === undefined || position <= t.exitedAt);
   }
 
   /** Steps thread `tid` executed before `position`: its own position in the trace. */

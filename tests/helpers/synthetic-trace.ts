@@ -56,6 +56,9 @@ class Bytes {
   }
 }
 
+/** An event without its position (the builder stamps the current one); Omit distributed over the union. */
+export type EventSpec = TraceEvent extends infer E ? (E extends TraceEvent ? Omit<E, 'step'> : never) : never;
+
 export interface StepSpec {
   /** Register changes by trace slot. */
   set?: Partial<Record<number, bigint>>;
@@ -235,7 +238,7 @@ export class SyntheticTrace {
     this.cur = tid;
   }
 
-  event(e: Omit<TraceEvent, 'step'> & { step?: bigint }): void {
+  event(e: EventSpec): void {
     this.events.push({ step: BigInt(this.steps), ...e } as TraceEvent);
   }
 

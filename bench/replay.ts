@@ -1,0 +1,149 @@
+// Benchmark "replay": the replayer on a trace of at least 20M instructions — open, random seek, step backward,
+// last-write lookup and full ABI check throughput — against issue 6's targets. The trace is recorded once per
+// bench run (std-1000goroutines by default, 51M instructions), or given with --trace FILE.
+//
+//   npm run bench -- replay [--trace FILE] [--fixture NAME] [--samples N] [--runs N]
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RecordSession } from '../src/recorder/session.ts';
+import { Replay } from '../src/replayer/replay.ts';
+import { SP_SLOT, slotNumber } from '../src/replayer/regfile.ts';
+import { threadAt, threadStep } from '../src/replayer/stepping.ts';
+import { fixtureExe } from '../tests/helpers/fixtures.ts';
+import type { Benchmark, BenchOptions, BenchResult, Cell } from './run.ts';
+
+const PARAMS = new Set(['trace', 'fixture', 'samples']);
+
+/** A deterministic sequence: the same positions every run, so runs are comparable. */
+function rng(seed: number): (n: number) => number {
+  let x = seed >>> 0 || 1;
+  return (n) => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x % n;
+  };
+}
+
+function time(f: () => void): number {
+  const t = performance.now();
+  f();
+  return performance.now() - t;
+}
+
+function pct(samples: number[], q: number): number {
+  const s = [...samples].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+}
+
+function median(samples: number[]): number {
+  return pct(samples, 0.5);
+}
+
+export const replay: Benchmark = {
+  name: 'replay',
+  description: 'open, random seek, step backward, last-write lookup and full check on a 20M+ instruction trace',
+  async run(opts: BenchOptions): Promise<BenchResult> {
+    for (const k of Object.keys(opts.params)) if (!PARAMS.has(k)) throw new Error(`replay: unknown parameter --${k} (known: ${[...PARAMS].join(', ')})`);
+    const samples = Number(opts.params.samples ?? 200);
+    const dir = mkdtempSync(join(tmpdir(), 'wintrace-bench-replay-'));
+    try {
+      let file = opts.params.trace;
+      if (!file) {
+        const fixture = opts.params.fixture ?? 'std-1000goroutines';
+        file = join(dir, `${fixture}.mp`);
+        opts.log(`replay: recording ${fixture}`);
+        new RecordSession({ program: fixtureExe(fixture), output: file, args: [], env: {} }).run();
+      }
+      const m: Record<string, { med: number[]; p95: number[]; max: number[] }> = {};
+      const add = (k: string, xs: number[]) => {
+        m[k] ??= { med: [], p95: [], max: [] };
+        m[k].med.push(median(xs));
+        m[k].p95.push(pct(xs, 0.95));
+        m[k].max.push(Math.max(...xs));
+      };
+      let steps = 0;
+      let checkRate: number[] = [];
+      let checkViolations = 0;
+      for (let run = 0; run < opts.runs; run++) {
+        opts.log(`replay: run ${run + 1}/${opts.runs}`);
+        // Open: header and footer index only, a fresh Replay each time (the OS page cache is warm after the first).
+        const opens: number[] = [];
+        for (let i = 0; i < 5; i++) {
+          let r: Replay | undefined;
+          opens.push(time(() => (r = Replay.open(file!))));
+          r!.close();
+        }
+        add('open', opens);
+        const r = Replay.open(file);
+        const t = r.trace;
+        steps = t.totalSteps;
+        const rand = rng(0x5eed + run);
+        // Random seek: the full state (all threads' registers) at a random position, each in a new segment.
+        const seeks: number[] = [];
+        for (let i = 0; i < samples; i++) {
+          const p = rand(t.totalSteps);
+          seeks.push(time(() => t.state(p)));
+        }
+        add('seek (random position, cold segment)', seeks);
+        // Step backward: from a random position, one instruction back on the same thread, state included.
+        const backs: number[] = [];
+        for (let i = 0; i < samples; i++) {
+          const p = 1 + rand(t.totalSteps - 1);
+          t.state(p);
+          backs.push(time(() => t.state(threadStep(t, p, threadAt(t, p), -1))));
+        }
+        add('step backward (segment already open)', backs);
+        // Last write: a stack word near SP at a random position (what a user clicks on in the stack pane).
+        const lasts: number[] = [];
+        for (let i = 0; i < samples; i++) {
+          const p = 1 + rand(t.totalSteps - 1);
+          const sp = slotNumber(t.regWords(p).regs, SP_SLOT);
+          const a = sp + 8 * rand(32);
+          lasts.push(time(() => r.memory.lastWrite(p, a, 8)));
+        }
+        add('last write (stack word, random position)', lasts);
+        // Full check, after the first run's disassembler load and x18 scan (measured on their own below).
+        const t0 = performance.now();
+        const res = await r.check();
+        const ms = performance.now() - t0;
+        checkRate.push(res.steps / (ms / 1000));
+        checkViolations = res.violations.length;
+        add('full check (ms)', [ms]);
+        r.close();
+      }
+      const targets: Record<string, string> = {
+        open: '< 1,000 ms',
+        'seek (random position, cold segment)': '< 20 ms',
+        'step backward (segment already open)': '< 1 ms',
+        'last write (stack word, random position)': '< 5 ms',
+        'full check (ms)': '>= 20M steps/s',
+      };
+      const rows: Array<Record<string, Cell>> = Object.entries(m).map(([k, v]) => ({
+        measure: k, median: v.med, p95: v.p95, max: v.max, target: targets[k] ?? '',
+      }));
+      rows.push({ measure: 'check throughput (steps/s)', median: checkRate, p95: '', max: '', target: targets['full check (ms)']! });
+      checkRate = [];
+      return {
+        columns: [
+          { key: 'measure', label: `measure (${steps.toLocaleString('en-US')} steps)`, format: 'text' },
+          { key: 'median', label: 'median', format: 'ms' },
+          { key: 'p95', label: 'p95', format: 'ms' },
+          { key: 'max', label: 'max', format: 'ms' },
+          { key: 'target', label: 'target', format: 'text' },
+        ],
+        rows,
+        notes: [
+          `times in ms unless stated; ${samples} samples per measure per run; positions and addresses from a fixed seed.`,
+          `the full check found ${checkViolations} violations; its time includes loading the disassembler and the static X18 scan.`,
+        ],
+      };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};
