@@ -6,6 +6,7 @@
 
 import { TraceFormatError } from '../errors.ts';
 import { TRACE_REGS, type Segment, type TraceEvent } from '../trace/schema.ts';
+import { decodeNative } from './native-decode.ts';
 import { PC_SLOT, type RegWords, regFileFromBytes, V0_SLOT, V31_SLOT, WORDS_PER_REG } from './regfile.ts';
 
 export const OP_STEP = 0;
@@ -200,9 +201,10 @@ function u64At(data: Uint8Array, pos: number): number {
  * Decodes segment `s` whose inflated stream is `data`. `file` and `offset` name the segment in errors: every
  * malformed byte is a TraceFormatError naming the file, the segment's offset and the byte in the stream.
  * With `borrow`, the op, change and write arrays are views of shared scratch space, valid until the next decode:
- * for one forward pass (the checker) that keeps nothing.
+ * for one forward pass (the checker) that keeps nothing. The C twin (native-decode.ts) runs first when built;
+ * `jsOnly` forces this TypeScript decoder, the reference the tests compare the native one with.
  */
-export function decodeSegment(s: Segment, stream: Uint8Array, file: string, offset: number, borrow = false): DecodedSegment {
+export function decodeSegment(s: Segment, stream: Uint8Array, file: string, offset: number, borrow = false, jsOnly = false): DecodedSegment {
   // A plain Uint8Array view (zlib hands out Buffers, whose slice() shares memory): slices of it are copies.
   const data = new Uint8Array(stream.buffer, stream.byteOffset, stream.byteLength);
   const fail = (at: number, what: string): never => {
@@ -231,6 +233,22 @@ export function decodeSegment(s: Segment, stream: Uint8Array, file: string, offs
   S.ensureOps(n + 1);
   S.ensureChanges((n >> 1) + 1);
   S.ensureWrites((n >> 2) + 1);
+  const cut = <T extends Uint8Array | Int32Array | Uint32Array | Float64Array>(a: T, end: number): T =>
+    (borrow ? a.subarray(0, end) : a.slice(0, end)) as T;
+  const finish = (ops: number, nch: number, nwr: number): DecodedSegment => ({
+    index: s.index, firstStep: Number(s.firstStep), steps, keyframe, keyTid, events: s.events, data,
+    opCount: ops,
+    opKind: cut(S.opKind, ops), opArg: cut(S.opArg, ops), opPrev: cut(S.opPrev, ops), opTid: cut(S.opTid, ops),
+    opCh: cut(S.opCh, ops + 1), opWr: cut(S.opWr, ops + 1),
+    chReg: cut(S.chReg, nch), chVal: cut(S.chVal, nch * 4),
+    wrAddr: cut(S.wrAddr, nwr), wrSize: cut(S.wrSize, nwr), wrData: cut(S.wrData, nwr), wrStep: cut(S.wrStep, nwr), wrOp: cut(S.wrOp, nwr),
+    stepOp, stepTid, stepPc, stepNextPc,
+  });
+  if (!jsOnly) {
+    const r = decodeNative(data, steps, pcs, keyTid, S, stepOp, stepTid, stepPc, stepNextPc);
+    if (r) return finish(r.ops, r.nch, r.nwr);
+    // Malformed (or beyond the native capacities): the TypeScript decoder below names the defect exactly.
+  }
   const opKind = S.opKind, opArg = S.opArg, opPrev = S.opPrev, opTid = S.opTid, opCh = S.opCh, opWr = S.opWr;
   const chReg = S.chReg, chVal = S.chVal;
   const wrAddr = S.wrAddr, wrSize = S.wrSize, wrData = S.wrData, wrStep = S.wrStep, wrOp = S.wrOp;
@@ -248,6 +266,7 @@ export function decodeSegment(s: Segment, stream: Uint8Array, file: string, offs
     opCh[ops] = nch;
     opWr[ops] = nwr;
     opTid[ops] = tid;
+    opPrev[ops] = 0;
     if (tag < 0x80) {
       if (step >= steps) fail(pos - 1, `more than the ${steps} steps the segment declares`);
       opKind[ops] = OP_STEP;
@@ -386,15 +405,5 @@ export function decodeSegment(s: Segment, stream: Uint8Array, file: string, offs
   if (step !== steps) throw new TraceFormatError(file, offset, `segment ${s.index} declares ${steps} steps but its stream holds ${step}`);
   opCh[ops] = nch;
   opWr[ops] = nwr;
-  const cut = <T extends Uint8Array | Int32Array | Uint32Array | Float64Array>(a: T, end: number): T =>
-    (borrow ? a.subarray(0, end) : a.slice(0, end)) as T;
-  return {
-    index: s.index, firstStep: Number(s.firstStep), steps, keyframe, keyTid, events: s.events, data,
-    opCount: ops,
-    opKind: cut(opKind, ops), opArg: cut(opArg, ops), opPrev: cut(opPrev, ops), opTid: cut(opTid, ops),
-    opCh: cut(opCh, ops + 1), opWr: cut(opWr, ops + 1),
-    chReg: cut(chReg, nch), chVal: cut(chVal, nch * 4),
-    wrAddr: cut(wrAddr, nwr), wrSize: cut(wrSize, nwr), wrData: cut(wrData, nwr), wrStep: cut(wrStep, nwr), wrOp: cut(wrOp, nwr),
-    stepOp, stepTid, stepPc, stepNextPc,
-  };
+  return finish(ops, nch, nwr);
 }

@@ -314,6 +314,8 @@ export const A64 = {
   ldpFpLr: 0xa8c17bfd,
   /** MOV X18, X0 */
   movX18X0: 0xaa0003f2,
+  /** MOV X18, X18 */
+  movX18X18: 0xaa1203f2,
   /** SUB SP, SP, #8 */
   subSp8: 0xd10023ff,
   /** STP X19, X20, [SP, #-16]! */

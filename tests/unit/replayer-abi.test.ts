@@ -24,7 +24,7 @@ let violations: Violation[];
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'wintrace-abi-'));
   const file = join(dir, 'abi.mp');
-  const code = [A64.movX18X0, A64.nop, A64.subSp8, A64.nop, A64.stpX19X20, A64.nop, A64.ldrX20, A64.nop, A64.strXzrCtxSp, A64.nop, A64.nop, A64.nop];
+  const code = [A64.movX18X0, A64.nop, A64.subSp8, A64.nop, A64.stpX19X20, A64.nop, A64.ldrX20, A64.nop, A64.strXzrCtxSp, A64.nop, A64.movX18X18, A64.nop];
   const t = new SyntheticTrace({
     threads: [{ tid: A, teb: TEB, stackBase: SP0 + 0x1000n, stackLimit: SP0 - 0x10000n, regs: { [PC]: 0x10000n, [SP]: SP0, 18: TEB, 0: 0x1234n, 6: CTX } }],
     symbols: [{ name: 'main.handler', address: 0x10000n, size: 0x30 }],
@@ -49,7 +49,7 @@ before(async () => {
   t.event({ kind: 'handler-returned', tid: A, handler: 0x10010n, phase: 'vectored', result: -1, regs: t.regFile() });
   t.event({ kind: 'context-resumed', tid: A, pc: 0x10028n, sp: 0n, stackLimit: SP0 - 0x10000n, stackBase: SP0 + 0x1000n, regs: t.regFile() });
   t.os({ [PC]: 0x10028n });
-  t.step({}); //                                       10
+  t.step({}); //                                       10 mov x18, x18: writes X18 without changing it
   t.write(file);
   r = Replay.open(file);
   violations = (await r.check()).violations;
@@ -68,7 +68,10 @@ describe('ABI rules on a synthetic trace', () => {
       ['teb-consistent', 4, undefined, 'x18'],
       ['callee-saved', 6, 6, 'x19'],
       ['resume-in-stack', 8, 8, `CONTEXT.Sp @ 0x${(CTX + 0x100n).toString(16)}`],
+      ['x18-untouched', 10, 10, 'x18'],
     ]);
+    // Found from the instruction's encoding: the trace records values, and this one did not change.
+    assert.match(violations[5]!.detail, /with the value it already held/);
   });
 
   test('a violation carries the values, the instruction and why it breaks the ABI', () => {

@@ -6,6 +6,7 @@
 import { OP_OS, OP_STEP, OP_SWITCH } from '../decode.ts';
 import type { CodeWords } from '../insn.ts';
 import { isCall } from '../insn.ts';
+import { threadStep } from '../stepping.ts';
 import type { TraceMemory } from '../memory.ts';
 import { newRegFile, type RegWords, regFileFromBytes, SP_SLOT, slotBigint, WORDS_PER_REG, X18_SLOT } from '../regfile.ts';
 import type { Trace } from '../trace.ts';
@@ -39,7 +40,12 @@ interface Span {
 const LR = 30;
 const SP_LO = SP_SLOT * WORDS_PER_REG;
 const X18_LO = X18_SLOT * WORDS_PER_REG;
-const PC_LO = 32 * WORDS_PER_REG;
+/**
+ * Registers the rules read: X18, SP, LR (a callback's return address), the callee-saved X19-X29 and the low
+ * halves of V8-V15 (D8-D15, which is why V registers' high halves are never needed).
+ */
+const KEPT = new Uint8Array(68);
+for (const slot of [X18_SLOT, SP_SLOT, LR, ...CALLEE_SAVED_SLOTS, ...CALLEE_SAVED_D_SLOTS]) KEPT[slot] = 1;
 
 export function check(trace: Trace, memory: TraceMemory, code: CodeWords, opts: CheckOptions = {}): CheckResult {
   const rules = new Set<RuleId>(opts.rules ?? RULE_IDS);
@@ -106,28 +112,40 @@ export function check(trace: Trace, memory: TraceMemory, code: CodeWords, opts: 
             if (start) close({ kind: 'thread', tid: cur, entry: start.position, regs: start.regs, lr: threadReturn, label: `thread start routine ${sym(start.pc)}` }, r, position, pc);
           }
         }
-        const x18Before0 = r[X18_LO]!;
-        const x18Before1 = r[X18_LO + 1]!;
-        const spBefore0 = r[SP_LO]!;
-        const spBefore1 = r[SP_LO + 1]!;
         let touched = 0;
+        let x18Before0 = 0;
+        let x18Before1 = 0;
+        let spBefore0 = 0;
+        let spBefore1 = 0;
         for (let c = opCh[k]!, end = opCh[k + 1]!; c < end; c++) {
           const slot = chReg[c]!;
+          // Only the registers some rule reads are kept (the keyframe re-anchors all of them each segment).
+          if (KEPT[slot] === 0) continue;
           const w = slot * WORDS_PER_REG;
+          if (slot === X18_SLOT) {
+            touched |= 1;
+            x18Before0 = r[w]!;
+            x18Before1 = r[w + 1]!;
+          } else if (slot === SP_SLOT) {
+            touched |= 2;
+            spBefore0 = r[w]!;
+            spBefore1 = r[w + 1]!;
+          }
           const lo = r[w]! + chVal[c * 4]!;
           r[w] = lo;
           r[w + 1] = r[w + 1]! + chVal[c * 4 + 1]! + (lo > 0xffffffff ? 1 : 0);
-          if (slot >= 34 && slot <= 65) {
-            const lo2 = r[w + 2]! + chVal[c * 4 + 2]!;
-            r[w + 2] = lo2;
-            r[w + 3] = r[w + 3]! + chVal[c * 4 + 3]! + (lo2 > 0xffffffff ? 1 : 0);
-          }
-          if (slot === X18_SLOT) touched |= 1;
-          else if (slot === SP_SLOT) touched |= 2;
         }
-        const next = seg.stepNextPc[s]!;
-        r[PC_LO] = next % 0x1_0000_0000;
-        r[PC_LO + 1] = (next / 0x1_0000_0000) >>> 0;
+        if (touched === 0 && x18Writers.size === 0) {
+          if (wantCallee && pc === stdcallBlr) {
+            pushSpan(pending, { kind: 'stdcall', tid: cur, entry: position + 1, regs: r.slice(), lr: pc + 4, label: 'call out through runtime.asmstdcall' });
+            pendingCount++;
+          }
+          continue;
+        }
+        if (!(touched & 1)) {
+          x18Before0 = r[X18_LO]!;
+          x18Before1 = r[X18_LO + 1]!;
+        }
         if (wantX18 && ((touched & 1) || (x18Writers.size > 0 && x18Writers.has(pc)))) {
           out.push({
             rule: 'x18-untouched', position, step: position, tid: cur, pc, symbol: sym(pc), instruction: '', subject: 'x18',
@@ -170,15 +188,11 @@ export function check(trace: Trace, memory: TraceMemory, code: CodeWords, opts: 
       const spWas = r[SP_LO]!;
       for (let c = opCh[k]!, end = opCh[k + 1]!; c < end; c++) {
         const slot = chReg[c]!;
+        if (KEPT[slot] === 0) continue;
         const w = slot * WORDS_PER_REG;
         const lo = r[w]! + chVal[c * 4]!;
         r[w] = lo;
         r[w + 1] = r[w + 1]! + chVal[c * 4 + 1]! + (lo > 0xffffffff ? 1 : 0);
-        if (slot >= 34 && slot <= 65) {
-          const lo2 = r[w + 2]! + chVal[c * 4 + 2]!;
-          r[w + 2] = lo2;
-          r[w + 3] = r[w + 3]! + chVal[c * 4 + 3]! + (lo2 > 0xffffffff ? 1 : 0);
-        }
       }
       const position = positionOfOp(seg, k);
       const t = teb.get(cur);
@@ -189,7 +203,7 @@ export function check(trace: Trace, memory: TraceMemory, code: CodeWords, opts: 
           x18Dirty.add(cur);
           if (wantTeb) {
             out.push({
-              rule: 'teb-consistent', position, step: undefined, tid: cur, pc: pcOf(r), symbol: sym(pcOf(r)), instruction: '', subject: 'x18',
+              rule: 'teb-consistent', position, step: undefined, tid: cur, pc: -1, symbol: '', instruction: '', subject: 'x18',
               before: hex(t), after: hex(words64(r[X18_LO]!, r[X18_LO + 1]!)),
               detail: `after ${kind === OP_SWITCH ? 'switching to' : 'the emulated Windows acted for'} thread ${hex(cur)}, X18 is not its TEB`,
               why: why('teb-consistent'), by: 'windows',
@@ -203,7 +217,7 @@ export function check(trace: Trace, memory: TraceMemory, code: CodeWords, opts: 
           misaligned.add(cur);
           if (wantSp) {
             out.push({
-              rule: 'sp-aligned', position, step: undefined, tid: cur, pc: pcOf(r), symbol: sym(pcOf(r)), instruction: '', subject: 'sp',
+              rule: 'sp-aligned', position, step: undefined, tid: cur, pc: -1, symbol: '', instruction: '', subject: 'sp',
               before: hex(spWas), after: hex(words64(r[SP_LO]!, r[SP_LO + 1]!)),
               detail: `the emulated Windows left SP ${(r[SP_LO]! & 15)} bytes off a 16-byte boundary`, why: why('sp-aligned'), by: 'windows',
             });
@@ -220,6 +234,14 @@ export function check(trace: Trace, memory: TraceMemory, code: CodeWords, opts: 
     for (const m of mismatches) out.push(attributeCalleeSaved(trace, memory, code, m));
   }
   if (rules.has('resume-in-stack')) resumeChecks(trace, memory, out);
+  // The pass does not keep pc: where the emulated Windows acted, the thread goes on at its next step.
+  for (let i = 0; i < out.length; i++) {
+    const v = out[i]!;
+    if (v.pc !== -1) continue;
+    const q = v.position < trace.totalSteps && trace.stepAt(v.position).tid === v.tid ? v.position : threadStep(trace, v.position, v.tid, 1);
+    const pc = q < trace.totalSteps ? trace.stepAt(q).pc : 0;
+    out[i] = { ...v, pc, symbol: `${sym(pc)} (by the emulated Windows)` };
+  }
   out.sort((a, b) => a.position - b.position || a.rule.localeCompare(b.rule));
   return { violations: out, steps: done, rules: [...rules] };
 }

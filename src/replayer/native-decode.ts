@@ -1,0 +1,77 @@
+// Binding of native/decode.c, the C twin of decode.ts's decoder (the reference). Optional: without the built
+// library (build/native/libwt_decode.so, from scripts/build-native.sh) the replayer decodes in TypeScript.
+
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import koffi from 'koffi';
+
+const LIB = fileURLToPath(new URL('../../build/native/libwt_decode.so', import.meta.url));
+
+export interface NativeArrays {
+  opKind: Uint8Array; opArg: Int32Array; opPrev: Int32Array; opTid: Int32Array; opCh: Uint32Array; opWr: Uint32Array;
+  chReg: Uint8Array; chVal: Uint32Array;
+  wrAddr: Float64Array; wrSize: Uint32Array; wrData: Uint32Array; wrStep: Int32Array; wrOp: Uint32Array;
+}
+
+export interface NativeResult {
+  ops: number;
+  nch: number;
+  nwr: number;
+}
+
+type DecodeFn = (...args: unknown[]) => number;
+let fn: DecodeFn | null | undefined;
+
+function load(): DecodeFn | null {
+  if (fn !== undefined) return fn;
+  if (process.env.WINTRACE_JS_DECODER === '1' || !existsSync(LIB)) return (fn = null);
+  const lib = koffi.load(LIB);
+  fn = lib.func(
+    'int wt_decode_flat(const uint8_t *d, uint32_t n, _Inout_ uint32_t *meta, _Inout_ int32_t *tids, _Inout_ double *pcs, ' +
+    '_Out_ uint8_t *op_kind, _Out_ int32_t *op_arg, _Out_ int32_t *op_prev, _Out_ int32_t *op_tid, _Out_ uint32_t *op_ch, ' +
+    '_Out_ uint32_t *op_wr, _Out_ uint8_t *ch_reg, _Out_ uint32_t *ch_val, _Out_ double *wr_addr, _Out_ uint32_t *wr_size, ' +
+    '_Out_ uint32_t *wr_data, _Out_ int32_t *wr_step, _Out_ uint32_t *wr_op, _Out_ uint32_t *step_op, _Out_ int32_t *step_tid, ' +
+    '_Out_ double *step_pc, _Out_ double *step_next_pc)',
+  ) as DecodeFn;
+  return fn;
+}
+
+/** Is the native decoder in use (the library built, WINTRACE_JS_DECODER not set)? */
+export function nativeDecoderAvailable(): boolean {
+  return load() !== null;
+}
+
+/** New threads a segment may start beyond its keyframe's before the native path gives up (the JS path has no limit). */
+const EXTRA_THREADS = 256;
+
+/**
+ * Decodes `data` into `out` and the step arrays; undefined when the stream is malformed or exceeds a capacity
+ * (the caller then decodes in TypeScript, which names the defect).
+ */
+export function decodeNative(
+  data: Uint8Array, steps: number, pcs: ReadonlyMap<number, number>, keyTid: number, out: NativeArrays,
+  stepOp: Uint32Array, stepTid: Int32Array, stepPc: Float64Array, stepNextPc: Float64Array,
+): NativeResult | undefined {
+  const f = load();
+  if (!f) return undefined;
+  const max = pcs.size + EXTRA_THREADS;
+  const tids = new Int32Array(max);
+  const pcArr = new Float64Array(max);
+  let i = 0;
+  for (const [tid, pc] of pcs) {
+    tids[i] = tid;
+    pcArr[i++] = pc;
+  }
+  const meta = new Uint32Array(11);
+  meta[0] = steps;
+  meta[1] = pcs.size;
+  meta[2] = max;
+  meta[3] = keyTid >>> 0;
+  meta[4] = out.opKind.length;
+  meta[5] = out.chReg.length;
+  meta[6] = out.wrAddr.length;
+  const e = f(data, data.length, meta, tids, pcArr, out.opKind, out.opArg, out.opPrev, out.opTid, out.opCh, out.opWr,
+    out.chReg, out.chVal, out.wrAddr, out.wrSize, out.wrData, out.wrStep, out.wrOp, stepOp, stepTid, stepPc, stepNextPc);
+  if (e !== 0) return undefined;
+  return { ops: meta[7]!, nch: meta[8]!, nwr: meta[9]! };
+}
