@@ -430,6 +430,14 @@ void wt_trace_switch(wt_tracer *t, uint32_t tid, const uint64_t *prev)
  */
 void wt_trace_os_write(wt_tracer *t, uint64_t address, uint32_t size, const uint8_t *old, const uint8_t *new_)
 {
+    /* An API's output or an exception frame is written inside the SVC's or BRK's interrupt hook, before anything
+     * else settled that instruction: settle it now, or the write would land in the stream (and at a position)
+     * before the instruction that caused it. */
+    if (t->have_prev) {
+        uint64_t pc[2];
+        read_reg(t, REG_PC, pc);
+        flush_step(t, pc[0], 1);
+    }
     for (uint64_t a = address & ~0xfffull; a < address + size; a += 0x1000) note_page(t, a);
     icache_drop(t, address, size);
     put_u8(t, 0x81);

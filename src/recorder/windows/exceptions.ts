@@ -125,12 +125,16 @@ export class ExceptionDispatcher {
     return undefined;
   }
 
-  /** Called by the scheduler after each engine run: dispatches a trap raised inside the interrupt hook. */
-  afterSlice(t: Thread): void {
+  /**
+   * Called by the scheduler after each engine run: dispatches a trap raised inside the interrupt hook. Returns
+   * whether it did (the thread then goes on into KiUserExceptionDispatcher, as on Windows).
+   */
+  afterSlice(t: Thread): boolean {
     const p = this.pending;
-    if (!p || p.thread !== t) return;
+    if (!p || p.thread !== t) return false;
     this.pending = undefined;
     this.dispatch(t, p.code, p.address, p.information);
+    return true;
   }
 
   private dispatch(t: Thread, code: number, address: bigint, information: bigint[]): void {

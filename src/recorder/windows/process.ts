@@ -584,9 +584,14 @@ export class WindowsProcess {
         stop = this.engine.start(this.engine.readReg(ROLE.pc), { count: Number(count) });
       } catch (e) {
         if (!(e instanceof EngineFault)) throw e;
-        t.executed += this.engine.executed - before;
+        const ran = this.engine.executed - before;
+        t.executed += ran;
+        remaining -= ran;
         obs?.beforeRun?.(t); // settle the faulting step before the dispatcher writes the exception frame
         this.exceptions.raiseFault(t, e);
+        // The faulting thread goes on into the dispatcher within its slice, as on Windows: the dispatch is part
+        // of its own execution, not a reason to run another thread.
+        if (t.runnable) continue;
         return;
       }
       const ran = this.engine.executed - before;
@@ -597,7 +602,9 @@ export class WindowsProcess {
         obs?.paused?.();
         continue;
       }
-      return; // stopped by the emulated Windows: a block, yield, exit or trap
+      // A BRK/UDF trap: dispatched now, and the thread goes on into the dispatcher like after a fault.
+      if (this.exceptions.afterSlice(t) && t.runnable) continue;
+      return; // stopped by the emulated Windows: a block, yield or exit
     }
   }
 
