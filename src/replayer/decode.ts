@@ -59,6 +59,25 @@ export interface DecodedSegment {
   readonly wrOp: Uint32Array;
 }
 
+/** Ops before this index happened before position p, for p inside the segment (p at its end: every op). */
+export function opLimit(seg: DecodedSegment, p: number): number {
+  const k = p - seg.firstStep;
+  return k < seg.steps ? seg.stepOp[k]! : seg.opCount;
+}
+
+/** Position of op k: a step's op is visible after the step (its index + 1); another op where the steps before it end. */
+export function opPosition(seg: DecodedSegment, k: number): number {
+  if (seg.opKind[k] === OP_STEP) return seg.firstStep + seg.opArg[k]! + 1;
+  let lo = 0;
+  let hi = seg.steps;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (seg.stepOp[mid]! < k) lo = mid + 1;
+    else hi = mid;
+  }
+  return seg.firstStep + lo;
+}
+
 /** Growable scratch arrays, reused across decodes and copied out at the exact size. */
 class Scratch {
   opKind = new Uint8Array(1 << 16);

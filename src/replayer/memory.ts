@@ -5,7 +5,7 @@
 // event bounds both searches: writes before a fresh mapping are of older memory (a fresh mapping is zeros), and a
 // write after a later remapping says nothing about p.
 
-import type { DecodedSegment } from './decode.ts';
+import { type DecodedSegment, opLimit, opPosition } from './decode.ts';
 import type { Trace } from './trace.ts';
 
 export interface WriteHit {
@@ -270,26 +270,9 @@ function overlap(address: number, n: number, base: number, end: number, f: (j: n
   for (let a = lo; a < hi; a++) f(a - address);
 }
 
-/** Ops before this index happened before position p (p inside the segment). */
-function opLimit(seg: DecodedSegment, p: number): number {
-  const k = p - seg.firstStep;
-  return k < seg.steps ? seg.stepOp[k]! : seg.opCount;
-}
-
 /** Position from which write w is visible. */
 function writePosition(seg: DecodedSegment, w: number): number {
-  const step = seg.wrStep[w]!;
-  if (step >= 0) return seg.firstStep + step + 1;
-  // An OS write: the number of steps whose op precedes it.
-  const op = seg.wrOp[w]!;
-  let lo = 0;
-  let hi = seg.steps;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (seg.stepOp[mid]! < op) lo = mid + 1;
-    else hi = mid;
-  }
-  return seg.firstStep + lo;
+  return opPosition(seg, seg.wrOp[w]!);
 }
 
 function hit(seg: DecodedSegment, w: number): WriteHit {
@@ -297,18 +280,7 @@ function hit(seg: DecodedSegment, w: number): WriteHit {
   const size = seg.wrSize[w]!;
   const step = seg.wrStep[w]!;
   // The thread that wrote: a step's own thread; for an OS write, the thread on the CPU at that op.
-  let tid: number;
-  if (step >= 0) tid = seg.stepTid[step]!;
-  else {
-    const before = writePosition(seg, w) - seg.firstStep;
-    tid = before > 0 ? seg.stepTid[before - 1]! : seg.keyTid;
-    for (let k = seg.wrOp[w]!; k >= (before > 0 ? seg.stepOp[before - 1]! : 0); k--) {
-      if (seg.opKind[k] === 2) {
-        tid = seg.opArg[k]!;
-        break;
-      }
-    }
-  }
+  const tid = seg.opTid[seg.wrOp[w]!]!;
   return {
     position: writePosition(seg, w), step: step >= 0 ? seg.firstStep + step : undefined, tid,
     address: seg.wrAddr[w]!, old: seg.data.slice(at, at + size), data: seg.data.slice(at + size, at + 2 * size),

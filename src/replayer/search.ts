@@ -5,7 +5,9 @@
 
 import type { EventKind } from '../trace/schema.ts';
 import { SegmentCursor } from './cursor.ts';
-import { type DecodedSegment, OP_OS_WRITE, OP_STEP } from './decode.ts';
+import { OP_OS_WRITE, OP_STEP, opLimit, opPosition } from './decode.ts';
+
+export { opLimit, opPosition };
 import { slotBigint, WORDS_PER_REG } from './regfile.ts';
 import type { Trace } from './trace.ts';
 
@@ -20,25 +22,6 @@ export interface RegisterChange {
   readonly slot: number;
   readonly before: bigint;
   readonly after: bigint;
-}
-
-/** Ops before this index happened before position p, p inside segment `seg` (p = end: all ops). */
-export function opLimit(seg: DecodedSegment, p: number): number {
-  const k = p - seg.firstStep;
-  return k < seg.steps ? seg.stepOp[k]! : seg.opCount;
-}
-
-/** Position of op k: the number of steps completed before it (an op of step s is at s; visible at s + 1). */
-export function opPosition(seg: DecodedSegment, k: number): number {
-  if (seg.opKind[k] === OP_STEP) return seg.firstStep + seg.opArg[k]! + 1;
-  let lo = 0;
-  let hi = seg.steps;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (seg.stepOp[mid]! < k) lo = mid + 1;
-    else hi = mid;
-  }
-  return seg.firstStep + lo;
 }
 
 function maskHas(trace: Trace, i: number, tid: number, slot: number): boolean {

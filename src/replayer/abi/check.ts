@@ -3,7 +3,7 @@
 // for (handlers, resumes). Rules are in rules.ts; culprits of callee-saved mismatches are found afterwards by
 // callee-saved.ts, which may decode segments again (the pass borrows scratch arrays and keeps nothing).
 
-import { OP_OS, OP_STEP, OP_SWITCH } from '../decode.ts';
+import { OP_OS, OP_STEP, OP_SWITCH, opPosition } from '../decode.ts';
 import type { CodeWords } from '../insn.ts';
 import { isCall } from '../insn.ts';
 import { threadStep } from '../stepping.ts';
@@ -194,7 +194,7 @@ export function check(trace: Trace, memory: TraceMemory, code: CodeWords, opts: 
         r[w] = lo;
         r[w + 1] = r[w + 1]! + chVal[c * 4 + 1]! + (lo > 0xffffffff ? 1 : 0);
       }
-      const position = positionOfOp(seg, k);
+      const position = opPosition(seg, k);
       const t = teb.get(cur);
       if (t !== undefined) {
         const ok = r[X18_LO] === lo32(t) && r[X18_LO + 1] === hi32(t);
@@ -352,17 +352,6 @@ function findBlr(trace: Trace, code: CodeWords, name: string): number {
     if (w !== undefined && isCall(w) && (w & 0xfffffc1f) >>> 0 === 0xd63f0000) return pc;
   }
   return -1;
-}
-
-function positionOfOp(seg: { firstStep: number; steps: number; stepOp: Uint32Array }, k: number): number {
-  let lo = 0;
-  let hi = seg.steps;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (seg.stepOp[mid]! < k) lo = mid + 1;
-    else hi = mid;
-  }
-  return seg.firstStep + lo;
 }
 
 function lrOf(r: RegWords): number {
