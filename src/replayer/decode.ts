@@ -239,7 +239,11 @@ export function decodeSegment(s: Segment, stream: Uint8Array, file: string, offs
   const keyTid = s.keyframe.currentTid;
   const pcs = new Map<number, number>();
   for (const [tid, r] of keyframe) pcs.set(tid, r[PC_SLOT * WORDS_PER_REG + 1]! * TWO32 + r[PC_SLOT * WORDS_PER_REG]!);
-  if (!keyframe.has(keyTid)) fail(0, `keyframe has no registers for its current thread ${keyTid}`);
+  if (!keyframe.has(keyTid)) {
+    if (s.steps > 0 || stream.length > 0) fail(0, `keyframe has no registers for its current thread ${keyTid}`);
+    keyframe.set(keyTid, regFileFromBytes(new Uint8Array(0)));
+    pcs.set(keyTid, 0);
+  }
 
   const steps = s.steps;
   const stepOp = new Uint32Array(steps);

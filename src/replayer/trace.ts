@@ -129,6 +129,8 @@ export class Trace {
   }
 
   decoded(i: number): DecodedSegment {
+    // A recording cut before its first segment was complete: position 0 is the header's initial state.
+    if (this.entries.length === 0 && i === 0) return (this.initialOnly ??= this.headerSegment());
     const hit = this.cache.get(i);
     if (hit) {
       this.cache.delete(i);
@@ -159,6 +161,18 @@ export class Trace {
       const s = this.reader.segment(i);
       yield decodeSegment(s, this.reader.segmentData(s, e.offset), this.path, e.offset, true);
     }
+  }
+
+  private initialOnly: DecodedSegment | undefined;
+
+  /** The header's threads as a segment without steps. */
+  private headerSegment(): DecodedSegment {
+    const h = this.header;
+    const s = {
+      index: 0, firstStep: 0n, steps: 0, keyframe: { currentTid: h.currentTid, threads: h.threads }, data: new Uint8Array(0),
+      events: [], switches: [], idx: { regsChanged: [], pagesWritten: [] },
+    };
+    return decodeSegment(s, new Uint8Array(0), this.path, 0);
   }
 
   /** A register cursor placed at a position. */

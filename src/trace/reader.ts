@@ -10,6 +10,10 @@ import {
   type Segment, TRACE_REGS, type TraceFooter, type TraceHeader,
 } from './schema.ts';
 import { applyForward, type MemWrite, REG_PC, StreamDecoder, StreamError } from './stream.ts';
+import { checkEvents, checkShape, FOOTER_SHAPE, HEADER_SHAPE, SEGMENT_SHAPE, sortedPages } from './validate.ts';
+
+/** The largest segment a reader accepts (the recorder writes 16,384 steps): decoding allocates per step. */
+const MAX_SEGMENT_STEPS = 1 << 22;
 
 export interface OpenedTrace {
   path: string;
@@ -82,7 +86,9 @@ export class TraceReader {
     try {
       value = packr.unpack(payload);
     } catch (e) {
-      this.fail(offset + FRAME_HEADER_BYTES, `frame payload is not valid msgpack: ${(e as Error).message}`);
+      // msgpackr appends a dump of what it decoded to some messages: keep the reason, one short line.
+      const why = (e as Error).message.split(' {')[0]!.slice(0, 120);
+      this.fail(offset + FRAME_HEADER_BYTES, `frame payload is not valid msgpack: ${why}`);
     }
     return { type, value, next: offset + FRAME_HEADER_BYTES + length };
   }
@@ -94,15 +100,22 @@ export class TraceReader {
     if (h.type !== FRAME.header) this.fail(FILE_MAGIC.length, 'first frame is not the header');
     const header = h.value as TraceHeader;
     if (typeof header !== 'object' || header === null) this.fail(FILE_MAGIC.length, 'header is not a map');
+    if (header.formatVersion === undefined) this.fail(FILE_MAGIC.length, 'header: formatVersion is missing');
     if (header.formatVersion !== FORMAT_VERSION) {
       this.fail(FILE_MAGIC.length, `format version ${String(header.formatVersion)} is not supported (this wintrace reads version ${FORMAT_VERSION})`);
     }
     if (!Array.isArray(header.threads) || header.threads.some((t) => !(t.regs instanceof Uint8Array) || t.regs.length !== TRACE_REGS * 16)) {
       this.fail(FILE_MAGIC.length, `header threads must each carry ${TRACE_REGS} registers of 16 bytes`);
     }
+    const shape = checkShape(header, HEADER_SHAPE) ?? checkEvents(header.events, 'events');
+    if (shape) this.fail(FILE_MAGIC.length, `header: ${shape}`);
+    if (header.segmentSteps === 0 || header.segmentSteps > MAX_SEGMENT_STEPS) {
+      this.fail(FILE_MAGIC.length, `header: segmentSteps ${header.segmentSteps} is outside 1-${MAX_SEGMENT_STEPS}`);
+    }
+    this.segmentSteps = header.segmentSteps;
     const footer = this.readFooter();
     if (footer) {
-      this.checkIndex(footer.segments, h.next);
+      this.checkIndex(footer.segments, h.next, footer.totalSteps, this.footerAt);
       return { path: this.path, header, segments: footer.segments, footer, truncated: false, totalSteps: footer.totalSteps };
     }
     // No footer: recover every complete segment frame in order.
@@ -117,7 +130,7 @@ export class TraceReader {
         break; // the torn tail of a killed recording
       }
       if (f.type !== FRAME.segment) break;
-      const s = f.value as Segment;
+      const s = this.checkSegment(f.value, at, segments.length);
       if (s.firstStep !== step) this.fail(at, `segment ${s.index} starts at step ${s.firstStep}, expected ${step}`);
       segments.push({ offset: at, firstStep: s.firstStep, steps: s.steps, regsChanged: s.idx.regsChanged, pagesWritten: s.idx.pagesWritten });
       step += BigInt(s.steps);
@@ -134,19 +147,29 @@ export class TraceReader {
     if (at <= 0 || at >= this.size - 16) this.fail(this.size - 16, `footer offset ${at} is outside the file`);
     const f = this.frame(at);
     if (f.type !== FRAME.footer) this.fail(at, 'trailer does not point at the footer frame');
-    return f.value as TraceFooter;
+    const shape = checkShape(f.value, FOOTER_SHAPE);
+    if (shape) this.fail(at, `footer: ${shape}`);
+    const footer = f.value as TraceFooter;
+    this.footerAt = at;
+    footer.segments.forEach((e, i) => {
+      if (!sortedPages(e.pagesWritten)) this.fail(at, `footer: segments[${i}].pagesWritten must be increasing page numbers, or [-1]`);
+    });
+    return footer;
   }
 
   /** Segments must be in order, contiguous in steps, and start at frame boundaries after the header. */
-  private checkIndex(entries: FooterEntry[], firstOffset: number): void {
+  private checkIndex(entries: FooterEntry[], firstOffset: number, totalSteps: bigint, footerAt: number): void {
     let step = 0n;
     let last = firstOffset - 1;
     for (const [i, e] of entries.entries()) {
       if (e.offset <= last) this.fail(e.offset, `segment ${i} offset is not after the previous segment`);
+      if (e.offset >= this.size) this.fail(this.size, `segment ${i} offset ${e.offset} is outside the file`);
+      if (e.steps > this.segmentSteps) this.fail(e.offset, `segment ${i} declares ${e.steps} steps, more than the header's ${this.segmentSteps} per segment`);
       if (e.firstStep !== step) this.fail(e.offset, `segment ${i} starts at step ${e.firstStep}, expected ${step}`);
       step += BigInt(e.steps);
       last = e.offset;
     }
+    if (totalSteps !== step) this.fail(footerAt, `footer totalSteps ${totalSteps} does not match its segments, which hold ${step} steps`);
   }
 
   segment(i: number): Segment {
@@ -154,8 +177,27 @@ export class TraceReader {
     if (!e) throw new RangeError(`segment ${i} does not exist`);
     const f = this.frame(e.offset);
     if (f.type !== FRAME.segment) this.fail(e.offset, `index entry ${i} does not point at a segment`);
-    const s = f.value as Segment;
+    const s = this.checkSegment(f.value, e.offset, i);
     if (s.firstStep !== e.firstStep || s.steps !== e.steps) this.fail(e.offset, `segment ${i} disagrees with the index`);
+    return s;
+  }
+
+  private segmentSteps = 0;
+  private footerAt = 0;
+
+  /** A segment frame's fields, events and bounds; `i` is its place in the file. */
+  private checkSegment(v: unknown, offset: number, i: number): Segment {
+    const shape = checkShape(v, SEGMENT_SHAPE);
+    if (shape) this.fail(offset, `segment ${i}: ${shape}`);
+    const s = v as Segment;
+    const events = checkEvents(s.events, 'events');
+    if (events) this.fail(offset, `segment ${i}: ${events}`);
+    if (s.steps > this.segmentSteps) this.fail(offset, `segment ${i} declares ${s.steps} steps, more than the header's ${this.segmentSteps} per segment`);
+    if (!sortedPages(s.idx.pagesWritten)) this.fail(offset, `segment ${i}: idx.pagesWritten must be increasing page numbers, or [-1]`);
+    // A segment of events only (after --stop-at, possibly when every thread has exited) needs no running thread.
+    if (s.steps > 0 && !s.keyframe.threads.some((t) => t.tid === s.keyframe.currentTid)) {
+      this.fail(offset, `segment ${i} keyframe has no registers for its current thread ${s.keyframe.currentTid}`);
+    }
     return s;
   }
 

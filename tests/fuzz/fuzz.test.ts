@@ -27,6 +27,19 @@ describe('fuzz harness', () => {
     assert.ok([...r.loaded.keys()].some((k) => k.startsWith('ran: ')), `no run: ${[...r.loaded.keys()].join(', ')}`);
   });
 
+  test('300 mutated trace files: each is refused with one line naming the file and offset, or reads cleanly', async () => {
+    const r = await runCampaign({
+      kind: 'trace', cases: 300, seed: 0x7ace5n, jobs: 2, timeoutMs: 20_000, memoryLimitMb: 512, check: { runInstructions: 0 },
+    });
+    const failed = r.failures.map((f) => `case ${f.index} (${f.outcome}) ${f.input} [${f.steps.join('; ')}]: ${f.message}`);
+    assert.deepEqual(failed, []);
+    assert.ok(r.counts.rejected >= 50, `only ${r.counts.rejected} rejected`);
+    assert.ok(r.counts.loaded >= 50, `only ${r.counts.loaded} read`);
+    // Mutations reach past the checksum into shapes and step streams, not only the frame layer.
+    assert.ok([...r.defects.keys()].some((d) => /stream at byte/.test(d)), `no stream defect among ${[...r.defects.keys()].join(' | ')}`);
+    assert.ok([...r.defects.keys()].some((d) => /must be|is missing/.test(d)), 'no shape defect');
+  });
+
   test('the harness classifies a clean rejection, a load, an exception, a hang, a memory blow-up and a crash', async () => {
     const reports: CaseReport[] = [];
     const r = await runCampaign({

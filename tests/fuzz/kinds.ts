@@ -10,6 +10,7 @@ export interface KindRef {
 
 export const KINDS: Readonly<Record<string, KindRef>> = {
   pe: { module: new URL('./pe-kind.ts', import.meta.url).href, export: 'peKind' },
+  trace: { module: new URL('./trace-kind.ts', import.meta.url).href, export: 'traceKind' },
 };
 
 export function kindRef(name: string): KindRef {

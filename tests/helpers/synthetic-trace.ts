@@ -85,6 +85,7 @@ export class SyntheticTrace {
   /** Each thread's registers as the segment last knew them (switch records are relative to these). */
   private known = new Map<number, Regs>();
   readonly header: TraceHeader;
+  private readonly level: number;
 
   constructor(opts: {
     threads: ThreadSpec[];
@@ -92,7 +93,10 @@ export class SyntheticTrace {
     stubs?: TraceStub[];
     regions?: MemoryRegion[];
     segmentSteps?: number;
+    /** Store step streams uncompressed (deflate stored blocks), so byte mutations of the file hit them. */
+    storedStreams?: boolean;
   }, private readonly segmentSteps = opts.segmentSteps ?? 4) {
+    this.level = opts.storedStreams ? 0 : 6;
     for (const t of opts.threads) {
       const r: Regs = new Array<bigint>(TRACE_REGS).fill(0n);
       for (const [k, v] of Object.entries(t.regs ?? {})) r[Number(k)] = v!;
@@ -253,7 +257,7 @@ export class SyntheticTrace {
     if (steps > 0 || this.events.length > 0 || data.length > 0) {
       this.segments.push({
         index: this.segments.length, firstStep: BigInt(this.segStart), steps, keyframe: this.keyframe,
-        data: deflateRawSync(data), events: this.events, switches: this.switches,
+        data: deflateRawSync(data, { level: this.level }), events: this.events, switches: this.switches,
         idx: {
           regsChanged: [...this.regsChanged].map(([t, m]) => [t, m & MASK, m >> 64n] as [number, bigint, bigint]),
           pagesWritten: [...this.pages].sort((a, b) => a - b),

@@ -1,0 +1,149 @@
+// The shapes of the trace file's frames, as data, and a checker that walks a decoded frame against them. A
+// frame whose checksum is right can still hold the wrong things (a file written by a buggy or hostile tool):
+// the reader refuses such a frame up front, naming the field, so nothing downstream meets an array that is not
+// an array or a register file of the wrong size.
+
+import { TRACE_REGS } from './schema.ts';
+
+export type Shape =
+  | 'u64' // a non-negative bigint below 2^64
+  | 'i64' // a signed 64-bit bigint (positions before the detail window are negative)
+  | 'uint' // a non-negative safe integer, stored as a plain number (the writer stores counts so)
+  | 'int' // a safe integer
+  | 'string'
+  | 'bytes' // a byte string of any length
+  | 'regs' // TRACE_REGS registers of 16 bytes
+  | 'page' // one 4096-byte page
+  | 'any'
+  | { readonly array: Shape; readonly max?: number }
+  | { readonly tuple: readonly Shape[] }
+  | { readonly object: Readonly<Record<string, Shape>>; readonly optional?: readonly string[] }
+  | { readonly either: readonly Shape[] }
+  | { readonly literal: readonly (string | number)[] };
+
+const u64: Shape = 'u64';
+const REGFILE_BYTES = TRACE_REGS * 16;
+/** Bounds on list lengths; far above any real recording, far below what could exhaust memory. */
+const MAX_LIST = 1 << 24;
+
+const eventBase = { step: 'i64', tid: 'uint' } as const;
+
+/** Every event kind and its fields (docs/trace-format.md, "Events"). */
+export const EVENT_SHAPES: Readonly<Record<string, Shape>> = {
+  'api-call': { object: { ...eventBase, kind: 'string', api: 'string', args: { array: { either: [u64, 'string'] }, max: 64 }, caller: u64 } },
+  'api-return': { object: { ...eventBase, kind: 'string', api: 'string', value: { either: [u64, 'string'] }, lastError: 'uint' } },
+  'thread-created': { object: { ...eventBase, kind: 'string', newTid: 'uint', start: u64, parameter: u64, teb: u64, stackBase: u64, stackLimit: u64, regs: 'regs' } },
+  'thread-started': { object: { ...eventBase, kind: 'string', pc: u64, regs: 'regs' } },
+  'thread-switched': { object: { ...eventBase, kind: 'string', from: 'any' }, optional: ['from'] },
+  'thread-exited': { object: { ...eventBase, kind: 'string', exitCode: 'int' } },
+  'exception-raised': { object: { ...eventBase, kind: 'string', code: 'uint', address: u64, information: { array: u64, max: 15 }, context: u64, regs: 'regs' } },
+  'handler-called': { object: { ...eventBase, kind: 'string', handler: u64, phase: { literal: ['vectored', 'continue'] }, regs: 'regs' } },
+  'handler-returned': { object: { ...eventBase, kind: 'string', handler: u64, phase: { literal: ['vectored', 'continue'] }, result: 'int', regs: 'regs' } },
+  'context-resumed': { object: { ...eventBase, kind: 'string', pc: u64, sp: u64, stackLimit: u64, stackBase: u64, regs: 'regs' } },
+  'fail-fast': {
+    object: { ...eventBase, kind: 'string', code: 'uint', reason: 'string', resume: { object: { sp: u64, pc: u64, stackLimit: u64, stackBase: u64, context: u64 } } },
+    optional: ['resume'],
+  },
+  'memory-mapped': { object: { ...eventBase, kind: 'string', base: u64, size: 'uint', prot: 'string' } },
+  'memory-unmapped': { object: { ...eventBase, kind: 'string', base: u64, size: 'uint' } },
+  'process-exit': { object: { ...eventBase, kind: 'string', exitCode: 'int', reason: 'string' } },
+};
+
+const threadRegisters: Shape = { object: { tid: 'uint', regs: 'regs', teb: u64, stackBase: u64, stackLimit: u64 } };
+const regsChanged: Shape = { array: { tuple: ['uint', u64, u64] }, max: MAX_LIST };
+const pagesWritten: Shape = { array: 'int', max: MAX_LIST };
+const stubs: Shape = { array: { object: { name: 'string', address: u64 } }, max: MAX_LIST };
+
+export const HEADER_SHAPE: Shape = {
+  object: {
+    formatVersion: 'uint', wintraceVersion: 'string', program: { object: { name: 'string', sha256: 'string', size: 'uint' } },
+    commandLine: 'string', options: 'any', segmentSteps: 'uint', firstStep: 'i64',
+    symbols: { array: { object: { name: 'string', address: u64, size: 'uint' } }, max: MAX_LIST },
+    stubs,
+    regions: { array: { object: { base: u64, size: 'uint', prot: 'string', pages: { array: { tuple: ['uint', 'page'] }, max: MAX_LIST } } }, max: MAX_LIST },
+    threads: { array: threadRegisters, max: MAX_LIST }, currentTid: 'uint', events: { array: 'any', max: MAX_LIST },
+  },
+};
+
+export const SEGMENT_SHAPE: Shape = {
+  object: {
+    index: 'uint', firstStep: 'i64', steps: 'uint',
+    keyframe: { object: { currentTid: 'uint', threads: { array: threadRegisters, max: MAX_LIST } } },
+    data: 'bytes', events: { array: 'any', max: MAX_LIST }, switches: { array: { tuple: ['uint', 'uint'] }, max: MAX_LIST },
+    idx: { object: { regsChanged, pagesWritten } },
+  },
+};
+
+export const FOOTER_SHAPE: Shape = {
+  object: {
+    segments: { array: { object: { offset: 'uint', firstStep: 'i64', steps: 'uint', regsChanged, pagesWritten } }, max: MAX_LIST },
+    totalSteps: 'i64', stubs,
+    summary: { object: { instructions: 'i64', threads: 'uint', exceptions: 'uint', apiCalls: 'uint', exitCode: 'int', endReason: 'string' } },
+  },
+};
+
+/** Returns undefined when `v` has `shape`, else what is wrong, naming the path (`symbols[3].address: ...`). */
+export function checkShape(v: unknown, shape: Shape, path = ''): string | undefined {
+  const at = (p: string) => (path ? `${path}${p.startsWith('[') ? '' : '.'}${p}` : p);
+  const bad = (what: string) => `${path || 'value'} ${what}`;
+  if (shape === 'any') return undefined;
+  if (shape === 'u64') return typeof v === 'bigint' && v >= 0n && v < 1n << 64n ? undefined : bad('must be an unsigned 64-bit integer');
+  if (shape === 'i64') return typeof v === 'bigint' && v >= -(1n << 63n) && v < 1n << 63n ? undefined : bad('must be a 64-bit integer');
+  if (shape === 'uint') return Number.isSafeInteger(v) && (v as number) >= 0 ? undefined : bad('must be a non-negative integer');
+  if (shape === 'int') return Number.isSafeInteger(v) ? undefined : bad('must be an integer');
+  if (shape === 'string') return typeof v === 'string' ? undefined : bad('must be a string');
+  if (shape === 'bytes') return v instanceof Uint8Array ? undefined : bad('must be a byte string');
+  if (shape === 'regs') return v instanceof Uint8Array && v.length === REGFILE_BYTES ? undefined : bad(`must hold ${TRACE_REGS} registers of 16 bytes`);
+  if (shape === 'page') return v instanceof Uint8Array && v.length === 4096 ? undefined : bad('must be a 4096-byte page');
+  if ('literal' in shape) return shape.literal.includes(v as string) ? undefined : bad(`must be one of ${shape.literal.join(', ')}`);
+  if ('either' in shape) return shape.either.some((s) => checkShape(v, s) === undefined) ? undefined : bad('has the wrong type');
+  if ('array' in shape) {
+    if (!Array.isArray(v)) return bad('must be a list');
+    if (v.length > (shape.max ?? MAX_LIST)) return bad(`has ${v.length} entries (at most ${shape.max ?? MAX_LIST})`);
+    for (let i = 0; i < v.length; i++) {
+      const e = checkShape(v[i], shape.array, at(`[${i}]`));
+      if (e) return e;
+    }
+    return undefined;
+  }
+  if ('tuple' in shape) {
+    if (!Array.isArray(v) || v.length !== shape.tuple.length) return bad(`must be a list of ${shape.tuple.length}`);
+    for (let i = 0; i < v.length; i++) {
+      const e = checkShape(v[i], shape.tuple[i]!, at(`[${i}]`));
+      if (e) return e;
+    }
+    return undefined;
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v) || v instanceof Uint8Array) return bad('must be a map');
+  const o = v as Record<string, unknown>;
+  for (const [k, s] of Object.entries(shape.object)) {
+    if (!(k in o) || o[k] === undefined) {
+      if (shape.optional?.includes(k)) continue;
+      return `${at(k)} is missing`;
+    }
+    const e = checkShape(o[k], s, at(k));
+    if (e) return e;
+  }
+  return undefined;
+}
+
+/** Checks a list of events: each of a known kind, with that kind's fields. */
+export function checkEvents(events: readonly unknown[], path: string): string | undefined {
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i] as { kind?: unknown } | null;
+    const p = `${path}[${i}]`;
+    const kind = typeof e === 'object' && e !== null ? e.kind : undefined;
+    const shape = typeof kind === 'string' ? EVENT_SHAPES[kind] : undefined;
+    if (!shape) return `${p}.kind ${typeof kind === 'string' ? `'${kind.slice(0, 40)}' is not an event kind` : 'is missing'}`;
+    const err = checkShape(e, shape, p);
+    if (err) return err;
+  }
+  return undefined;
+}
+
+/** Is a sorted page list in increasing order ([-1] alone means "unknown")? */
+export function sortedPages(pages: readonly number[]): boolean {
+  if (pages.length === 1 && pages[0] === -1) return true;
+  for (let i = 0; i < pages.length; i++) if (pages[i]! < 0 || (i > 0 && pages[i]! <= pages[i - 1]!)) return false;
+  return true;
+}
