@@ -9,7 +9,7 @@
 // mutation reaches msgpack decoding, the shape checks and the stream decoders instead of stopping at the crc.
 
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TraceFormatError, WintraceError } from '../../src/errors.ts';
@@ -28,8 +28,25 @@ import { buildTrace, parseFrames, repairChecksums, setStream, streamOf } from '.
 import type { CheckResult, FuzzKind, SeedInput } from './kind.ts';
 import type { Field, InputMap, Range } from './mutators.ts';
 
-const WORK = mkdtempSync(join(tmpdir(), 'wintrace-fuzz-trace-'));
-process.on('exit', () => rmSync(WORK, { recursive: true, force: true }));
+/**
+ * One directory for every worker's files, named by process id. The campaign ends workers with SIGKILL, so a
+ * worker cannot clean up after itself: each one removes the files of processes that no longer exist.
+ */
+const WORK = join(tmpdir(), 'wintrace-fuzz-trace');
+mkdirSync(WORK, { recursive: true });
+for (const f of readdirSync(WORK)) {
+  const pid = Number(/-(\d+)\.mp$/.exec(f)?.[1]);
+  if (Number.isInteger(pid) && !alive(pid)) rmSync(join(WORK, f), { force: true });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 /** Frame headers and the trailer as fields; every frame's payload as hot ranges. */
 export function traceInputMap(bytes: Uint8Array): InputMap {
@@ -84,14 +101,14 @@ function synthetic(threads: number, killed: boolean): Uint8Array {
   }
   t.step({});
   t.event({ kind: 'process-exit', tid: 0x1000, exitCode: 0, reason: 'exit' });
-  const file = join(WORK, 'seed.mp');
+  const file = join(WORK, `seed-${process.pid}.mp`);
   t.write(file, !killed);
   return new Uint8Array(readFileSync(file));
 }
 
 /** A real window: panic-recover's first exception dispatch, code pages the window runs only, streams stored. */
 function realWindow(): Uint8Array {
-  const file = join(WORK, 'real.mp');
+  const file = join(WORK, `real-${process.pid}.mp`);
   new RecordSession({ program: fixtureExe('panic-recover'), output: file, args: [], env: {}, startAt: 'main.readValue', stopAt: 'runtime.sigpanic' }).run();
   const r = Replay.open(file);
   const used = new Set<number>();
