@@ -5,7 +5,7 @@
 
 import { TraceFormatError } from '../errors.ts';
 import { TraceReader } from '../trace/reader.ts';
-import type { FooterEntry, TraceEvent, TraceHeader } from '../trace/schema.ts';
+import type { FooterEntry, Segment, TraceEvent, TraceHeader } from '../trace/schema.ts';
 import { SegmentCursor } from './cursor.ts';
 import { type DecodedSegment, decodeSegment, OP_OS, OP_STEP, OP_SWITCH } from './decode.ts';
 import { PC_SLOT, type RegWords, regFileFromBytes, slotBigint, slotNumber, toBigints, WORDS_PER_REG } from './regfile.ts';
@@ -151,16 +151,21 @@ export class Trace {
    * until the next one is yielded).
    */
   *scan(from = 0, to = this.entries.length): Generator<DecodedSegment> {
+    // A whole scan in order also gathers the events (what events() would read every frame again for).
+    const acc = from === 0 && to === this.entries.length && !this.eventList ? this.frameAccumulator() : undefined;
     for (let i = from; i < to; i++) {
       const cached = this.cache.get(i);
-      if (cached) {
-        yield cached;
-        continue;
-      }
       const e = this.entries[i]!;
-      const s = this.reader.segment(i);
-      yield decodeSegment(s, this.reader.segmentData(s, e.offset), this.path, e.offset, true);
+      const s = cached && !acc ? undefined : this.reader.segment(i);
+      if (acc) acc.add(s!, i);
+      yield cached ?? decodeSegment(s!, this.reader.segmentData(s!, e.offset), this.path, e.offset, true);
     }
+    acc?.done();
+  }
+
+  /** Have the events been gathered (by events() or a whole scan)? */
+  get eventsLoaded(): boolean {
+    return this.eventList !== undefined;
   }
 
   private initialOnly: DecodedSegment | undefined;
@@ -300,27 +305,40 @@ export class Trace {
 
   /** Reads every segment frame once (not the step streams): events, and steps per thread per segment. */
   private loadFrames(): void {
+    const acc = this.frameAccumulator();
+    for (let i = 0; i < this.entries.length; i++) acc.add(this.reader.segment(i), i);
+    acc.done();
+  }
+
+  /**
+   * Gathers, segment by segment in order, the events and each thread's step count; done() publishes them. A
+   * full scan feeds it as it goes, so the checker's pass reads every frame once, not twice.
+   */
+  private frameAccumulator() {
     const events: EventAt[] = [];
     const push = (e: TraceEvent) => events.push({ index: events.length, position: Number(e.step), event: e });
     for (const e of this.header.events ?? []) push(e);
     const perSeg: Array<Map<number, number>> = [];
-    for (let i = 0; i < this.entries.length; i++) {
-      const s = this.reader.segment(i);
-      for (const e of s.events) push(e);
-      const counts = new Map<number, number>();
-      let tid = s.keyframe.currentTid;
-      let at = 0;
-      for (const [rel, next] of s.switches) {
-        if (rel < at || rel > s.steps) throw new TraceFormatError(this.path, this.entries[i]!.offset, `segment ${i} switch at step ${rel} is out of order`);
-        counts.set(tid, (counts.get(tid) ?? 0) + rel - at);
-        tid = next;
-        at = rel;
-      }
-      counts.set(tid, (counts.get(tid) ?? 0) + s.steps - at);
-      perSeg.push(counts);
-    }
-    this.eventList = events;
-    this.perSegmentThreadSteps = perSeg;
+    return {
+      add: (s: Pick<Segment, 'events' | 'switches' | 'steps' | 'keyframe'>, i: number) => {
+        for (const e of s.events) push(e);
+        const counts = new Map<number, number>();
+        let tid = s.keyframe.currentTid;
+        let at = 0;
+        for (const [rel, next] of s.switches) {
+          if (rel < at || rel > s.steps) throw new TraceFormatError(this.path, this.entries[i]!.offset, `segment ${i} switch at step ${rel} is out of order`);
+          counts.set(tid, (counts.get(tid) ?? 0) + rel - at);
+          tid = next;
+          at = rel;
+        }
+        counts.set(tid, (counts.get(tid) ?? 0) + s.steps - at);
+        perSeg.push(counts);
+      },
+      done: () => {
+        this.eventList = events;
+        this.perSegmentThreadSteps = perSeg;
+      },
+    };
   }
 
   // ---- helpers for queries ---------------------------------------------------------------------------------

@@ -82,8 +82,54 @@ export const FOOTER_SHAPE: Shape = {
   },
 };
 
-/** Returns undefined when `v` has `shape`, else what is wrong, naming the path (`symbols[3].address: ...`). */
-export function checkShape(v: unknown, shape: Shape, path = ''): string | undefined {
+/**
+ * Returns undefined when `v` has `shape`, else what is wrong, naming the path (`symbols[3].address: ...`). A
+ * fast walk decides; only a value that fails is walked again to name the path (building path strings for
+ * every element of a valid frame cost more than reading it).
+ */
+export function checkShape(v: unknown, shape: Shape): string | undefined {
+  return hasShape(v, shape) ? undefined : explain(v, shape, '');
+}
+
+function hasShape(v: unknown, shape: Shape): boolean {
+  switch (shape) {
+    case 'any': return true;
+    case 'u64': return typeof v === 'bigint' && v >= 0n && v < 1n << 64n;
+    case 'i64': return typeof v === 'bigint' && v >= -(1n << 63n) && v < 1n << 63n;
+    case 'uint': return Number.isSafeInteger(v) && (v as number) >= 0;
+    case 'int': return Number.isSafeInteger(v);
+    case 'string': return typeof v === 'string';
+    case 'bytes': return v instanceof Uint8Array;
+    case 'regs': return v instanceof Uint8Array && v.length === REGFILE_BYTES;
+    case 'page': return v instanceof Uint8Array && v.length === 4096;
+  }
+  if ('literal' in shape) return shape.literal.includes(v as string);
+  if ('either' in shape) return shape.either.some((s) => hasShape(v, s));
+  if ('array' in shape) {
+    if (!Array.isArray(v) || v.length > (shape.max ?? MAX_LIST)) return false;
+    for (let i = 0; i < v.length; i++) if (!hasShape(v[i], shape.array)) return false;
+    return true;
+  }
+  if ('tuple' in shape) {
+    if (!Array.isArray(v) || v.length !== shape.tuple.length) return false;
+    for (let i = 0; i < v.length; i++) if (!hasShape(v[i], shape.tuple[i]!)) return false;
+    return true;
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v) || v instanceof Uint8Array) return false;
+  const o = v as Record<string, unknown>;
+  for (const k in shape.object) {
+    const x = o[k];
+    if (x === undefined) {
+      if (shape.optional?.includes(k)) continue;
+      return false;
+    }
+    if (!hasShape(x, shape.object[k]!)) return false;
+  }
+  return true;
+}
+
+/** What is wrong with a value that failed hasShape, with its path. */
+function explain(v: unknown, shape: Shape, path: string): string | undefined {
   const at = (p: string) => (path ? `${path}${p.startsWith('[') ? '' : '.'}${p}` : p);
   const bad = (what: string) => `${path || 'value'} ${what}`;
   if (shape === 'any') return undefined;
@@ -96,12 +142,12 @@ export function checkShape(v: unknown, shape: Shape, path = ''): string | undefi
   if (shape === 'regs') return v instanceof Uint8Array && v.length === REGFILE_BYTES ? undefined : bad(`must hold ${TRACE_REGS} registers of 16 bytes`);
   if (shape === 'page') return v instanceof Uint8Array && v.length === 4096 ? undefined : bad('must be a 4096-byte page');
   if ('literal' in shape) return shape.literal.includes(v as string) ? undefined : bad(`must be one of ${shape.literal.join(', ')}`);
-  if ('either' in shape) return shape.either.some((s) => checkShape(v, s) === undefined) ? undefined : bad('has the wrong type');
+  if ('either' in shape) return shape.either.some((s) => hasShape(v, s)) ? undefined : bad('has the wrong type');
   if ('array' in shape) {
     if (!Array.isArray(v)) return bad('must be a list');
     if (v.length > (shape.max ?? MAX_LIST)) return bad(`has ${v.length} entries (at most ${shape.max ?? MAX_LIST})`);
     for (let i = 0; i < v.length; i++) {
-      const e = checkShape(v[i], shape.array, at(`[${i}]`));
+      const e = explain(v[i], shape.array, at(`[${i}]`));
       if (e) return e;
     }
     return undefined;
@@ -109,7 +155,7 @@ export function checkShape(v: unknown, shape: Shape, path = ''): string | undefi
   if ('tuple' in shape) {
     if (!Array.isArray(v) || v.length !== shape.tuple.length) return bad(`must be a list of ${shape.tuple.length}`);
     for (let i = 0; i < v.length; i++) {
-      const e = checkShape(v[i], shape.tuple[i]!, at(`[${i}]`));
+      const e = explain(v[i], shape.tuple[i]!, at(`[${i}]`));
       if (e) return e;
     }
     return undefined;
@@ -121,7 +167,7 @@ export function checkShape(v: unknown, shape: Shape, path = ''): string | undefi
       if (shape.optional?.includes(k)) continue;
       return `${at(k)} is missing`;
     }
-    const e = checkShape(o[k], s, at(k));
+    const e = explain(o[k], s, at(k));
     if (e) return e;
   }
   return undefined;
@@ -135,8 +181,7 @@ export function checkEvents(events: readonly unknown[], path: string): string | 
     const kind = typeof e === 'object' && e !== null ? e.kind : undefined;
     const shape = typeof kind === 'string' ? EVENT_SHAPES[kind] : undefined;
     if (!shape) return `${p}.kind ${typeof kind === 'string' ? `'${kind.slice(0, 40)}' is not an event kind` : 'is missing'}`;
-    const err = checkShape(e, shape, p);
-    if (err) return err;
+    if (!hasShape(e, shape)) return explain(e, shape, p);
   }
   return undefined;
 }

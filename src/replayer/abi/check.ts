@@ -53,7 +53,9 @@ export function check(trace: Trace, memory: TraceMemory, code: CodeWords, opts: 
   const mismatches: Mismatch[] = [];
   const sym = (pc: number) => trace.symbols.format(pc);
   const why = (id: RuleId) => rule(id)!.why;
-  const teb = new Map<number, number>(trace.threads().map((t) => [t.tid, Number(t.teb)]));
+  // Thread facts come from the header and, as the pass reaches them, from each segment's events: a thread is
+  // created (its TEB) and started (its registers) before its first step, so nothing needs a separate read.
+  const teb = new Map<number, number>(trace.header.threads.map((t) => [t.tid, Number(t.teb)]));
   const x18Writers = opts.x18Writers ?? new Set<number>();
 
   // Boundaries, from the program's symbols (absent in a non-Go program: those checks then do nothing).
@@ -62,7 +64,7 @@ export function check(trace: Trace, memory: TraceMemory, code: CodeWords, opts: 
   const cbHi = cbRange?.[1] ?? -1;
   const stdcallBlr = findBlr(trace, code, BOUNDARIES.stdcall);
   const threadReturn = trace.symbols.resolve(BOUNDARIES.threadReturn) ?? -1;
-  const started = threadStartRegs(trace);
+  const started = headerStartRegs(trace);
 
   const pending = new Map<number, Span[]>();
   let pendingCount = 0;
@@ -83,6 +85,10 @@ export function check(trace: Trace, memory: TraceMemory, code: CodeWords, opts: 
 
   let done = 0;
   for (const seg of trace.scan()) {
+    for (const e of seg.events) {
+      if (e.kind === 'thread-created') teb.set(e.newTid, Number(e.teb));
+      else if (e.kind === 'thread-started' && e.step >= 0n) started.set(e.tid, { position: Number(e.step), pc: Number(e.pc), regs: regFileFromBytes(e.regs) });
+    }
     const files = new Map<number, RegWords>();
     for (const [tid, r] of seg.keyframe) files.set(tid, r.slice());
     let cur = seg.keyTid;
@@ -325,20 +331,13 @@ function resumeChecks(trace: Trace, memory: TraceMemory, out: Violation[]): void
   }
 }
 
-/** Registers each thread had when its start routine began (thread-started events; the main thread: the header). */
-function threadStartRegs(trace: Trace): Map<number, { position: number; pc: number; regs: RegWords }> {
+/** Registers of the threads alive when the trace began, as their start routine saw them (none after --start-at). */
+function headerStartRegs(trace: Trace): Map<number, { position: number; pc: number; regs: RegWords }> {
   const m = new Map<number, { position: number; pc: number; regs: RegWords }>();
-  if (Number(trace.header.firstStep) === 0) {
-    for (const t of trace.header.threads) {
-      const regs = regFileFromBytes(t.regs);
-      m.set(t.tid, { position: 0, pc: pcOf(regs), regs });
-    }
-  }
-  for (const { position, event: e } of trace.events()) {
-    if (e.kind === 'thread-started' && position >= 0) {
-      const regs = regFileFromBytes(e.regs);
-      m.set(e.tid, { position, pc: Number(e.pc), regs });
-    }
+  if (Number(trace.header.firstStep) !== 0) return m;
+  for (const t of trace.header.threads) {
+    const regs = regFileFromBytes(t.regs);
+    m.set(t.tid, { position: 0, pc: pcOf(regs), regs });
   }
   return m;
 }
