@@ -40,6 +40,10 @@
 #define PAGE_SET 8192
 #define ICACHE 65536
 #define PAGE_SET_MAX 6000
+/* A segment's Bloom filter of written 8-byte words: 4096 bits, 3 hashes. A segment writes a few hundred
+ * distinct words (measured: std-1000goroutines), about 3% false positives; "last write to this address" then
+ * decodes the segment that wrote it, not every segment that wrote its page (a p95 of 249 segments). */
+#define WORD_BLOOM_WORDS 64
 
 /* The engine's instruction counter (native/counter.c): while a tracer is attached it counts and enforces the
  * budget itself, so one hook decides whether an instruction runs and both counts agree. */
@@ -64,6 +68,7 @@ typedef struct wt_tracer {
     uint64_t pages_overflow; /* 1 when more than PAGE_SET pages were written: the set is incomplete */
     uint64_t pages[8192];    /* open-addressing set of page numbers + 1 (0 = empty) */
     uint64_t switchmask[2];  /* registers the last switch record changed (the host folds them per thread) */
+    uint64_t bloom[WORD_BLOOM_WORDS]; /* Bloom filter of the 8-byte words written since the host cleared it */
     /* Private. */
     uint8_t *buf;
     uc_engine *uc;
@@ -177,6 +182,16 @@ static int watch_target(uint32_t w, uint32_t *size)
     return 0;
 }
 
+/* The three bit positions of an 8-byte word in the Bloom filter: the top 12 bits of three multiplicative hashes.
+ * src/replayer/word-bloom.ts computes the same. */
+static void note_words(wt_tracer *t, uint64_t address, uint64_t size)
+{
+    for (uint64_t w = address >> 3; w <= (address + size - 1) >> 3; w++) {
+        uint64_t h[3] = { (w * 0x9e3779b97f4a7c15ull) >> 52, (w * 0xc2b2ae3d27d4eb4full) >> 52, (w * 0x165667b19e3779f9ull) >> 52 };
+        for (int k = 0; k < 3; k++) t->bloom[h[k] >> 6] |= 1ull << (h[k] & 63);
+    }
+}
+
 static void note_page(wt_tracer *t, uint64_t address)
 {
     uint64_t key = (address >> 12) + 1;
@@ -279,6 +294,7 @@ static void flush_step(wt_tracer *t, uint64_t pc, int verify)
         put_varint(t, (uint64_t)t->nwrites);
         for (int i = 0; i < t->nwrites; i++) {
             note_page(t, t->writes[i].addr);
+            note_words(t, t->writes[i].addr, t->writes[i].size);
             note_page(t, t->writes[i].addr + t->writes[i].size - 1);
             put_varint(t, zigzag((int64_t)(t->writes[i].addr - t->last_write)));
             t->last_write = t->writes[i].addr;
@@ -439,6 +455,7 @@ void wt_trace_os_write(wt_tracer *t, uint64_t address, uint32_t size, const uint
         flush_step(t, pc[0], 1);
     }
     for (uint64_t a = address & ~0xfffull; a < address + size; a += 0x1000) note_page(t, a);
+    if (size > 0) note_words(t, address, size);
     icache_drop(t, address, size);
     put_u8(t, 0x81);
     put_u64(t, address);

@@ -345,7 +345,8 @@ export class RecordSession {
         },
       };
       const offset = this.writer.writeSegment(seg);
-      this.footer.push({ offset, firstStep: seg.firstStep, steps, regsChanged: seg.idx.regsChanged, pagesWritten: seg.idx.pagesWritten });
+      // The word filter lives in the footer only: a recording cut short stays correct without it, just slower.
+      this.footer.push({ offset, firstStep: seg.firstStep, steps, regsChanged: seg.idx.regsChanged, pagesWritten: seg.idx.pagesWritten, wordBloom: tracer.takeWordBloom() });
       this.segIndex++;
     }
     this.chunks = [];

@@ -8,7 +8,9 @@ import { loadUnicorn } from './engine/unicorn-ffi.ts';
 
 /** u64 fields at the start of struct wt_tracer. */
 const PAGE_SET = 8192;
-const F = { steps: 0, used: 1, capacity: 2, highWater: 3, paused: 4, regmask: 5, npages: 7, overflow: 8, pages: 9, switchmask: 9 + PAGE_SET } as const;
+/** u64 words of the written-words Bloom filter (native/trace.c WORD_BLOOM_WORDS). */
+export const WORD_BLOOM_WORDS = 64;
+const F = { steps: 0, used: 1, capacity: 2, highWater: 3, paused: 4, regmask: 5, npages: 7, overflow: 8, pages: 9, switchmask: 9 + PAGE_SET, bloom: 11 + PAGE_SET } as const;
 
 interface TraceLib {
   attach(uc: unknown, t: unknown, buf: unknown, counter: unknown, codeHook: Array<number | bigint>, writeHook: Array<number | bigint>): number;
@@ -48,7 +50,7 @@ export class Tracer {
   constructor(private readonly engine: UnicornEngine, capacity = 64 * 1024 * 1024) {
     const bytes = Number(traceLib().size());
     this.mem = koffi.alloc('uint8_t', bytes);
-    this.fields = new BigUint64Array(koffi.view(this.mem, bytes), 0, F.switchmask + 2);
+    this.fields = new BigUint64Array(koffi.view(this.mem, bytes), 0, F.bloom + WORD_BLOOM_WORDS);
     new Uint8Array(koffi.view(this.mem, bytes)).fill(0);
     this.buf = koffi.alloc('uint8_t', capacity);
     this.bytes = new Uint8Array(koffi.view(this.buf, capacity));
@@ -83,6 +85,14 @@ export class Tracer {
     }
     traceLib().clearIndex(this.mem);
     return { regMask, pages };
+  }
+
+  /** The Bloom filter of 8-byte words written since the last call (steps and the emulated Windows); clears it. */
+  takeWordBloom(): Uint8Array {
+    const words = this.fields.subarray(F.bloom, F.bloom + WORD_BLOOM_WORDS);
+    const out = new Uint8Array(new BigUint64Array(words).buffer);
+    words.fill(0n);
+    return out;
   }
 
   /** Settles the step in progress and records registers the emulated Windows changed. */

@@ -7,6 +7,7 @@
 
 import { type DecodedSegment, opLimit, opPosition } from './decode.ts';
 import type { Trace } from './trace.ts';
+import { mayHaveWritten } from './word-bloom.ts';
 
 export interface WriteHit {
   /** Position from which the write is visible: its step's index + 1, or where the emulated Windows wrote. */
@@ -140,8 +141,10 @@ export class TraceMemory {
    * already decoded once answers from its line summary, so it is never decoded again for bytes it did not write.
    */
   private touches(i: number, address: number, end: number): boolean {
-    const pages = this.trace.entries[i]!.pagesWritten;
+    const entry = this.trace.entries[i]!;
+    const pages = entry.pagesWritten;
     if (!(pages.length > 0 && pages[0] === -1) && !anyInRange(pages, Math.floor(address / PAGE), Math.floor((end - 1) / PAGE))) return false;
+    if (entry.wordBloom && !mayHaveWritten(entry.wordBloom, address, end - address)) return false;
     const lines = this.lines.get(i);
     return lines === undefined || anyInRange(lines, Math.floor(address / LINE), Math.floor((end - 1) / LINE));
   }

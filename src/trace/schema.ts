@@ -95,6 +95,9 @@ export interface SegmentIndex {
   pagesWritten: number[];
 }
 
+/** Size of a segment's written-words Bloom filter (src/replayer/word-bloom.ts, native/trace.c). */
+export const WORD_BLOOM_BYTES = 512;
+
 export interface Segment {
   index: number;
   firstStep: bigint;
@@ -115,6 +118,8 @@ export interface FooterEntry {
   steps: number;
   regsChanged: Array<[number, bigint, bigint]>;
   pagesWritten: number[];
+  /** Bloom filter (WORD_BLOOM_BYTES, 3 hashes) of the 8-byte words the segment wrote; absent for an events-only segment. */
+  wordBloom?: Uint8Array;
 }
 
 export interface TraceFooter {

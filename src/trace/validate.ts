@@ -3,7 +3,7 @@
 // the reader refuses such a frame up front, naming the field, so nothing downstream meets an array that is not
 // an array or a register file of the wrong size.
 
-import { TRACE_REGS } from './schema.ts';
+import { TRACE_REGS, WORD_BLOOM_BYTES } from './schema.ts';
 
 export type Shape =
   | 'u64' // a non-negative bigint below 2^64
@@ -14,6 +14,7 @@ export type Shape =
   | 'bytes' // a byte string of any length
   | 'regs' // TRACE_REGS registers of 16 bytes
   | 'page' // one 4096-byte page
+  | 'bloom' // a written-words Bloom filter of WORD_BLOOM_BYTES
   | 'any'
   | { readonly array: Shape; readonly max?: number }
   | { readonly tuple: readonly Shape[] }
@@ -76,7 +77,7 @@ export const SEGMENT_SHAPE: Shape = {
 
 export const FOOTER_SHAPE: Shape = {
   object: {
-    segments: { array: { object: { offset: 'uint', firstStep: 'i64', steps: 'uint', regsChanged, pagesWritten } }, max: MAX_LIST },
+    segments: { array: { object: { offset: 'uint', firstStep: 'i64', steps: 'uint', regsChanged, pagesWritten, wordBloom: 'bloom' }, optional: ['wordBloom'] }, max: MAX_LIST },
     totalSteps: 'i64', stubs,
     summary: { object: { instructions: 'i64', threads: 'uint', exceptions: 'uint', apiCalls: 'uint', exitCode: 'int', endReason: 'string' } },
   },
@@ -102,6 +103,7 @@ function hasShape(v: unknown, shape: Shape): boolean {
     case 'bytes': return v instanceof Uint8Array;
     case 'regs': return v instanceof Uint8Array && v.length === REGFILE_BYTES;
     case 'page': return v instanceof Uint8Array && v.length === 4096;
+    case 'bloom': return v instanceof Uint8Array && v.length === WORD_BLOOM_BYTES;
   }
   if ('literal' in shape) return shape.literal.includes(v as string);
   if ('either' in shape) return shape.either.some((s) => hasShape(v, s));
@@ -141,6 +143,7 @@ function explain(v: unknown, shape: Shape, path: string): string | undefined {
   if (shape === 'bytes') return v instanceof Uint8Array ? undefined : bad('must be a byte string');
   if (shape === 'regs') return v instanceof Uint8Array && v.length === REGFILE_BYTES ? undefined : bad(`must hold ${TRACE_REGS} registers of 16 bytes`);
   if (shape === 'page') return v instanceof Uint8Array && v.length === 4096 ? undefined : bad('must be a 4096-byte page');
+  if (shape === 'bloom') return v instanceof Uint8Array && v.length === WORD_BLOOM_BYTES ? undefined : bad(`must be a ${WORD_BLOOM_BYTES}-byte Bloom filter`);
   if ('literal' in shape) return shape.literal.includes(v as string) ? undefined : bad(`must be one of ${shape.literal.join(', ')}`);
   if ('either' in shape) return shape.either.some((s) => hasShape(v, s)) ? undefined : bad('has the wrong type');
   if ('array' in shape) {
