@@ -17,7 +17,8 @@ export interface Frame {
   /** Callers: where the call returns to. */
   readonly returnAddress?: number;
   readonly symbol: string;
-  readonly source: 'pc' | 'shadow' | 'fp' | 'both';
+  /** 'windows': entered by the emulated Windows, not by a call (an exception dispatch, a thread start). */
+  readonly source: 'pc' | 'shadow' | 'fp' | 'both' | 'windows';
   /** Shadow frames: the position at which the call executed. */
   readonly callPosition?: number;
   /** FP-chain frames: the frame record's address. */
@@ -49,11 +50,22 @@ export function callStack(trace: Trace, memory: TraceMemory, code: CodeWords, po
   let depth = 0;
   let seen = 0;
   let lastSp = slotNumber(regs, SP_SLOT);
+  // Entries by Windows on this thread, latest first: crossing one backward is a frame no BL made.
+  const entries = windowsEntries(trace, tid, p);
+  let nextEntry = 0;
   outer: for (let i = trace.segmentCount === 0 ? -1 : trace.segmentOf(p); i >= 0; i--) {
     const seg = trace.decoded(i);
     for (let k = Math.min(seg.steps - 1, p - 1 - seg.firstStep); k >= 0; k--) {
       if (seg.stepTid[k] !== tid) continue;
       if (++seen > maxSteps || shadow.length >= maxFrames) break outer;
+      while (nextEntry < entries.length && seg.firstStep + k < entries[nextEntry]!.position) {
+        const e = entries[nextEntry++]!;
+        if (depth > 0) continue; // inside a callee the walk is skipping
+        shadow.push(e.frame);
+        if (e.last) break outer;
+        // The handler may run on another stack (Go's sigtramp moves to g0): older frames are the faulting code's.
+        lastSp = slotNumber(trace.regWords(e.frame.callPosition!).regs, SP_SLOT);
+      }
       const at = seg.stepPc[k]!;
       const w = code.word(at);
       if (w === undefined) continue;
@@ -93,6 +105,27 @@ export function callStack(trace: Trace, memory: TraceMemory, code: CodeWords, po
   const lastShadow = shadow.length > 0 ? chain.findIndex((f) => f.returnAddress === shadow[shadow.length - 1]!.returnAddress) : -1;
   for (const f of chain.slice(lastShadow + 1)) if (!shadowReturns.has(f.returnAddress)) frames.push(f);
   return frames.slice(0, maxFrames);
+}
+
+/**
+ * Exception dispatches (a handler's first instruction back to the fault) and the thread's start, newest first,
+ * at or before position p. A thread start ends the walk: nothing on this thread came before it.
+ */
+function windowsEntries(trace: Trace, tid: number, p: number): Array<{ position: number; frame: Frame; last: boolean }> {
+  const out: Array<{ position: number; frame: Frame; last: boolean }> = [];
+  for (const { position, event: e } of trace.events()) {
+    if (position > p || position < 0 || e.tid !== tid) continue;
+    if (e.kind === 'exception-raised') {
+      out.push({
+        position,
+        frame: { pc: Number(e.address), symbol: `exception 0x${e.code.toString(16).toUpperCase()} dispatched by Windows from ${trace.symbols.format(Number(e.address))}`, source: 'windows', callPosition: Math.max(0, position - 1) },
+        last: false,
+      });
+    } else if (e.kind === 'thread-started') {
+      out.push({ position, frame: { pc: Number(e.pc), symbol: `thread start: ${trace.symbols.format(Number(e.pc))} (CreateThread)`, source: 'windows', callPosition: position }, last: true });
+    }
+  }
+  return out.reverse();
 }
 
 function Trace_pc(regs: Uint32Array): number {

@@ -77,6 +77,13 @@ describe('wintrace show', () => {
     assert.match(r.out, /#2 +main\.main\+0xc0 +both/);
   });
 
+  test("inside an exception handler the call stack goes through Windows' dispatch to the faulting code", () => {
+    const r = wintrace('show', clean, '--at', 'runtime.exceptionhandler');
+    assert.equal(r.code, 0, r.err);
+    const stack = r.out.slice(r.out.indexOf('call stack'));
+    assert.match(stack, /#\d+ +sigtramp_g0\+0x44 .*\n.*sigtramp\+0x7c .*\n.*exception 0xC0000005 dispatched by Windows from main\.readValue +windows.*\n.*main\.safeRead\+0x50 /);
+  });
+
   test('at a symbol, a percentage and a position', () => {
     assert.match(wintrace('show', clean, '--at', 'runtime.exceptiontramp').out, /^first execution of runtime\.exceptiontramp: .* runtime\.exceptiontramp$/m);
     assert.match(wintrace('show', clean, '--at', '50%').out, /^50%: position \d+ of/);
