@@ -6,6 +6,7 @@ import { ExitCode, WintraceError } from '../errors.ts';
 import { VERSION } from '../version.ts';
 import { checkCommand } from './commands/check.ts';
 import { doctorCommand } from './commands/doctor.ts';
+import { dumpCommand } from './commands/dump.ts';
 import { episodesCommand } from './commands/episodes.ts';
 import { eventsCommand } from './commands/events.ts';
 import { recordCommand } from './commands/record.ts';
@@ -35,6 +36,7 @@ export async function main(argv: string[]): Promise<void> {
     .command(showCommand)
     .command(eventsCommand)
     .command(episodesCommand)
+    .command(dumpCommand)
     .command(doctorCommand)
     .demandCommand(1, 'Name a command; see the list above.')
     .recommendCommands()
