@@ -62,6 +62,9 @@ export class Tracer {
     const h2: Array<number | bigint> = [0];
     const err = traceLib().attach(uc, this.mem, this.buf, counter, h1, h2);
     if (err !== 0) throw new Error(`wt_trace_attach failed: uc_err ${err}`);
+    // Attached after --start-at, the hooks would miss every block translated before: those instructions would
+    // vanish from the trace, their effects merged into the next recorded step.
+    engine.flushTranslations();
     this.hooks = [h1[0]!, h2[0]!];
   }
 

@@ -34,6 +34,7 @@ import {
   HookMemProto,
   loadUnicorn,
   UC_ARCH_ARM64,
+  UC_CTL_FLUSH_TB,
   UC_CTL_REMOVE_CACHE,
   UC_ERR,
   UC_HOOK,
@@ -430,6 +431,14 @@ export class UnicornEngine implements Engine {
 
   get executed(): bigint {
     return this.counter[COUNTER.executed]!;
+  }
+
+  /**
+   * Drops every translated block. Unicorn 2 does not call a code hook from blocks translated before the hook
+   * was added (unicorn#2200): a hook added in the middle of a run needs this, once, to see every instruction.
+   */
+  flushTranslations(): void {
+    this.check('uc_ctl_flush_tb', this.lib.uc_ctl_flush_tb(this.handle(), UC_CTL_FLUSH_TB));
   }
 
   stop(): void {
