@@ -135,7 +135,13 @@ export function* dumpLines(replay: Replay, sel: DumpSelection, opts: DumpOptions
     }
   }
   yield* flushEvents(sel.to);
+  for (const [tid, t] of tracks) if (t.fold) yield foldLine(tid, sel.to, t.fold, ' (it has not returned when the dump ends)');
   if (skipped.size > 0) yield { kind: 'fold', position: sel.to, tid: undefined, text: '~ other threads run' };
+
+  function foldLine(tid: number, position: number, f: NonNullable<CallTrack['fold']>, note: string): DumpLine {
+    const text = `${tidName(tid)} ~ ${f.steps} step${f.steps === 1 ? '' : 's'} inside the call to ${names.number(f.callee)}${note}`;
+    return { kind: 'fold', position, tid, text };
+  }
 
   function* regsOnce(tid: number, position: number, r: RegWords): Generator<DumpLine> {
     if (seen.has(tid)) return;
@@ -157,7 +163,7 @@ export function* dumpLines(replay: Replay, sel: DumpSelection, opts: DumpOptions
       }
       t.fold = undefined;
       yield* lead(tid, q);
-      yield { kind: 'fold', position: q, tid, text: `${tidName(tid)} ~ ${f.steps} steps inside the call to ${names.number(f.callee)}` };
+      yield foldLine(tid, q, f, '');
     }
     if (t && t.open.length > 0 && t.open.at(-1)!.ret === pc && t.open.at(-1)!.sp === sp) t.open.pop();
     yield* lead(tid, q);
@@ -178,7 +184,7 @@ export function* dumpLines(replay: Replay, sel: DumpSelection, opts: DumpOptions
 
 /** The dump's text lines: a first line naming the program and the selection, the lines, a last line. */
 export function* dumpTextLines(replay: Replay, sel: DumpSelection, opts: DumpOptions = {}): Generator<string> {
-  yield `# wintrace dump of ${replay.trace.header.program.name}: ${sel.label}`;
+  yield `# wintrace dump of ${replay.trace.header.program.name}: ${sel.label}${opts.depth !== undefined ? `, calls ${opts.depth} deep folded` : ''}`;
   let steps = 0;
   for (const l of dumpLines(replay, sel, opts)) {
     if (l.kind === 'step') steps++;
