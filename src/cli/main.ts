@@ -5,6 +5,7 @@ import { hideBin } from 'yargs/helpers';
 import { ExitCode, WintraceError } from '../errors.ts';
 import { VERSION } from '../version.ts';
 import { checkCommand } from './commands/check.ts';
+import { diffCommand } from './commands/diff.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { dumpCommand } from './commands/dump.ts';
 import { episodesCommand } from './commands/episodes.ts';
@@ -37,6 +38,7 @@ export async function main(argv: string[]): Promise<void> {
     .command(eventsCommand)
     .command(episodesCommand)
     .command(dumpCommand)
+    .command(diffCommand)
     .command(doctorCommand)
     .demandCommand(1, 'Name a command; see the list above.')
     .recommendCommands()
