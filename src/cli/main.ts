@@ -13,6 +13,7 @@ import { eventsCommand } from './commands/events.ts';
 import { recordCommand } from './commands/record.ts';
 import { runCommand } from './commands/run.ts';
 import { showCommand } from './commands/show.ts';
+import { tuiCommand } from './commands/tui.ts';
 
 /** Prints `wintrace: <message>` and exits with the error's code; a bug prints its stack so it can be reported. */
 export function fail(err: unknown): never {
@@ -35,6 +36,7 @@ export async function main(argv: string[]): Promise<void> {
     .command(runCommand)
     .command(checkCommand)
     .command(showCommand)
+    .command(tuiCommand)
     .command(eventsCommand)
     .command(episodesCommand)
     .command(dumpCommand)

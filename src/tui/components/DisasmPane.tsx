@@ -1,0 +1,26 @@
+// Instructions around pc: `=>` the one about to execute, `b` a breakpoint, each with its symbol+offset and a
+// direct branch's target named.
+
+import type { DisasmLine } from '../../replayer/view.ts';
+import { type Line, Lines, seg } from './Lines.tsx';
+
+export function disasmLines(lines: readonly DisasmLine[], breakpoints: ReadonlyMap<number, string>, width: number): Line[] {
+  const withAddress = width >= 64;
+  const locWidth = Math.min(30, Math.max(16, Math.floor(width * 0.42)));
+  return lines.map((l) => {
+    const bp = breakpoints.has(l.address);
+    const mark = `${bp ? 'b' : ' '}${l.current ? '=>' : '  '} `;
+    const style = l.current ? { color: 'green', bold: true } : {};
+    return [
+      seg(mark, bp ? { color: 'red', bold: true } : style),
+      ...(withAddress ? [seg(`${l.address.toString(16).padStart(9)} `, { dim: !l.current })] : []),
+      seg(`${l.location.length > locWidth ? `${l.location.slice(0, locWidth - 1)}~` : l.location.padEnd(locWidth)} `, { ...style, ...(l.current ? {} : { color: 'cyan' }) }),
+      seg(l.text, style),
+      ...(l.target ? [seg(`  ; ${l.target}`, { color: 'magenta' })] : []),
+    ];
+  });
+}
+
+export function DisasmPane(props: { lines: readonly DisasmLine[]; breakpoints: ReadonlyMap<number, string>; width: number; rows: number; color: boolean }) {
+  return <Lines lines={disasmLines(props.lines, props.breakpoints, props.width)} width={props.width} rows={props.rows} color={props.color} />;
+}

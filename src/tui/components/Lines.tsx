@@ -1,0 +1,66 @@
+// Panes are lists of lines of styled segments, cut to the pane's width: what a pane shows fits its box exactly,
+// whatever the terminal size. Without colour (NO_COLOR) the styles drop and the text markers (`=>`, `*`, `!`,
+// `[focused]`) still say everything.
+
+import { Box, Text } from 'ink';
+
+export interface Seg {
+  readonly text: string;
+  readonly color?: string;
+  readonly bold?: boolean;
+  readonly inverse?: boolean;
+  readonly dim?: boolean;
+}
+
+export type Line = readonly Seg[];
+
+export function seg(text: string, style: Omit<Seg, 'text'> = {}): Seg {
+  return { text, ...style };
+}
+
+/** Cuts the segments to `width` characters and pads the line to it. */
+export function fitLine(line: Line, width: number): Seg[] {
+  const out: Seg[] = [];
+  let left = width;
+  for (const s of line) {
+    if (left <= 0) break;
+    const t = s.text.length > left ? s.text.slice(0, left) : s.text;
+    out.push({ ...s, text: t });
+    left -= t.length;
+  }
+  if (left > 0) out.push({ text: ' '.repeat(left) });
+  return out;
+}
+
+export function lineText(line: Line): string {
+  return line.map((s) => s.text).join('');
+}
+
+export function Lines({ lines, width, rows, color }: { lines: readonly Line[]; width: number; rows: number; color: boolean }) {
+  const shown: Line[] = lines.slice(0, rows);
+  while (shown.length < rows) shown.push([]);
+  return (
+    <Box flexDirection="column" width={width} height={rows}>
+      {shown.map((l, i) => (
+        <Text key={i} wrap="truncate-end">
+          {fitLine(l, width).map((s, j) =>
+            color ? (
+              <Text key={j} {...(s.color ? { color: s.color } : {})} bold={s.bold ?? false} inverse={s.inverse ?? false} dimColor={s.dim ?? false}>{s.text}</Text>
+            ) : (
+              <Text key={j}>{s.text}</Text>
+            ))}
+        </Text>
+      ))}
+    </Box>
+  );
+}
+
+/** Rows of a list around the selected one, so it stays on screen. */
+export function windowAround<T>(items: readonly T[], selected: number, rows: number): { start: number; shown: readonly T[] } {
+  const start = Math.max(0, Math.min(items.length - rows, selected - Math.floor(rows / 3)));
+  return { start, shown: items.slice(start, start + rows) };
+}
+
+export function hex16(v: bigint): string {
+  return BigInt.asUintN(64, v).toString(16).padStart(16, '0');
+}

@@ -1,0 +1,337 @@
+// The one place a key becomes an action: prompt editing, UI-only changes, and moves, each move one call into
+// the replayer (navigate.ts, stepping.ts, search.ts, locate.ts, address-expr.ts). The TUI computes no position
+// itself: what a key does here is what the replayer says that move is.
+
+import { evaluateAddress, evaluateRange } from '../replayer/address-expr.ts';
+import { describeEvent, hex, tidName } from '../replayer/describe.ts';
+import { locate, resolveAddress } from '../replayer/locate.ts';
+import { adjacentEpisode, adjacentEvent, adjacentViolation, episodeAt, indexAtOrBefore, registerChangeMove, stepOver, threadSwitch, writeMove } from '../replayer/navigate.ts';
+import { type Direction, findExecution, type RunConditions, type RunStop } from '../replayer/search.ts';
+import { threadAt, threadStep } from '../replayer/stepping.ts';
+import { D8_D15_SLOTS, GENERAL_SLOTS } from '../replayer/view.ts';
+import { type Command, commandFor } from './keys/bindings.ts';
+import type { PaneData } from './pane-data.ts';
+import { cycleFocus, focusPane, type ListPane, LIST_PANES, moveTo, type PromptKind, type UiState } from './state/ui-state.ts';
+
+export type Effect =
+  /** Work that takes a while (the ABI check, a location that needs it): the App shows `label`, then the result. */
+  | { readonly kind: 'async'; readonly label: string; readonly run: (s: UiState) => Promise<UiState> }
+  | { readonly kind: 'continue'; readonly dir: Direction };
+
+export interface Result {
+  readonly state: UiState;
+  readonly effect?: Effect;
+}
+
+const PROMPTS: Partial<Record<Command, PromptKind>> = { goto: 'goto', 'breakpoint-symbol': 'breakpoint', watch: 'watch', search: 'search', memory: 'memory' };
+
+export function visibleSlots(s: UiState): readonly number[] {
+  return s.showFp ? [...GENERAL_SLOTS, ...D8_D15_SLOTS] : GENERAL_SLOTS;
+}
+
+/** One key token (keys/tokens.ts) applied to the state. */
+export function handleToken(data: PaneData, s: UiState, token: string): Result {
+  if (s.prompt) return promptKey(data, s, token);
+  if (s.help) return { state: { ...s, help: token === '?' || token === 'escape' || token === 'q' ? false : s.help } };
+  const cmd = commandFor(token);
+  return cmd ? execute(data, s, cmd) : { state: s };
+}
+
+function promptKey(data: PaneData, s: UiState, token: string): Result {
+  const p = s.prompt!;
+  if (token === 'escape') return { state: { ...s, prompt: undefined, message: '' } };
+  if (token === 'backspace') return { state: { ...s, prompt: { ...p, text: p.text.slice(0, -1) } } };
+  if (token === 'enter') return submit(data, { ...s, prompt: undefined }, p.kind, p.text.trim());
+  if (token.length === 1) return { state: { ...s, prompt: { ...p, text: p.text + token } } };
+  return { state: s };
+}
+
+function errorText(e: unknown): string {
+  return (e as Error).message.replace(/^--at /, '');
+}
+
+function submit(data: PaneData, s: UiState, kind: PromptKind, text: string): Result {
+  if (text === '') return { state: s };
+  const replay = data.replay;
+  const trace = replay.trace;
+  try {
+    switch (kind) {
+      case 'goto': {
+        // violation:K needs the check: run it first, as an effect the App shows.
+        const needsCheck = /^violation:/i.test(text) && !replay.violations;
+        const run = async (st: UiState) => {
+          try {
+            const place = await locate(replay, text);
+            return moveTo(st, place.position, place.label);
+          } catch (e) {
+            return { ...st, message: errorText(e) };
+          }
+        };
+        return { state: s, effect: { kind: 'async', label: needsCheck ? 'checking the ABI rules...' : `going to ${text}...`, run } };
+      }
+      case 'breakpoint': {
+        const a = resolveAddress(replay, text);
+        if (a === undefined) return { state: { ...s, message: noSymbol(data, text) } };
+        return { state: toggleBreakpoint(s, a, trace.symbols.format(a)) };
+      }
+      case 'watch': {
+        const w = evaluateRange(replay, s.position, text);
+        return { state: { ...s, watch: w, walk: undefined, message: `watching ${w.label}: [ last write, ] next write` } };
+      }
+      case 'search': {
+        const a = resolveAddress(replay, text);
+        if (a === undefined) return { state: { ...s, message: noSymbol(data, text) } };
+        const name = trace.symbols.format(a);
+        const next = findExecution(trace, s.position, 1, a);
+        if (next !== undefined) return { state: moveTo(s, next, `next execution of ${name}`) };
+        const prev = findExecution(trace, s.position, -1, a);
+        if (prev !== undefined) return { state: moveTo(s, prev, `${name} does not run after here: its last execution before`) };
+        return { state: { ...s, message: `${name} never executes in this trace` } };
+      }
+      case 'memory': {
+        const a = evaluateAddress(replay, s.position, text);
+        return { state: { ...focusPane(s, 'memory'), memoryAt: { address: a, label: text }, message: `memory at ${text} = ${hex(a)}` } };
+      }
+    }
+  } catch (e) {
+    return { state: { ...s, message: errorText(e) } };
+  }
+}
+
+function noSymbol(data: PaneData, text: string): string {
+  const near = data.replay.trace.symbols.search(text, 3);
+  return `no symbol '${text}'${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}`;
+}
+
+function toggleBreakpoint(s: UiState, address: number, label: string): UiState {
+  const bps = new Map(s.breakpoints);
+  const had = bps.delete(address);
+  if (!had) bps.set(address, label);
+  return { ...s, breakpoints: bps, message: `${had ? 'removed' : 'set'} breakpoint at ${label} (${bps.size} set)` };
+}
+
+/** Where a continue stops: breakpoints, the watched range, exceptions, and violations once checked. */
+export function continueConditions(data: PaneData, s: UiState): RunConditions {
+  const vs = data.violations();
+  return {
+    breakpoints: new Set(s.breakpoints.keys()),
+    ...(s.watch ? { watches: [{ address: s.watch.address, size: s.watch.size }] } : {}),
+    eventKinds: new Set(['exception-raised']),
+    ...(vs && vs.length ? { stops: [...new Set(vs.map((v) => v.position))].sort((a, b) => a - b) } : {}),
+  };
+}
+
+export function describeStop(data: PaneData, stop: RunStop, dir: Direction): string {
+  const sym = data.replay.trace.symbols;
+  switch (stop.reason) {
+    case 'breakpoint': return `breakpoint at ${sym.format(data.replay.trace.stepAt(stop.position).pc)}`;
+    case 'watch': return `write to ${stop.detail ?? 'the watched range'}`;
+    case 'event': return `stopped at ${stop.detail ?? 'an event'}`;
+    case 'stop': return 'stopped at an ABI violation';
+    default: return dir > 0 ? 'end of the trace' : 'start of the trace';
+  }
+}
+
+function walkMove(s: UiState, key: string, dir: Direction, move: (anchor: number | undefined) => { position: number; anchor: number } | undefined, found: string, none: string): UiState {
+  const anchor = s.walk && s.walk.key === key && s.walk.position === s.position ? s.walk.anchor : undefined;
+  const m = move(anchor);
+  if (!m) return { ...s, message: none };
+  return moveTo(s, m.position, found, { key, position: m.position, anchor: m.anchor });
+}
+
+export function listLength(data: PaneData, s: UiState, pane: ListPane): number {
+  switch (pane) {
+    case 'calls': return data.calls(s.position).length;
+    case 'events': return data.events().length;
+    case 'episodes': return data.episodes().length;
+    case 'violations': return data.violations()?.length ?? 0;
+  }
+}
+
+/** The selected row of a list: the user's, or the one the position is at. */
+export function listCursor(data: PaneData, s: UiState, pane: ListPane): number {
+  const c = s.cursors[pane];
+  if (c !== undefined) return c;
+  const p = s.position;
+  switch (pane) {
+    case 'calls': return 0;
+    case 'events': return Math.max(0, indexAtOrBefore(data.events(), p, (e) => e.position));
+    case 'episodes': {
+      const list = data.episodes();
+      const at = episodeAt(list, p);
+      return at ? list.indexOf(at) : Math.max(0, indexAtOrBefore(list, p, (e) => e.start));
+    }
+    case 'violations': return Math.max(0, indexAtOrBefore(data.violations() ?? [], p, (v) => v.position));
+  }
+}
+
+function listTarget(data: PaneData, s: UiState, pane: ListPane, i: number): { position: number; label: string } | undefined {
+  switch (pane) {
+    case 'calls': {
+      const f = data.calls(s.position)[i];
+      return f?.callPosition !== undefined ? { position: f.callPosition, label: `frame #${i}: ${f.symbol}` } : undefined;
+    }
+    case 'events': {
+      const e = data.events()[i];
+      return e && { position: Math.max(0, e.position), label: `event ${i}: ${describeEvent(e.event, data.replay.trace.symbols)}` };
+    }
+    case 'episodes': {
+      const e = data.episodes()[i];
+      return e && { position: e.start, label: `episode ${i}: ${e.name}` };
+    }
+    case 'violations': {
+      const v = data.violations()?.[i];
+      return v && { position: v.position, label: `violation ${i}: ${v.rule} at ${v.symbol}` };
+    }
+  }
+}
+
+function isList(p: string): p is ListPane {
+  return (LIST_PANES as readonly string[]).includes(p);
+}
+
+const CHECK_LABEL = 'checking the ABI rules...';
+
+/** Commands that need the ABI check run it first (once), then run again. */
+function afterCheck(data: PaneData, cmd: Command): Effect {
+  return {
+    kind: 'async', label: CHECK_LABEL, run: async (st) => {
+      await data.replay.check();
+      return execute(data, st, cmd).state;
+    },
+  };
+}
+
+export function execute(data: PaneData, s: UiState, cmd: Command): Result {
+  const replay = data.replay;
+  const trace = replay.trace;
+  const p = s.position;
+  const prompt = PROMPTS[cmd];
+  if (prompt) return { state: { ...s, prompt: { kind: prompt, text: '' } } };
+  switch (cmd) {
+    case 'step':
+    case 'step-back': {
+      const dir: Direction = cmd === 'step' ? 1 : -1;
+      return { state: moveTo(s, threadStep(trace, p, threadAt(trace, p), dir), '') };
+    }
+    case 'next':
+    case 'next-back':
+      return { state: moveTo(s, stepOver(trace, replay.code, p, cmd === 'next' ? 1 : -1), '') };
+    case 'continue':
+      return { state: { ...s, message: '', running: { dir: 1, reached: p } }, effect: { kind: 'continue', dir: 1 } };
+    case 'reverse-continue':
+      return { state: { ...s, message: '', running: { dir: -1, reached: p } }, effect: { kind: 'continue', dir: -1 } };
+    case 'event-next':
+    case 'event-prev': {
+      const e = adjacentEvent(trace, p, cmd === 'event-next' ? 1 : -1);
+      if (!e) return { state: { ...s, message: `no ${cmd === 'event-next' ? 'later' : 'earlier'} event` } };
+      return { state: moveTo(s, Math.max(0, e.position), `event ${e.index}: ${describeEvent(e.event, trace.symbols)}`) };
+    }
+    case 'episode-next':
+    case 'episode-prev': {
+      const e = adjacentEpisode(data.episodes(), p, cmd === 'episode-next' ? 1 : -1);
+      if (!e) return { state: { ...s, message: `no ${cmd === 'episode-next' ? 'later' : 'earlier'} episode` } };
+      return { state: moveTo(s, e.start, `episode ${e.index}: ${e.name}`) };
+    }
+    case 'violation-next':
+    case 'violation-prev': {
+      const vs = data.violations();
+      if (!vs) return { state: { ...s, message: CHECK_LABEL }, effect: afterCheck(data, cmd) };
+      const i = adjacentViolation(vs, p, cmd === 'violation-next' ? 1 : -1);
+      if (i === undefined) return { state: { ...s, message: vs.length === 0 ? 'no ABI violations in this trace' : `no ${cmd === 'violation-next' ? 'later' : 'earlier'} violation` } };
+      const v = vs[i]!;
+      return { state: moveTo(s, v.position, `violation ${i}: ${v.rule} at ${v.symbol}: ${v.subject} ${v.before} -> ${v.after}`) };
+    }
+    case 'breakpoint-pc': {
+      const pc = data.registers(p, GENERAL_SLOTS).pc;
+      return { state: toggleBreakpoint(s, pc, trace.symbols.format(pc)) };
+    }
+    case 'write-prev':
+    case 'write-next': {
+      const w = s.watch;
+      if (!w) return { state: { ...s, message: 'no watched address: press w first' } };
+      const dir: Direction = cmd === 'write-next' ? 1 : -1;
+      return {
+        state: walkMove(s, `w:${w.address}:${w.size}`, dir, (anchor) => writeMove(replay.memory, p, anchor, w.address, w.size, dir),
+          `${dir > 0 ? 'next' : 'last'} write to ${w.label}`, `no ${dir > 0 ? 'later' : 'earlier'} write to ${w.label}`),
+      };
+    }
+    case 'reg-prev':
+    case 'reg-next': {
+      const dir: Direction = cmd === 'reg-next' ? 1 : -1;
+      const tid = threadAt(trace, p);
+      const slot = s.selectedSlot;
+      const name = data.registers(p, visibleSlots(s)).rows.find((r) => r.slot === slot)?.name ?? `slot ${slot}`;
+      return {
+        state: walkMove(s, `r:${tid}:${slot}`, dir, (anchor) => registerChangeMove(trace, p, anchor, tid, slot, dir),
+          `${dir > 0 ? 'next' : 'previous'} change of ${name}`, `no ${dir > 0 ? 'later' : 'earlier'} change of ${name} on thread ${tidName(tid)}`),
+      };
+    }
+    case 'thread-next':
+    case 'thread-prev': {
+      const tids = trace.threads().map((t) => t.tid);
+      const cur = threadAt(trace, p);
+      const at = tids.indexOf(cur);
+      const step = cmd === 'thread-next' ? 1 : -1;
+      for (let k = 1; k < tids.length; k++) {
+        const tid = tids[(at + step * k + tids.length * k) % tids.length]!;
+        const q = threadSwitch(trace, p, tid);
+        if (q !== undefined) return { state: moveTo(s, q, `thread ${tidName(tid)}`) };
+      }
+      return { state: { ...s, message: 'no other thread runs in this trace' } };
+    }
+    case 'fp': {
+      const showFp = !s.showFp;
+      const slots = showFp ? [...GENERAL_SLOTS, ...D8_D15_SLOTS] : GENERAL_SLOTS;
+      return { state: { ...s, showFp, selectedSlot: slots.includes(s.selectedSlot) ? s.selectedSlot : 0 } };
+    }
+    case 'focus-next': return { state: cycleFocus(s, 1) };
+    case 'focus-prev': return { state: cycleFocus(s, -1) };
+    case 'pane-disasm': return { state: focusPane(s, 'disasm') };
+    case 'pane-registers': return { state: focusPane(s, 'registers') };
+    case 'pane-stack': return { state: focusPane(s, 'stack') };
+    case 'pane-memory': return { state: focusPane(s, 'memory') };
+    case 'pane-calls': return { state: focusPane(s, 'calls') };
+    case 'pane-events': return { state: focusPane(s, 'events') };
+    case 'pane-episodes': return { state: focusPane(s, 'episodes') };
+    case 'pane-violations': {
+      const st = focusPane(s, 'violations');
+      return data.violations() ? { state: st } : { state: { ...st, message: CHECK_LABEL }, effect: afterCheck(data, 'pane-violations') };
+    }
+    case 'up':
+    case 'down':
+    case 'page-up':
+    case 'page-down':
+      return { state: scroll(data, s, cmd === 'up' || cmd === 'page-up' ? -1 : 1, cmd.startsWith('page') ? 10 : 1) };
+    case 'enter': {
+      if (!isList(s.focus)) return { state: s };
+      const t = listTarget(data, s, s.focus, listCursor(data, s, s.focus));
+      return { state: t ? moveTo(s, t.position, t.label) : s };
+    }
+    case 'help': return { state: { ...s, help: !s.help } };
+    case 'cancel': return { state: { ...s, help: false, message: '' } };
+    case 'quit': return { state: { ...s, quit: true } };
+    default: return { state: s };
+  }
+}
+
+function scroll(data: PaneData, s: UiState, dir: Direction, n: number): UiState {
+  const f = s.focus;
+  if (f === 'registers') {
+    const slots = visibleSlots(s);
+    const i = Math.max(0, slots.indexOf(s.selectedSlot));
+    return { ...s, selectedSlot: slots[Math.max(0, Math.min(slots.length - 1, i + dir * n))]! };
+  }
+  if (f === 'memory') {
+    const base = s.memoryAt ?? { address: Number(data.registers(s.position, GENERAL_SLOTS).rows.find((r) => r.slot === 31)?.value ?? 0), label: 'sp' };
+    const address = Math.max(0, base.address + dir * n * 16);
+    return { ...s, memoryAt: { address, label: hex(address) } };
+  }
+  if (isList(f)) {
+    const len = listLength(data, s, f);
+    if (len === 0) return s;
+    const c = Math.max(0, Math.min(len - 1, listCursor(data, s, f) + dir * n));
+    return { ...s, cursors: { ...s.cursors, [f]: c } };
+  }
+  return s;
+}

@@ -1,0 +1,68 @@
+// The replayer's answers the panes draw, asked once per position and kept until the position changes: a redraw
+// for a resize or a focus change asks nothing again. Costly ones (call stack, stack and memory reads, episodes,
+// the ABI check) are asked only when their pane is on screen, after the frame that moved there (App.tsx).
+
+import type { Violation } from '../replayer/abi/violation.ts';
+import { type Frame, callStack } from '../replayer/callstack.ts';
+import type { Episode } from '../replayer/episodes.ts';
+import { type MemoryRow, memoryRows } from '../replayer/memory-view.ts';
+import type { Replay } from '../replayer/replay.ts';
+import type { EventAt } from '../replayer/trace.ts';
+import { type DisasmLine, disassemblyAround, type RegistersView, registersView, type StackLine, stackView } from '../replayer/view.ts';
+
+function memo<K, V>(): (key: K, make: () => V) => V {
+  let last: { key: K; value: V } | undefined;
+  return (key, make) => {
+    if (last && last.key === key) return last.value;
+    const value = make();
+    last = { key, value };
+    return value;
+  };
+}
+
+export class PaneData {
+  private readonly regMemo = memo<string, RegistersView>();
+  private readonly disMemo = memo<string, DisasmLine[]>();
+  private readonly stackMemo = memo<string, StackLine[]>();
+  private readonly memMemo = memo<string, MemoryRow[]>();
+  private readonly callMemo = memo<number, Frame[]>();
+
+  constructor(readonly replay: Replay) {}
+
+  get totalSteps(): number {
+    return this.replay.trace.totalSteps;
+  }
+
+  registers(position: number, slots: readonly number[]): RegistersView {
+    return this.regMemo(`${position}:${slots.length}`, () => registersView(this.replay, position, slots));
+  }
+
+  disassembly(pc: number, before: number, after: number): DisasmLine[] {
+    return this.disMemo(`${pc}:${before}:${after}`, () => disassemblyAround(this.replay, pc, before, after));
+  }
+
+  stack(position: number, words: number, below: number): StackLine[] {
+    return this.stackMemo(`${position}:${words}:${below}`, () => stackView(this.replay, position, words, below));
+  }
+
+  memory(position: number, address: number, rows: number, perRow: number): MemoryRow[] {
+    return this.memMemo(`${position}:${address}:${rows}:${perRow}`, () => memoryRows(this.replay, position, address, rows, perRow));
+  }
+
+  calls(position: number): Frame[] {
+    return this.callMemo(position, () => callStack(this.replay.trace, this.replay.memory, this.replay.code, position, { maxFrames: 32, maxSteps: 500_000 }));
+  }
+
+  events(): readonly EventAt[] {
+    return this.replay.trace.events();
+  }
+
+  episodes(): Episode[] {
+    return this.replay.episodes();
+  }
+
+  /** Undefined until the check has run (it runs when asked: dispatch.ts's 'check' effect). */
+  violations(): readonly Violation[] | undefined {
+    return this.replay.violations;
+  }
+}

@@ -1,0 +1,73 @@
+// What the TUI remembers besides the trace: the position, the focused pane, the list cursors, breakpoints, the
+// watched range, an open prompt. Immutable: every key gives a new state (dispatch.ts).
+
+import type { AddressRange } from '../../replayer/address-expr.ts';
+
+export type PaneId = 'disasm' | 'registers' | 'stack' | 'memory' | 'calls' | 'events' | 'episodes' | 'violations';
+/** Panes drawn in the side slot, next to the disassembly. */
+export type SidePane = Exclude<PaneId, 'disasm' | 'registers'>;
+
+export const PANES: readonly PaneId[] = ['disasm', 'registers', 'stack', 'memory', 'calls', 'events', 'episodes', 'violations'];
+export const LIST_PANES = ['calls', 'events', 'episodes', 'violations'] as const;
+export type ListPane = (typeof LIST_PANES)[number];
+
+export type PromptKind = 'goto' | 'breakpoint' | 'watch' | 'search' | 'memory';
+
+export const PROMPT_LABELS: Record<PromptKind, string> = {
+  goto: 'go to (N, N%, SYMBOL, episode:K, violation:K)',
+  breakpoint: 'breakpoint at (SYMBOL[+0xOFF] or 0xADDR)',
+  watch: 'watch (0xADDR, SYMBOL, sp+0x10)[:SIZE]',
+  search: 'search symbol (next execution)',
+  memory: 'memory at (0xADDR, SYMBOL, x0+8)',
+};
+
+/** A walk through a register's changes or a range's writes: valid while the position is where it left us. */
+export interface Walk {
+  readonly key: string;
+  readonly position: number;
+  readonly anchor: number;
+}
+
+export interface UiState {
+  readonly position: number;
+  readonly focus: PaneId;
+  readonly side: SidePane;
+  readonly showFp: boolean;
+  /** Trace slot of the selected register (for `r`/`R`). */
+  readonly selectedSlot: number;
+  /** Breakpoint address -> how it was named. */
+  readonly breakpoints: ReadonlyMap<number, string>;
+  readonly watch: AddressRange | undefined;
+  readonly walk: Walk | undefined;
+  readonly memoryAt: { readonly address: number; readonly label: string } | undefined;
+  /** Selected row per list; undefined follows the position. */
+  readonly cursors: Readonly<Partial<Record<ListPane, number>>>;
+  readonly help: boolean;
+  readonly prompt: { readonly kind: PromptKind; readonly text: string } | undefined;
+  /** One line about the last action: where a move went, why it could not. */
+  readonly message: string;
+  /** A continue under way: the position its scan has reached. */
+  readonly running: { readonly dir: 1 | -1; readonly reached: number } | undefined;
+  readonly quit: boolean;
+}
+
+export function initialState(position: number, message = ''): UiState {
+  return {
+    position, focus: 'disasm', side: 'stack', showFp: false, selectedSlot: 0, breakpoints: new Map(), watch: undefined,
+    walk: undefined, memoryAt: undefined, cursors: {}, help: false, prompt: undefined, message, running: undefined, quit: false,
+  };
+}
+
+/** Moves to a position: list cursors go back to following it. */
+export function moveTo(s: UiState, position: number, message: string, walk?: Walk): UiState {
+  return { ...s, position, message, cursors: {}, walk };
+}
+
+export function focusPane(s: UiState, pane: PaneId): UiState {
+  return pane === 'disasm' || pane === 'registers' ? { ...s, focus: pane } : { ...s, focus: pane, side: pane };
+}
+
+export function cycleFocus(s: UiState, dir: 1 | -1): UiState {
+  const i = PANES.indexOf(s.focus);
+  return focusPane(s, PANES[(i + dir + PANES.length) % PANES.length]!);
+}
