@@ -1,0 +1,70 @@
+// The TUI's App under ink-testing-library at a fixed terminal size: keys in, frames out, and the position the
+// status bar shows, read back from the frame.
+
+import { render } from 'ink-testing-library';
+import { createElement } from 'react';
+import type { Replay } from '../../src/replayer/replay.ts';
+import { App } from '../../src/tui/App.tsx';
+import { PaneData } from '../../src/tui/pane-data.ts';
+import { initialState } from '../../src/tui/state/ui-state.ts';
+
+export const KEYS = { right: '\x1b[C', left: '\x1b[D', up: '\x1b[A', down: '\x1b[B', enter: '\r', tab: '\t', escape: '\x1b' } as const;
+
+export interface TuiHarness {
+  readonly frames: string[];
+  frame(): string;
+  /** Writes keys and waits until the frames stop changing. */
+  press(...keys: string[]): Promise<string>;
+  /** Position shown in the status bar. */
+  position(): number;
+  waitFor(pred: (frame: string) => boolean, ms?: number): Promise<string>;
+  unmount(): void;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function startTui(replay: Replay, position: number, opts: { width?: number; height?: number; lazyMs?: number } = {}): Promise<TuiHarness> {
+  await replay.disassembler();
+  const app = render(createElement(App, {
+    data: new PaneData(replay), initial: initialState(position), width: opts.width ?? 80, height: opts.height ?? 24, color: false, lazyMs: opts.lazyMs ?? 0,
+  }));
+  const frame = () => app.lastFrame() ?? '';
+  // Settled: a frame came after the keys (or none within 1.5 s: a key that changes nothing), then 40 ms of quiet.
+  const settle = async (since: number) => {
+    for (let t = 0; t < 1500 && app.frames.length === since; t += 5) await sleep(5);
+    let n = -1;
+    for (let i = 0; i < 400 && n !== app.frames.length; i++) {
+      n = app.frames.length;
+      await sleep(40);
+    }
+    return frame();
+  };
+  const h: TuiHarness = {
+    frames: app.frames,
+    frame,
+    async press(...keys) {
+      for (const k of keys) {
+        const since = app.frames.length;
+        app.stdin.write(k);
+        await settle(since);
+      }
+      return frame();
+    },
+    position() {
+      const m = / (\d+)\/(\d+) [\d.]+% /.exec(frame());
+      if (!m) throw new Error(`no status bar in:\n${frame()}`);
+      return Number(m[1]);
+    },
+    async waitFor(pred, ms = 10_000) {
+      const t = Date.now();
+      while (!pred(frame())) {
+        if (Date.now() - t > ms) throw new Error(`timed out; last frame:\n${frame()}`);
+        await sleep(20);
+      }
+      return frame();
+    },
+    unmount: () => app.unmount(),
+  };
+  await settle(0);
+  return h;
+}
