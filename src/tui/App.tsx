@@ -29,6 +29,8 @@ export interface AppProps {
   readonly color?: boolean;
   /** Delay before costly side panes fill in after the last move. */
   readonly lazyMs?: number;
+  /** Called when every key received so far has been applied and drawn (tests and the benchmark wait on it). */
+  readonly onIdle?: () => void;
 }
 
 function useTerminalSize(fixedW?: number, fixedH?: number): [number, number] {
@@ -50,7 +52,7 @@ const title = (name: string, focused: boolean, extra = ''): Line => [
   seg(extra ? ` ${extra}` : '', { dim: true }),
 ];
 
-export function App({ data, initial, width: fixedW, height: fixedH, color = true, lazyMs = 40 }: AppProps) {
+export function App({ data, initial, width: fixedW, height: fixedH, color = true, lazyMs = 40, onIdle }: AppProps) {
   const { exit } = useApp();
   const [width, height] = useTerminalSize(fixedW, fixedH);
   const [state, setState] = useState(initial);
@@ -65,6 +67,11 @@ export function App({ data, initial, width: fixedW, height: fixedH, color = true
     setState(s);
     if (s.quit) exit();
   }, [exit]);
+
+  const onIdleRef = useRef(onIdle);
+  onIdleRef.current = onIdle;
+  // After React has drawn the committed state: a macrotask runs after the synchronous render of a legacy root.
+  const idle = () => setImmediate(() => onIdleRef.current?.());
 
   const runEffect = useCallback(async (effect: Effect) => {
     busy.current = true;
@@ -96,6 +103,7 @@ export function App({ data, initial, width: fixedW, height: fixedH, color = true
       commit({ ...ref.current, running: undefined, message: `error: ${(e as Error).message}` });
     } finally {
       busy.current = false;
+      idle();
     }
   }, [data, commit]);
 
@@ -118,6 +126,7 @@ export function App({ data, initial, width: fixedW, height: fixedH, color = true
       }
     }
     if (s !== ref.current) commit(s);
+    idle();
   }, [data, commit, runEffect]);
 
   useInput((input, key) => {

@@ -25,13 +25,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function startTui(replay: Replay, position: number, opts: { width?: number; height?: number; lazyMs?: number } = {}): Promise<TuiHarness> {
   await replay.disassembler();
+  let idle = 0;
   const app = render(createElement(App, {
     data: new PaneData(replay), initial: initialState(position), width: opts.width ?? 80, height: opts.height ?? 24, color: false, lazyMs: opts.lazyMs ?? 0,
+    onIdle: () => idle++,
   }));
   const frame = () => app.lastFrame() ?? '';
-  // Settled: a frame came after the keys (or none within 1.5 s: a key that changes nothing), then 40 ms of quiet.
+  // Settled: the App says every key was applied (a continue or a check included), then 40 ms without a new frame
+  // (side panes fill in after the move).
   const settle = async (since: number) => {
-    for (let t = 0; t < 1500 && app.frames.length === since; t += 5) await sleep(5);
+    for (let t = 0; t < 30_000 && idle === since; t += 5) await sleep(5);
     let n = -1;
     for (let i = 0; i < 400 && n !== app.frames.length; i++) {
       n = app.frames.length;
@@ -44,7 +47,7 @@ export async function startTui(replay: Replay, position: number, opts: { width?:
     frame,
     async press(...keys) {
       for (const k of keys) {
-        const since = app.frames.length;
+        const since = idle;
         app.stdin.write(k);
         await settle(since);
       }
@@ -65,6 +68,7 @@ export async function startTui(replay: Replay, position: number, opts: { width?:
     },
     unmount: () => app.unmount(),
   };
-  await settle(0);
+  await sleep(50);
+  await settle(idle - 1);
   return h;
 }
