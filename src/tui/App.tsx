@@ -164,7 +164,7 @@ export function App({ data, initial, width: fixedW, height: fixedH, color = true
   ];
   return (
     <Box flexDirection="column" width={L.width} height={L.height}>
-      <Lines lines={[title('registers', state.focus === 'registers', `thread ${tidName(regs.tid)}  * changed  ! breaks the ABI  ${registerFlags(regs)}`)]} width={L.width} rows={1} color={color} />
+      <Lines lines={[title('registers', state.focus === 'registers', `thread ${tidName(regs.tid)}  ${registerFlags(regs) || '* changed  ! breaks the ABI'}`)]} width={L.width} rows={1} color={color} />
       <RegistersPane view={regs} cols={L.regCols} rows={L.regRows} width={L.width} selectedSlot={state.selectedSlot} focused={state.focus === 'registers'} color={color} />
       <Box flexDirection="row" height={L.midRows + 1}>
         <Box flexDirection="column" width={L.disasmWidth}>

@@ -26,10 +26,10 @@ export function computeLayout(width: number, height: number, registers: number):
   const regRows = Math.ceil(registers / regCols);
   const midRows = Math.max(3, h - 2 - 1 - regRows - 1);
   if (w >= 150) {
-    const disasmWidth = Math.floor(w * 0.44);
+    const disasmWidth = Math.floor(w * 0.5);
     const sideWidth = Math.floor((w - disasmWidth - 2) / 2);
     return { width: w, height: h, regCols, regRows, midRows, disasmWidth, sideWidth, extraWidth: w - disasmWidth - sideWidth - 2 };
   }
-  const disasmWidth = Math.floor(w * 0.55);
+  const disasmWidth = Math.floor(w * 0.52);
   return { width: w, height: h, regCols, regRows, midRows, disasmWidth, sideWidth: w - disasmWidth - 1, extraWidth: 0 };
 }

@@ -5,7 +5,7 @@ import type { DisasmLine } from '../../replayer/view.ts';
 import { type Line, Lines, seg } from './Lines.tsx';
 
 export function disasmLines(lines: readonly DisasmLine[], breakpoints: ReadonlyMap<number, string>, width: number): Line[] {
-  const withAddress = width >= 64;
+  const withAddress = width >= 90;
   const locWidth = Math.min(30, Math.max(16, Math.floor(width * 0.42)));
   return lines.map((l) => {
     const bp = breakpoints.has(l.address);
