@@ -1,0 +1,124 @@
+// The real `wintrace tui` in a real terminal: tmux runs it at 80x24 on recorded fixtures, keys go in with
+// send-keys and the screen comes back with capture-pane. From the resume of an exception, one key steps back to
+// the faulting instruction; the violations list opens on a trace with ABI violations; a resize redraws wider; q
+// quits cleanly. Skipped, saying why, when tmux is not installed.
+
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { RecordSession } from '../../src/recorder/session.ts';
+import { stepOver } from '../../src/replayer/navigate.ts';
+import { Replay } from '../../src/replayer/replay.ts';
+import { fixtureExe, ROOT } from '../helpers/fixtures.ts';
+import { recordTuiTrace, type TuiTrace } from '../helpers/tui-trace.ts';
+
+const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+const skip = hasTmux ? false : 'tmux is not installed (apt-get install tmux): the real-terminal test of wintrace tui is skipped';
+
+let dir: string;
+let trace: string;
+let x18: TuiTrace;
+const socket = `wintrace-test-${process.pid}`;
+
+function tmux(...args: string[]): string {
+  const r = spawnSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`tmux ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function screenUntil(session: string, pred: (screen: string) => boolean, what: string, ms = 30_000): Promise<string> {
+  const t = Date.now();
+  let screen = '';
+  while (Date.now() - t < ms) {
+    screen = tmux('capture-pane', '-p', '-t', session);
+    if (pred(screen)) return screen;
+    await sleep(100);
+  }
+  throw new Error(`timed out waiting for ${what}; the screen:\n${screen}`);
+}
+
+function start(session: string, args: string): void {
+  // The shell line after wintrace reports how it ended, on the same screen.
+  tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', `cd ${ROOT} && TERM=xterm-256color node bin/wintrace.js tui ${args}; echo "tui-exit=$?"; sleep 60`);
+}
+
+before(() => {
+  if (!hasTmux) return;
+  dir = mkdtempSync(join(tmpdir(), 'wintrace-tui-tmux-'));
+  trace = join(dir, 'pr.mp');
+  new RecordSession({ program: fixtureExe('panic-recover'), output: trace, args: [], env: {} }).run();
+  x18 = recordTuiTrace();
+});
+
+after(() => {
+  if (!hasTmux) return;
+  spawnSync('tmux', ['-L', socket, 'kill-server']);
+  x18.cleanup();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('wintrace tui in tmux', { skip }, () => {
+  test('from the resume of an exception, N steps back to the faulting instruction; the violations list opens', async () => {
+    const r = Replay.open(trace);
+    const k = r.episodes().findIndex((e) => e.kind === 'exception');
+    const e = r.episodes()[k]!;
+    const resume = stepOver(r.trace, r.code, e.start, 1);
+    const resumeSymbol = r.trace.symbols.format(r.trace.stepAt(resume).pc);
+    const total = r.trace.totalSteps;
+    r.close();
+
+    start('resume', `${trace} --at episode:${k}`);
+    let s = await screenUntil('resume', (x) => x.includes(` ${e.start}/${total} `), 'the TUI at the episode');
+    assert.match(s, /=> main\.readValue\s+ldr x0, \[x0\]/);
+
+    // Jump to the resume: go to its position.
+    tmux('send-keys', '-t', 'resume', 'g', String(resume), 'Enter');
+    s = await screenUntil('resume', (x) => x.includes(` ${resume}/${total} `), 'the resume position');
+    assert.ok(s.includes(resumeSymbol.slice(0, 20)), `status shows ${resumeSymbol}:\n${s}`);
+    assert.doesNotMatch(s, /=> main\.readValue /);
+
+    // One key back over the dispatch: the faulting instruction.
+    tmux('send-keys', '-t', 'resume', 'N');
+    s = await screenUntil('resume', (x) => x.includes(` ${e.start}/${total} `), 'the faulting instruction');
+    assert.match(s, /=> main\.readValue\s+ldr x0, \[x0\]/);
+    assert.match(s, /thread 0x[0-9a-f]+ main\.readValue /);
+    const lines = s.split('\n');
+    assert.ok(lines.every((l) => l.length <= 80), 'fits 80 columns');
+
+    // The violations list: this recording is clean.
+    tmux('send-keys', '-t', 'resume', '8');
+    s = await screenUntil('resume', (x) => x.includes('no ABI violations in this trace'), 'the violations list');
+    assert.match(s, /\[ABI violations\]/);
+
+    // A wider terminal: four register columns (x0, x9, x18, x27 on the first row).
+    tmux('resize-window', '-t', 'resume', '-x', '120', '-y', '30');
+    s = await screenUntil('resume', (x) => /x0 .* x9 .* x18 .* x27 /.test(x), 'the redraw at 120x30');
+    assert.ok(s.split('\n').some((l) => l.length > 80), 'uses the width');
+
+    tmux('send-keys', '-t', 'resume', 'q');
+    s = await screenUntil('resume', (x) => x.includes('tui-exit='), 'the exit');
+    assert.match(s, /tui-exit=0/);
+  });
+
+  test('on a trace with ABI violations, the list shows them and Enter goes to one', async () => {
+    const r = Replay.open(x18.path);
+    const vs = (await r.check()).violations;
+    r.close();
+    assert.ok(vs.length > 1);
+    start('violations', `${x18.path} --at 0`);
+    await screenUntil('violations', (x) => x.includes(' 0/'), 'the TUI at position 0');
+    tmux('send-keys', '-t', 'violations', '8');
+    let s = await screenUntil('violations', (x) => x.includes(`#0 ${vs[0]!.rule} ${vs[0]!.position}`), 'the first violation listed');
+    assert.ok(s.includes(`#1 ${vs[1]!.rule} ${vs[1]!.position}`), s);
+    tmux('send-keys', '-t', 'violations', 'j', 'Enter');
+    s = await screenUntil('violations', (x) => x.includes(` ${vs[1]!.position}/`), 'the second violation');
+    assert.ok(s.includes(`violation 1: ${vs[1]!.rule}`), s);
+    tmux('send-keys', '-t', 'violations', 'q');
+    await screenUntil('violations', (x) => x.includes('tui-exit=0'), 'the exit');
+  });
+});
