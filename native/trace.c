@@ -3,10 +3,14 @@
  * records to a buffer the TypeScript recorder drains, so nothing calls into JavaScript per instruction.
  *
  * Register changes are found by diffing against a shadow copy. Reading every register costs ~90 ns per
- * instruction through uc_reg_read_batch (measured: 11M instructions/s with nothing else), so each instruction
- * re-reads only the registers its encoding can write: the Rd/Rt (4:0), Rn (9:5, writeback), Rt2/Ra (14:10) and
- * Rs (20:16) fields as X registers, plus SP, NZCV and X30; for SIMD/FP encodings also the V registers at those
- * fields (four from Rt for LD1-LD4) and FPSR. The emulated Windows changes registers between instructions (API
+ * instruction through uc_reg_read_batch (measured: 11M instructions/s with nothing else), and even the few an
+ * encoding can write cost ~100 ns through uc_reg_read. So the hook reads X0-X30, SP and the flags straight from
+ * Unicorn's CPU state, located and checked against uc_reg_read when the tracer is attached (probe_direct;
+ * WINTRACE_NO_DIRECT=1 or any failed check falls back to uc_reg_read), and compares all of them after every
+ * instruction. The V registers and FPSR are re-read only for SIMD/FP encodings, at the encoding's fields: the
+ * Rd/Rt (4:0), Rn (9:5), Rt2/Ra (14:10) fields (four from Rt for LD1-LD4). Changes are emitted in the order of
+ * the encoding's candidate registers (Rd, Rn, Rt2, Rs, X30, SP, NZCV, ...), then any others, so the stream is
+ * the same with or without direct access. The emulated Windows changes registers between instructions (API
  * results, context switches, exception dispatch): it calls wt_trace_resync, which compares every register.
  * Each segment opens with a keyframe of all registers, and the round-trip test checks rebuilt state against the
  * emulator, so a write this heuristic missed cannot go unnoticed.
@@ -25,9 +29,16 @@
  * Register numbers follow src/arch/arm64.ts: x0..x30 = 0..30, sp 31, pc 32, nzcv 33, v0..v31 34..65, fpcr 66,
  * fpsr 67.
  */
+#define _GNU_SOURCE
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
 #include <unicorn/unicorn.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #define NREGS 68
 #define REG_SP 31
@@ -69,6 +80,7 @@ typedef struct wt_tracer {
     uint64_t pages[8192];    /* open-addressing set of page numbers + 1 (0 = empty) */
     uint64_t switchmask[2];  /* registers the last switch record changed (the host folds them per thread) */
     uint64_t bloom[WORD_BLOOM_WORDS]; /* Bloom filter of the 8-byte words written since the host cleared it */
+    uint64_t direct;         /* 1: registers read directly from Unicorn's CPU state; 0: uc_reg_read; 2: a check failed */
     /* Private. */
     uint8_t *buf;
     uc_engine *uc;
@@ -78,6 +90,7 @@ typedef struct wt_tracer {
     int have_prev;
     uint32_t prev_word;      /* instruction word of the previous step */
     uint64_t shadow[NREGS][2];
+    uint64_t xs[32];         /* shadow[0..31][0] again, contiguous, for the direct compare */
     /* Memory writes of the step in progress, captured by the write hook before they happen. */
     int nwrites;
     struct { uint64_t addr; uint32_t size; uint8_t old[16]; uint8_t new_[16]; } writes[MAX_STEP_WRITES];
@@ -88,6 +101,11 @@ typedef struct wt_tracer {
     uint32_t watch_size;
     uint8_t watch_old[64];
     int uc_ids[NREGS];
+    /* Direct access to Unicorn's CPU state (found and validated by probe_direct; 0 = use uc_reg_read). */
+    const uint64_t *dx;      /* &xregs[0]; xregs[31] is SP */
+    const uint32_t *dflags[4]; /* NF, ZF, CF, VF */
+    const uint8_t *dv;       /* &V0 low half */
+    uint64_t dv_stride;      /* bytes between V registers */
     /* Instruction words by address (direct-mapped); a write to a cached address drops its entry. */
     struct { uint64_t addr; uint32_t word; } icache[ICACHE];
 } wt_tracer;
@@ -116,11 +134,65 @@ static void init_ids(wt_tracer *t)
     t->uc_ids[REG_FPSR] = UC_ARM64_REG_FPSR;
 }
 
-static void read_reg(wt_tracer *t, int r, uint64_t out[2])
+static uint32_t direct_nzcv(const wt_tracer *t)
+{
+    return (*t->dflags[0] & 0x80000000u) | ((*t->dflags[1] == 0) << 30) | ((*t->dflags[2] & 1u) << 29) |
+           ((*t->dflags[3] & 0x80000000u) >> 3);
+}
+
+/* The register as uc_reg_read reports it (NZCV/FPCR/FPSR as 32 bits). */
+static void read_reg_uc(wt_tracer *t, int r, uint64_t out[2])
 {
     out[0] = out[1] = 0;
     uc_reg_read(t->uc, t->uc_ids[r], out);
     if (r == REG_NZCV || r == REG_FPCR || r == REG_FPSR) out[0] &= 0xffffffffu;
+}
+
+static void read_reg(wt_tracer *t, int r, uint64_t out[2])
+{
+    if (t->dx) {
+        if (r <= REG_SP) { out[0] = t->dx[r]; out[1] = 0; return; }
+        if (r == REG_NZCV) { out[0] = direct_nzcv(t); out[1] = 0; return; }
+        if (r >= REG_V0 && r < REG_V0 + 32) { memcpy(out, t->dv + (uint64_t)(r - REG_V0) * t->dv_stride, 16); return; }
+    }
+    out[0] = out[1] = 0;
+    uc_reg_read(t->uc, t->uc_ids[r], out);
+    if (r == REG_NZCV || r == REG_FPCR || r == REG_FPSR) out[0] &= 0xffffffffu;
+}
+
+/* Appends the change of r to v (which differs from the shadow). */
+static void put_change(wt_tracer *t, int r, const uint64_t v[2])
+{
+    put_u8(t, (uint8_t)r);
+    put_varint(t, zigzag((int64_t)(v[0] - t->shadow[r][0])));
+    if (r >= REG_V0 && r < REG_V0 + 32) put_varint(t, zigzag((int64_t)(v[1] - t->shadow[r][1])));
+    t->shadow[r][0] = v[0];
+    t->shadow[r][1] = v[1];
+    if (r <= REG_SP) t->xs[r] = v[0];
+    t->regmask[r >> 6] |= 1ull << (r & 63);
+}
+
+/* Bit r set when x[r] != xs[r], r < 32. */
+static uint64_t changed_x(const uint64_t *x, const uint64_t *xs)
+{
+    uint64_t diff = 0;
+#ifdef __SSE2__
+    for (int i = 0; i < 32; i += 4) {
+        __m128i a0 = _mm_loadu_si128((const __m128i *)(x + i)), b0 = _mm_loadu_si128((const __m128i *)(xs + i));
+        __m128i a1 = _mm_loadu_si128((const __m128i *)(x + i + 2)), b1 = _mm_loadu_si128((const __m128i *)(xs + i + 2));
+        uint32_t eq = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(a0, b0)) | ((uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(a1, b1)) << 16);
+        if (eq == 0xffffffffu) continue;
+        for (int k = 0; k < 4; k++) if (((eq >> (8 * k)) & 0xff) != 0xff) diff |= 1ull << (i + k);
+    }
+#else
+    for (int r = 0; r < 32; r++) diff |= (uint64_t)(x[r] != xs[r]) << r;
+#endif
+    return diff;
+}
+
+static void sync_xs(wt_tracer *t)
+{
+    for (int r = 0; r <= REG_SP; r++) t->xs[r] = t->shadow[r][0];
 }
 
 /* Appends "reg changed" for r if it differs from the shadow; returns 1 when it did. */
@@ -134,6 +206,7 @@ static int diff_reg(wt_tracer *t, int r)
     if (r >= REG_V0 && r < REG_V0 + 32) put_varint(t, zigzag((int64_t)(v[1] - t->shadow[r][1])));
     t->shadow[r][0] = v[0];
     t->shadow[r][1] = v[1];
+    if (r <= REG_SP) t->xs[r] = v[0];
     t->regmask[r >> 6] |= 1ull << (r & 63);
     return 1;
 }
@@ -269,6 +342,38 @@ static void flush_step(wt_tracer *t, uint64_t pc, int verify)
     size_t count_at = t->used;
     int changed = 0;
     uint64_t seen_lo = 0, seen_hi = 0;
+    if (t->dx) {
+        /* Direct access makes every general register and NZCV cheap to compare. Changes are emitted in the
+           order of the encoding's candidates (as without direct access), then any the candidates missed. */
+        const uint64_t *x = t->dx;
+        uint64_t diff = changed_x(x, t->xs);
+        uint64_t nzcv = direct_nzcv(t);
+        if (nzcv != t->shadow[REG_NZCV][0]) diff |= 1ull << REG_NZCV;
+        for (int i = 0; i < nc; i++) {
+            int r = cand[i];
+            if (r < REG_V0) {
+                if (!(diff >> r & 1)) continue;
+                diff &= ~(1ull << r);
+                uint64_t v[2] = { r == REG_NZCV ? nzcv : x[r], 0 };
+                put_change(t, r, v);
+                changed++;
+                continue;
+            }
+            uint64_t bit = r < 64 ? (1ull << r) : (1ull << (r - 64));
+            uint64_t *seen = r < 64 ? &seen_lo : &seen_hi;
+            if (*seen & bit) continue;
+            *seen |= bit;
+            changed += diff_reg(t, r);
+        }
+        while (diff) {
+            int r = __builtin_ctzll(diff);
+            diff &= diff - 1;
+            uint64_t v[2] = { r == REG_NZCV ? nzcv : x[r], 0 };
+            put_change(t, r, v);
+            changed++;
+        }
+        nc = 0;
+    }
     for (int i = 0; i < nc; i++) {
         int r = cand[i];
         uint64_t bit = r < 64 ? (1ull << r) : (1ull << (r - 64));
@@ -278,8 +383,8 @@ static void flush_step(wt_tracer *t, uint64_t pc, int verify)
         changed += diff_reg(t, r);
     }
     if (changed >= 15) {
-        /* Rare (never with the candidate sets above, which hold at most 15): move the entries to make room. */
-        uint8_t tmp[15 * 20];
+        /* Move the entries to make room for a count varint (at most 68 entries of 1 + 2 x 10 bytes). */
+        uint8_t tmp[NREGS * 21];
         size_t len = t->used - count_at;
         memcpy(tmp, t->buf + count_at, len);
         t->used = count_at;
@@ -372,6 +477,168 @@ static void wt_on_write(uc_engine *uc, uc_mem_type type, uint64_t address, int s
     memcpy(t->writes[i].new_, &value, size > 8 ? 8 : (size_t)size);
 }
 
+
+/* ---- direct register access ------------------------------------------------------------------------------
+ * uc_reg_read costs ~10-15 ns a register (a call through a large switch; NZCV is recomputed each time), ~100 ns
+ * an instruction for the registers a step needs. Unicorn keeps the registers in its CPU state (QEMU's
+ * CPUARMState: xregs[32] with SP at 31, the flags as NF/ZF/CF/VF words, V registers at a fixed stride). Its
+ * layout is not exported, so it is found at attach time: distinctive values are written with uc_reg_write and
+ * searched for in the memory the engine's handle points to (read through process_vm_readv, which cannot fault),
+ * then every register is checked against uc_reg_read with several patterns. Anything unexpected falls back to
+ * uc_reg_read; every run boundary (wt_trace_resync) compares all of them again and reports a disagreement. */
+
+#define PROBE_SPAN (256 * 1024)
+
+static size_t safe_read(uint64_t addr, uint8_t *out, size_t n)
+{
+    /* Page by page, so an unreadable page only leaves a hole (zeros). */
+    size_t got = 0;
+    memset(out, 0, n);
+    for (uint64_t a = addr; a < addr + n;) {
+        uint64_t next = (a | 4095) + 1;
+        size_t len = (size_t)((next < addr + n ? next : addr + n) - a);
+        struct iovec l = { out + (a - addr), len }, r = { (void *)(uintptr_t)a, len };
+        if (process_vm_readv(getpid(), &l, 1, &r, 1, 0) == (ssize_t)len) got += len;
+        a += len;
+    }
+    return got;
+}
+
+static uint64_t magic(int i, int k) { return 0xc0de5a1700000000ull ^ ((uint64_t)(i + 1) * 0x00010001u) ^ ((uint64_t)k << 28); }
+
+static void write_reg(wt_tracer *t, int r, const uint64_t v[2])
+{
+    uint64_t tmp[2] = { v[0], v[1] };
+    uc_reg_write(t->uc, t->uc_ids[r], tmp);
+}
+
+/* Compares every directly read register with uc_reg_read; returns 1 when all agree. */
+static int direct_agrees(wt_tracer *t)
+{
+    for (int r = 0; r < NREGS; r++) {
+        if (r == REG_PC || r == REG_FPCR || r == REG_FPSR) continue;
+        uint64_t a[2], b[2];
+        read_reg(t, r, a);
+        read_reg_uc(t, r, b);
+        if (a[0] != b[0] || a[1] != b[1]) return 0;
+    }
+    return 1;
+}
+
+static const uint64_t *find_xregs(wt_tracer *t, uint8_t *buf)
+{
+    uint8_t top[16384];
+    safe_read((uint64_t)(uintptr_t)t->uc, top, sizeof top);
+    uint64_t seen[512];
+    int nseen = 0;
+    for (size_t o = 0; o + 8 <= sizeof top; o += 8) {
+        uint64_t p;
+        memcpy(&p, top + o, 8);
+        if (p < 0x10000 || p >= 0x800000000000ull || (p & 7)) continue;
+        int dup = 0;
+        for (int i = 0; i < nseen; i++) if (seen[i] == p) { dup = 1; break; }
+        if (dup) continue;
+        if (nseen < 512) seen[nseen++] = p; else return NULL;
+        if (safe_read(p, buf, PROBE_SPAN) == 0) continue;
+        for (size_t q = 0; q + 32 * 8 <= PROBE_SPAN; q += 8) {
+            uint64_t w;
+            memcpy(&w, buf + q, 8);
+            if (w != magic(0, 1)) continue;
+            int ok = 1;
+            for (int i = 1; i < 32 && ok; i++) { memcpy(&w, buf + q + 8 * (size_t)i, 8); ok = w == magic(i, 1); }
+            if (ok) return (const uint64_t *)(uintptr_t)(p + q);
+        }
+    }
+    return NULL;
+}
+
+static int probe_direct(wt_tracer *t)
+{
+    if (getenv("WINTRACE_NO_DIRECT")) return 0;
+    uint64_t saved[NREGS][2];
+    for (int r = 0; r < NREGS; r++) read_reg_uc(t, r, saved[r]);
+    uint8_t *buf = malloc(PROBE_SPAN);
+    if (!buf) return 0;
+    int ok = 0;
+    /* General registers and SP. */
+    for (int r = 0; r <= REG_SP; r++) { uint64_t v[2] = { magic(r, 1), 0 }; write_reg(t, r, v); }
+    const uint64_t *x = find_xregs(t, buf);
+    if (!x) goto out;
+    /* The flags: set one at a time and see which 32-bit word of the state near xregs changes. */
+    {
+        uint64_t base = (uint64_t)(uintptr_t)x;
+        static uint8_t w0[4096], w1[4096];
+        uint64_t z[2] = { 0, 0 };
+        write_reg(t, REG_NZCV, z);
+        safe_read(base, w0, sizeof w0);
+        /* QEMU keeps N and V in bit 31 of NF and VF, C as 0/1 in CF, and Z as "ZF == 0"; setting one flag may touch
+           another word too (NF holds the whole written value), so each is told by the value it takes. */
+        static const uint32_t bit[4] = { 1u << 31, 1u << 30, 1u << 29, 1u << 28 };
+        for (int f = 0; f < 4; f++) {
+            uint64_t v[2] = { bit[f], 0 };
+            write_reg(t, REG_NZCV, v);
+            safe_read(base, w1, sizeof w1);
+            int found = -1, n = 0;
+            for (int o = 0; o < 4096; o += 4) {
+                uint32_t a, b;
+                memcpy(&a, w0 + o, 4);
+                memcpy(&b, w1 + o, 4);
+                if (a == b) continue;
+                int match = f == 1 ? b == 0 : f == 2 ? (a == 0 && b == 1) : (a == 0 && b == 0x80000000u);
+                if (match) { found = o; n++; }
+            }
+            if (n != 1) goto out;
+            t->dflags[f] = (const uint32_t *)(uintptr_t)(base + (uint64_t)found);
+        }
+        write_reg(t, REG_NZCV, z);
+    }
+    /* V registers: V0's 16 bytes anywhere in the span after xregs, V1 at the stride. */
+    {
+        for (int i = 0; i < 32; i++) { uint64_t v[2] = { magic(i, 2), magic(i, 3) }; write_reg(t, REG_V0 + i, v); }
+        uint64_t base = (uint64_t)(uintptr_t)x;
+        safe_read(base, buf, PROBE_SPAN);
+        const uint8_t *v0 = NULL;
+        uint64_t stride = 0;
+        for (size_t q = 0; q + 16 <= PROBE_SPAN && !v0; q += 8) {
+            uint64_t lo, hi;
+            memcpy(&lo, buf + q, 8);
+            memcpy(&hi, buf + q + 8, 8);
+            if (lo != magic(0, 2) || hi != magic(0, 3)) continue;
+            for (size_t s = 16; q + s + 16 <= PROBE_SPAN && s <= 4096; s += 8) {
+                memcpy(&lo, buf + q + s, 8);
+                memcpy(&hi, buf + q + s + 8, 8);
+                if (lo == magic(1, 2) && hi == magic(1, 3)) { v0 = (const uint8_t *)(uintptr_t)(base + q); stride = s; break; }
+            }
+        }
+        if (!v0) goto out;
+        t->dv = v0;
+        t->dv_stride = stride;
+    }
+    t->dx = x;
+    /* Every register against uc_reg_read, with the probe's values, then three other patterns. */
+    ok = direct_agrees(t);
+    for (int k = 4; k < 7 && ok; k++) {
+        for (int r = 0; r < NREGS; r++) {
+            if (r == REG_PC || r == REG_FPCR || r == REG_FPSR) continue;
+            uint64_t v[2] = { magic(r, k), r >= REG_V0 && r < REG_V0 + 32 ? magic(r, k + 8) : 0 };
+            if (r == REG_NZCV) v[0] = (uint64_t)(k * 5 + r) << 28 & 0xf0000000u;
+            write_reg(t, r, v);
+        }
+        ok = direct_agrees(t);
+    }
+    for (int n = 0; n < 16 && ok; n++) {
+        uint64_t v[2] = { (uint64_t)n << 28, 0 };
+        write_reg(t, REG_NZCV, v);
+        ok = direct_agrees(t);
+    }
+out:
+    for (int r = 0; r < NREGS; r++) if (r != REG_PC) write_reg(t, r, saved[r]);
+    if (ok) ok = direct_agrees(t);
+    if (!ok) t->dx = NULL;
+    free(buf);
+    return ok;
+}
+
 /* uc_err wt_trace_attach(uc_engine *uc, wt_tracer *t, uint8_t *buf, wt_counter *counter, uc_hook *code_hook,
  *                        uc_hook *write_hook); */
 uc_err wt_trace_attach(uc_engine *uc, wt_tracer *t, uint8_t *buf, wt_counter *counter, uc_hook *code_hook,
@@ -386,7 +653,10 @@ uc_err wt_trace_attach(uc_engine *uc, wt_tracer *t, uint8_t *buf, wt_counter *co
     t->watch = 0;
     t->last_write = 0;
     init_ids(t);
+    t->dx = NULL;
+    t->direct = (uint64_t)probe_direct(t);
     for (int r = 0; r < NREGS; r++) read_reg(t, r, t->shadow[r]);
+    sync_xs(t);
     uc_err e = uc_hook_add(uc, code_hook, UC_HOOK_CODE, (void *)wt_on_code, t, 1, 0);
     if (e != UC_ERR_OK) return e;
     return uc_hook_add(uc, write_hook, UC_HOOK_MEM_WRITE, (void *)wt_on_write, t, 1, 0);
@@ -402,6 +672,11 @@ void wt_trace_resync(wt_tracer *t)
     uint64_t pc[2];
     read_reg(t, REG_PC, pc);
     flush_step(t, pc[0], 1);
+    if (t->dx && !direct_agrees(t)) {
+        /* Never seen: report it (the host refuses to go on) and read through Unicorn from here on. */
+        t->dx = NULL;
+        t->direct = 2;
+    }
     size_t at = t->used;
     put_u8(t, 0x80);
     size_t count_at = t->used;
@@ -428,6 +703,7 @@ void wt_trace_switch(wt_tracer *t, uint32_t tid, const uint64_t *prev)
     uint64_t mask0 = t->regmask[0], mask1 = t->regmask[1];
     t->regmask[0] = t->regmask[1] = 0;
     memcpy(t->shadow, prev, sizeof t->shadow);
+    sync_xs(t);
     put_u8(t, 0x82);
     put_varint(t, tid);
     size_t count_at = t->used;
@@ -472,6 +748,7 @@ void wt_trace_rebase(wt_tracer *t)
 {
     t->have_prev = 0;
     for (int r = 0; r < NREGS; r++) read_reg(t, r, t->shadow[r]);
+    sync_xs(t);
     t->last_write = 0;
 }
 

@@ -10,7 +10,7 @@ import { loadUnicorn } from './engine/unicorn-ffi.ts';
 const PAGE_SET = 8192;
 /** u64 words of the written-words Bloom filter (native/trace.c WORD_BLOOM_WORDS). */
 export const WORD_BLOOM_WORDS = 64;
-const F = { steps: 0, used: 1, capacity: 2, highWater: 3, paused: 4, regmask: 5, npages: 7, overflow: 8, pages: 9, switchmask: 9 + PAGE_SET, bloom: 11 + PAGE_SET } as const;
+const F = { steps: 0, used: 1, capacity: 2, highWater: 3, paused: 4, regmask: 5, npages: 7, overflow: 8, pages: 9, switchmask: 9 + PAGE_SET, bloom: 11 + PAGE_SET, direct: 11 + PAGE_SET + WORD_BLOOM_WORDS } as const;
 
 interface TraceLib {
   attach(uc: unknown, t: unknown, buf: unknown, counter: unknown, codeHook: Array<number | bigint>, writeHook: Array<number | bigint>): number;
@@ -50,7 +50,7 @@ export class Tracer {
   constructor(private readonly engine: UnicornEngine, capacity = 64 * 1024 * 1024) {
     const bytes = Number(traceLib().size());
     this.mem = koffi.alloc('uint8_t', bytes);
-    this.fields = new BigUint64Array(koffi.view(this.mem, bytes), 0, F.bloom + WORD_BLOOM_WORDS);
+    this.fields = new BigUint64Array(koffi.view(this.mem, bytes), 0, F.direct + 1);
     new Uint8Array(koffi.view(this.mem, bytes)).fill(0);
     this.buf = koffi.alloc('uint8_t', capacity);
     this.bytes = new Uint8Array(koffi.view(this.buf, capacity));
@@ -103,6 +103,17 @@ export class Tracer {
   /** Settles the step in progress and records registers the emulated Windows changed. */
   resync(): void {
     traceLib().resync(this.mem);
+    if (this.fields[F.direct] === 2n) {
+      throw new Error('native tracer: a register read from Unicorn\'s CPU state disagreed with uc_reg_read; record again with WINTRACE_NO_DIRECT=1');
+    }
+  }
+
+  /**
+   * Whether the hook reads registers straight from Unicorn's CPU state (found and checked against uc_reg_read
+   * when attached; WINTRACE_NO_DIRECT=1 turns it off) rather than through uc_reg_read.
+   */
+  get direct(): boolean {
+    return this.fields[F.direct] === 1n;
   }
 
   /**

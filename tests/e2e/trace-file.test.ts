@@ -34,6 +34,24 @@ describe('trace file', () => {
     });
   }
 
+  test('registers read straight from the CPU state give the same file as uc_reg_read', () => {
+    const dir = tempDir();
+    try {
+      const a = join(dir, 'direct.mp');
+      const b = join(dir, 'uc.mp');
+      new RecordSession({ program: fixtureExe('goroutines'), output: a, args: [], env: {} }).run();
+      process.env.WINTRACE_NO_DIRECT = '1';
+      try {
+        new RecordSession({ program: fixtureExe('goroutines'), output: b, args: [], env: {} }).run();
+      } finally {
+        delete process.env.WINTRACE_NO_DIRECT;
+      }
+      assert.equal(Buffer.compare(readFileSync(a), readFileSync(b)), 0, 'direct register reads changed the trace');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('a complete recording has a footer whose totals match its segments', () => {
     const dir = tempDir();
     try {
