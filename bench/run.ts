@@ -11,6 +11,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { replay } from './replay.ts';
 import { traced } from './traced.ts';
+import { tui } from './tui.ts';
 import { untraced } from './untraced.ts';
 
 export interface BenchOptions {
@@ -48,8 +49,8 @@ export interface Benchmark {
   run(opts: BenchOptions): Promise<BenchResult>;
 }
 
-/** Registry, in running order. Later: TUI key-to-frame. */
-export const BENCHMARKS: Benchmark[] = [untraced, traced, replay];
+/** Registry, in running order. */
+export const BENCHMARKS: Benchmark[] = [untraced, traced, replay, tui];
 
 // ---- statistics and formatting ------------------------------------------------------------------------------
 

@@ -157,7 +157,8 @@ export function App({ data, initial, width: fixedW, height: fixedH, color = true
 
   const before = Math.floor((L.midRows - 1) / 3);
   const dis = data.disassembly(regs.pc, before, L.midRows - 1 - before);
-  const stale = (lines: readonly Line[], fresh: boolean): readonly Line[] => (fresh ? lines : lines.map((l) => l.map((x) => ({ ...x, dim: true }))));
+  // Stale side lines are drawn as they were (the title says `...`): unchanged lines cost Ink nothing to redraw.
+  const stale = (lines: readonly Line[], _fresh: boolean): readonly Line[] => lines;
   const sep = (rows: number) => <Lines lines={Array.from({ length: rows }, () => [seg('│', { dim: true })])} width={1} rows={rows} color={color} />;
   const midTitle: Line = [
     ...title('disassembly', state.focus === 'disasm').map((x) => ({ ...x, text: x.text })),

@@ -4,6 +4,7 @@
 import { render } from 'ink';
 import type { Replay } from '../replayer/replay.ts';
 import { App } from './App.tsx';
+import { keepInkLineCaches } from './ink-line-cache.ts';
 import { PaneData } from './pane-data.ts';
 import { initialState } from './state/ui-state.ts';
 
@@ -20,6 +21,7 @@ export function colorWanted(env: NodeJS.ProcessEnv = process.env): boolean {
 
 export async function runTui(replay: Replay, opts: TuiOptions): Promise<void> {
   await replay.disassembler();
+  await keepInkLineCaches();
   const data = new PaneData(replay);
   // The alternate screen: the shell's scrollback is left as it was on quit.
   process.stdout.write('\x1b[?1049h\x1b[H');

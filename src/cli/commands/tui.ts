@@ -27,6 +27,8 @@ export const tuiCommand: CommandModule<object, TuiArgs> = {
       if (!process.stdout.isTTY || !process.stdin.isTTY) {
         throw new UsageError(`tui needs a terminal (stdin and stdout are not both one); use 'wintrace show ${argv.trace} --at ${argv.at ?? place.position}' to print a position instead`);
       }
+      // React's development build checks every element and times every render: several times slower per frame.
+      process.env.NODE_ENV ??= 'production';
       const { runTui, colorWanted } = await import('../../tui/run.tsx');
       await runTui(replay, { position: place.position, message: `${place.label} (? lists the keys)`, color: colorWanted() });
     } finally {

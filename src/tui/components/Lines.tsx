@@ -18,17 +18,24 @@ export function seg(text: string, style: Omit<Seg, 'text'> = {}): Seg {
   return { text, ...style };
 }
 
-/** Cuts the segments to `width` characters and pads the line to it. */
-export function fitLine(line: Line, width: number): Seg[] {
+const sameStyle = (a: Seg, b: Seg) => a.color === b.color && !!a.bold === !!b.bold && !!a.inverse === !!b.inverse && !!a.dim === !!b.dim;
+
+/**
+ * Cuts the segments to `width` characters, joining neighbours of the same style. No padding: the pane's box has
+ * its width, and every character written costs Ink a tokenizing pass per frame.
+ */
+export function fitLine(line: Line, width: number, color = true): Seg[] {
   const out: Seg[] = [];
   let left = width;
   for (const s of line) {
     if (left <= 0) break;
     const t = s.text.length > left ? s.text.slice(0, left) : s.text;
-    out.push({ ...s, text: t });
+    if (t === '') continue;
     left -= t.length;
+    const last = out[out.length - 1];
+    if (last && (!color || sameStyle(last, s))) out[out.length - 1] = { ...last, text: last.text + t };
+    else out.push({ ...s, text: t });
   }
-  if (left > 0) out.push({ text: ' '.repeat(left) });
   return out;
 }
 
@@ -43,7 +50,7 @@ export function Lines({ lines, width, rows, color }: { lines: readonly Line[]; w
     <Box flexDirection="column" width={width} height={rows}>
       {shown.map((l, i) => (
         <Text key={i} wrap="truncate-end">
-          {fitLine(l, width).map((s, j) =>
+          {fitLine(l, width, color).map((s, j) =>
             color ? (
               <Text key={j} {...(s.color ? { color: s.color } : {})} bold={s.bold ?? false} inverse={s.inverse ?? false} dimColor={s.dim ?? false}>{s.text}</Text>
             ) : (
