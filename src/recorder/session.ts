@@ -6,7 +6,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { deflateRawSync } from 'node:zlib';
 import { REGISTERS } from '../arch/arm64.ts';
 import { UsageError } from '../errors.ts';
 import { packRegs } from '../trace/codec.ts';
@@ -330,7 +329,8 @@ export class RecordSession {
     this.noteIndex();
     const steps = Number(this.engine.executed - this.segStart);
     if (steps > 0 || this.events.length > 0) {
-      const data = deflateRawSync(Buffer.concat(this.chunks), { level: 1 });
+      // Raw: the writer deflates the whole segment frame (stream, keyframe, events) at once.
+      const data = Buffer.concat(this.chunks);
       const seg: Segment = {
         index: this.segIndex,
         firstStep: this.segStart - this.firstStep,
@@ -383,7 +383,7 @@ export class RecordSession {
       const seg: Segment = {
         index: this.segIndex, firstStep: this.stepsBeforeDetach, steps: 0,
         keyframe: { currentTid: this.proc.current?.id ?? 0, threads: this.threadRegisters() },
-        data: deflateRawSync(Buffer.alloc(0)), events: this.postEvents, switches: [], idx: { regsChanged: [], pagesWritten: [] },
+        data: new Uint8Array(0), events: this.postEvents, switches: [], idx: { regsChanged: [], pagesWritten: [] },
       };
       const offset = this.writer.writeSegment(seg);
       this.footer.push({ offset, firstStep: seg.firstStep, steps: 0, regsChanged: [], pagesWritten: [] });

@@ -82,15 +82,35 @@ export class TraceReader {
     if (offset + FRAME_HEADER_BYTES + length > this.size) this.fail(offset, `frame of ${length} bytes runs past the end of the file`);
     const payload = this.read(offset + FRAME_HEADER_BYTES, length);
     if (crc32(payload) !== crc) this.fail(offset, 'frame checksum mismatch');
+    let raw: Uint8Array;
+    try {
+      raw = inflateRawSync(payload, { maxOutputLength: MAX_FRAME_BYTES });
+    } catch (e) {
+      if (offset === FILE_MAGIC.length) this.olderVersion(payload);
+      this.fail(offset + FRAME_HEADER_BYTES, `frame payload does not inflate: ${(e as Error).message.slice(0, 120)}`);
+    }
     let value: unknown;
     try {
-      value = packr.unpack(payload);
+      value = packr.unpack(raw);
     } catch (e) {
       // msgpackr appends a dump of what it decoded to some messages: keep the reason, one short line.
       const why = (e as Error).message.split(' {')[0]!.slice(0, 120);
       this.fail(offset + FRAME_HEADER_BYTES, `frame payload is not valid msgpack: ${why}`);
     }
     return { type, value, next: offset + FRAME_HEADER_BYTES + length };
+  }
+
+  /** A header frame that does not inflate may be a version 1 file, whose frames were plain msgpack: say so. */
+  private olderVersion(payload: Uint8Array): void {
+    let v: unknown;
+    try {
+      v = (packr.unpack(payload) as { formatVersion?: unknown } | null)?.formatVersion;
+    } catch {
+      return;
+    }
+    if (typeof v === 'number' && v !== FORMAT_VERSION) {
+      this.fail(FILE_MAGIC.length, `format version ${v} is not supported (this wintrace reads version ${FORMAT_VERSION}): record the program again`);
+    }
   }
 
   private open(): OpenedTrace {
@@ -102,7 +122,7 @@ export class TraceReader {
     if (typeof header !== 'object' || header === null) this.fail(FILE_MAGIC.length, 'header is not a map');
     if (header.formatVersion === undefined) this.fail(FILE_MAGIC.length, 'header: formatVersion is missing');
     if (header.formatVersion !== FORMAT_VERSION) {
-      this.fail(FILE_MAGIC.length, `format version ${String(header.formatVersion)} is not supported (this wintrace reads version ${FORMAT_VERSION})`);
+      this.fail(FILE_MAGIC.length, `format version ${String(header.formatVersion)} is not supported (this wintrace reads version ${FORMAT_VERSION}): record the program again`);
     }
     if (!Array.isArray(header.threads) || header.threads.some((t) => !(t.regs instanceof Uint8Array) || t.regs.length !== TRACE_REGS * 16)) {
       this.fail(FILE_MAGIC.length, `header threads must each carry ${TRACE_REGS} registers of 16 bytes`);
@@ -201,13 +221,9 @@ export class TraceReader {
     return s;
   }
 
-  /** Decompresses a segment's step stream. */
-  segmentData(s: Segment, offset: number): Uint8Array {
-    try {
-      return inflateRawSync(s.data, { maxOutputLength: MAX_FRAME_BYTES });
-    } catch (e) {
-      this.fail(offset, `segment ${s.index} data does not inflate: ${(e as Error).message}`);
-    }
+  /** A segment's step stream (the whole frame was inflated when it was read). */
+  segmentData(s: Segment, _offset: number): Uint8Array {
+    return s.data;
   }
 
   /**

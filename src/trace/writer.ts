@@ -3,16 +3,17 @@
 // killed at any point leaves a file readable up to its last complete segment.
 
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
-import { crc32 } from 'node:zlib';
+import { crc32, deflateRawSync } from 'node:zlib';
 import { packr } from './codec.ts';
-import { END_MAGIC, FILE_MAGIC, FRAME, FRAME_HEADER_BYTES, type Segment, type TraceFooter, type TraceHeader } from './schema.ts';
+import { END_MAGIC, FILE_MAGIC, FRAME, FRAME_HEADER_BYTES, FRAME_LEVEL, type Segment, type TraceFooter, type TraceHeader } from './schema.ts';
 
 export class TraceWriter {
   private fd: number;
   private offset = 0;
   bytesWritten = 0;
 
-  constructor(readonly path: string) {
+  /** `level` overrides every frame's deflate level (tests store frames uncompressed with 0). */
+  constructor(readonly path: string, private readonly opts: { level?: number } = {}) {
     this.fd = openSync(path, 'w');
     this.raw(Buffer.from(FILE_MAGIC, 'latin1'));
   }
@@ -23,9 +24,9 @@ export class TraceWriter {
     this.bytesWritten = this.offset;
   }
 
-  private frame(type: number, value: unknown): number {
+  private frame(type: number, value: unknown, level: number): number {
     const at = this.offset;
-    const payload = packr.pack(value);
+    const payload = deflateRawSync(packr.pack(value), { level: this.opts.level ?? level });
     const head = Buffer.alloc(FRAME_HEADER_BYTES);
     head.writeUInt32LE(payload.length, 0);
     head.writeUInt8(type, 4);
@@ -36,16 +37,16 @@ export class TraceWriter {
   }
 
   writeHeader(h: TraceHeader): void {
-    this.frame(FRAME.header, h);
+    this.frame(FRAME.header, h, FRAME_LEVEL.header);
   }
 
   /** Returns the segment's file offset, for the footer index. */
   writeSegment(s: Segment): number {
-    return this.frame(FRAME.segment, s);
+    return this.frame(FRAME.segment, s, FRAME_LEVEL.segment);
   }
 
   finish(f: TraceFooter): void {
-    const at = this.frame(FRAME.footer, f);
+    const at = this.frame(FRAME.footer, f, FRAME_LEVEL.footer);
     const trailer = Buffer.alloc(16);
     trailer.writeBigUInt64LE(BigInt(at), 0);
     trailer.write(END_MAGIC, 8, 'latin1');

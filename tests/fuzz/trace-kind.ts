@@ -4,8 +4,8 @@
 //
 // Seeds: two synthetic traces (every record and event kind, two threads, switches, OS writes, V registers) and a
 // real recording window of panic-recover (an exception dispatch) whose header keeps only the code pages it
-// runs, all with their step streams stored as uncompressed deflate blocks so byte mutations land in the stream
-// itself. Half the cases (chosen by a hash of the input) get their frame checksums recomputed first, so the
+// runs, all with their frames stored as uncompressed deflate blocks so byte mutations land in the msgpack and the
+// step streams themselves. Half the cases (chosen by a hash of the input) get their frame checksums recomputed first, so the
 // mutation reaches msgpack decoding, the shape checks and the stream decoders instead of stopping at the crc.
 
 import { createHash } from 'node:crypto';
@@ -24,7 +24,7 @@ import { stepOverBackward, threadAt } from '../../src/replayer/stepping.ts';
 import { FRAME, FRAME_HEADER_BYTES } from '../../src/trace/schema.ts';
 import { fixtureExe } from '../helpers/fixtures.ts';
 import { A64, codeRegion, le64, SyntheticTrace } from '../helpers/synthetic-trace.ts';
-import { buildTrace, parseFrames, repairChecksums, setStream, streamOf } from '../helpers/trace-bytes.ts';
+import { buildTrace, parseFrames, repairChecksums } from '../helpers/trace-bytes.ts';
 import type { CheckResult, FuzzKind, SeedInput } from './kind.ts';
 import type { Field, InputMap, Range } from './mutators.ts';
 
@@ -122,8 +122,7 @@ function realWindow(): Uint8Array {
   for (const region of header.regions) {
     region.pages = region.prot.includes('x') ? region.pages.filter(([off]) => used.has(Math.floor((Number(region.base) + off) / 4096))) : [];
   }
-  for (const f of l.frames) if (f.type === FRAME.segment) setStream(f, streamOf(f), 0);
-  return new Uint8Array(buildTrace(l));
+  return new Uint8Array(buildTrace(l, { level: 0 }));
 }
 
 function digest(b: Uint8Array): number {

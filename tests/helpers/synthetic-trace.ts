@@ -3,7 +3,6 @@
 // TraceWriter, in segments as small as the test wants. The step stream is encoded here independently of
 // native/trace.c, following docs/trace-format.md.
 
-import { deflateRawSync } from 'node:zlib';
 import { packRegs } from '../../src/trace/codec.ts';
 import {
   FORMAT_VERSION, type MemoryRegion, type Segment, type TraceEvent, type TraceHeader, type TraceStub, type TraceSymbol, TRACE_REGS,
@@ -93,10 +92,10 @@ export class SyntheticTrace {
     stubs?: TraceStub[];
     regions?: MemoryRegion[];
     segmentSteps?: number;
-    /** Store step streams uncompressed (deflate stored blocks), so byte mutations of the file hit them. */
+    /** Store frames uncompressed (deflate stored blocks), so byte mutations of the file hit the step streams. */
     storedStreams?: boolean;
   }, private readonly segmentSteps = opts.segmentSteps ?? 4) {
-    this.level = opts.storedStreams ? 0 : 6;
+    this.level = opts.storedStreams ? 0 : 1;
     for (const t of opts.threads) {
       const r: Regs = new Array<bigint>(TRACE_REGS).fill(0n);
       for (const [k, v] of Object.entries(t.regs ?? {})) r[Number(k)] = v!;
@@ -257,7 +256,7 @@ export class SyntheticTrace {
     if (steps > 0 || this.events.length > 0 || data.length > 0) {
       this.segments.push({
         index: this.segments.length, firstStep: BigInt(this.segStart), steps, keyframe: this.keyframe,
-        data: deflateRawSync(data, { level: this.level }), events: this.events, switches: this.switches,
+        data, events: this.events, switches: this.switches,
         idx: {
           regsChanged: [...this.regsChanged].map(([t, m]) => [t, m & MASK, m >> 64n] as [number, bigint, bigint]),
           pagesWritten: [...this.pages].sort((a, b) => a - b),
@@ -285,7 +284,7 @@ export class SyntheticTrace {
   /** Writes the trace; `complete: false` leaves out the footer (a recording that was killed). */
   write(path: string, complete = true): void {
     this.endSegment(false);
-    const w = new TraceWriter(path);
+    const w = new TraceWriter(path, { level: this.level });
     w.writeHeader(this.header);
     const entries = this.segments.map((s) => ({ offset: w.writeSegment(s), firstStep: s.firstStep, steps: s.steps, regsChanged: s.idx.regsChanged, pagesWritten: s.idx.pagesWritten }));
     if (!complete) {

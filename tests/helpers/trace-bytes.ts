@@ -1,6 +1,6 @@
 // Frame-level editing of trace files for robustness tests and the trace fuzz kind: split a file into its frames
-// (decoded msgpack values), change values, and write it back with correct checksums, offsets and trailer, so a
-// test reaches the reader's checks behind the checksum.
+// (inflated, decoded msgpack values), change values, and write it back deflated with correct checksums, offsets and
+// trailer, so a test reaches the reader's checks behind the checksum.
 
 import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { packr } from '../../src/trace/codec.ts';
@@ -30,14 +30,18 @@ export function parseFrames(file: Uint8Array): Layout {
     const type = b.readUInt8(at + 4);
     if (at + FRAME_HEADER_BYTES + length > end) break;
     offsets.push(at);
-    frames.push({ type, value: packr.unpack(b.subarray(at + FRAME_HEADER_BYTES, at + FRAME_HEADER_BYTES + length)) as Record<string, unknown> });
+    frames.push({ type, value: packr.unpack(inflateRawSync(b.subarray(at + FRAME_HEADER_BYTES, at + FRAME_HEADER_BYTES + length))) as Record<string, unknown> });
     at += FRAME_HEADER_BYTES + length;
   }
   return { frames, offsets, hasTrailer: end !== b.length };
 }
 
-/** One frame's bytes: u32 length, u8 type, u32 crc32, payload. */
-export function frameBytes(type: number, payload: Uint8Array): Buffer {
+/**
+ * One frame's bytes: u32 length, u8 type, u32 crc32, payload, where the payload is `content` deflated (msgpack
+ * bytes, for a valid frame) or, with `deflate: false`, `content` as is.
+ */
+export function frameBytes(type: number, content: Uint8Array, opts: { level?: number; deflate?: boolean } = {}): Buffer {
+  const payload = opts.deflate === false ? content : deflateRawSync(content, { level: opts.level ?? 1 });
   const head = Buffer.alloc(FRAME_HEADER_BYTES);
   head.writeUInt32LE(payload.length, 0);
   head.writeUInt8(type, 4);
@@ -47,9 +51,10 @@ export function frameBytes(type: number, payload: Uint8Array): Buffer {
 
 /**
  * Writes frames back as a file. Footer segment offsets are recomputed from where the segments land (unless
- * `keepOffsets`), and a trailer pointing at the footer is added when the layout has one.
+ * `keepOffsets`), and a trailer pointing at the footer is added when the layout has one. `level` 0 stores the
+ * frames uncompressed (deflate stored blocks), so byte mutations land in the msgpack and the step streams.
  */
-export function buildTrace(layout: Layout, opts: { keepOffsets?: boolean; trailer?: boolean } = {}): Buffer {
+export function buildTrace(layout: Layout, opts: { keepOffsets?: boolean; trailer?: boolean; level?: number } = {}): Buffer {
   const parts: Buffer[] = [Buffer.from(FILE_MAGIC, 'latin1')];
   let at = FILE_MAGIC.length;
   const segmentOffsets: number[] = [];
@@ -65,7 +70,7 @@ export function buildTrace(layout: Layout, opts: { keepOffsets?: boolean; traile
       }
     }
     if (f.type === FRAME.segment) segmentOffsets.push(at);
-    const b = frameBytes(f.type, packr.pack(f.value));
+    const b = frameBytes(f.type, packr.pack(f.value), { level: opts.level ?? 1 });
     parts.push(b);
     at += b.length;
   }
@@ -84,13 +89,13 @@ export function frameOf(layout: Layout, type: number, n = 0): Frame {
   return f;
 }
 
-/** A segment's step stream, inflated (edit it, then setStream). */
+/** A segment's step stream (edit it, then setStream). */
 export function streamOf(segment: Frame): Uint8Array {
-  return new Uint8Array(inflateRawSync(segment.value.data as Uint8Array));
+  return new Uint8Array(segment.value.data as Uint8Array);
 }
 
-export function setStream(segment: Frame, stream: Uint8Array, level = 6): void {
-  segment.value.data = deflateRawSync(stream, { level });
+export function setStream(segment: Frame, stream: Uint8Array): void {
+  segment.value.data = stream;
 }
 
 /**

@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { TraceFormatError } from '../../src/errors.ts';
 import { Trace } from '../../src/replayer/trace.ts';
+import { packr } from '../../src/trace/codec.ts';
 import { FRAME } from '../../src/trace/schema.ts';
-import { buildTrace, frameBytes, frameOf, type Layout, parseFrames, setStream, streamOf } from '../helpers/trace-bytes.ts';
+import { buildTrace, frameBytes, frameOf, type Layout, parseFrames, repairChecksums, setStream, streamOf } from '../helpers/trace-bytes.ts';
 import { A64, codeRegion, SyntheticTrace } from '../helpers/synthetic-trace.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'wintrace-trace-malformed-'));
@@ -80,9 +81,12 @@ describe('malformed trace files: one line naming the offset and the broken invar
     ['a flipped header byte (checksum)', () => flip(good, 30), () => 'at offset 8: frame checksum mismatch'],
     ['unknown frame type', () => setByte(good, 12, 9), () => 'at offset 8: unknown frame type 9'],
     ['absurd frame length', () => setU32(good, 8, 0x7fffffff), () => 'at offset 8: frame length 2147483647 exceeds the 268435456-byte limit'],
+    ['payload that does not inflate', () => Buffer.concat([good.subarray(0, 8), frameBytes(FRAME.header, Buffer.from([0xff, 0xff, 0xff, 0xff]), { deflate: false })]), () => /^at offset 17: frame payload does not inflate: /.source],
     ['payload that is not msgpack', () => Buffer.concat([good.subarray(0, 8), frameBytes(FRAME.header, Buffer.from([0xc1, 0xc1]))]), () => /^at offset 17: frame payload is not valid msgpack: /.source],
+    ['a version 1 file (frames of plain msgpack)', () => Buffer.concat([good.subarray(0, 8), frameBytes(FRAME.header, packr.pack({ formatVersion: 1 }), { deflate: false })]), () => 'at offset 8: format version 1 is not supported (this wintrace reads version 2): record the program again'],
+    ['a segment frame that does not inflate', () => garbleSegment(), () => /^at offset OFF: frame payload does not inflate: /.source.replace('OFF', String(offsetOf(good, FRAME.segment) + 9))],
     ['a segment where the header belongs', () => edit((l) => l.frames.unshift(l.frames.splice(1, 1)[0]!)), () => 'at offset 8: first frame is not the header'],
-    ['format version 2', () => edit((l) => (header(l).formatVersion = 2)), () => 'at offset 8: format version 2 is not supported (this wintrace reads version 1)'],
+    ['format version 3', () => edit((l) => (header(l).formatVersion = 3)), () => 'at offset 8: format version 3 is not supported (this wintrace reads version 2): record the program again'],
     ['a header thread with a short register file', () => edit((l) => ((header(l).threads as Array<{ regs: Uint8Array }>)[0]!.regs = new Uint8Array(16))), () => 'at offset 8: header threads must each carry 68 registers of 16 bytes'],
     ['a symbol address that is text', () => edit((l) => ((header(l).symbols as Array<{ address: unknown }>)[0]!.address = 'main')), () => 'at offset 8: header: symbols[0].address must be an unsigned 64-bit integer'],
     ['a region page that is not 4096 bytes', () => edit((l) => ((header(l).regions as Array<{ pages: Array<[number, Uint8Array]> }>)[0]!.pages[0]![1] = new Uint8Array(10))), () => 'at offset 8: header: regions[0].pages[0][1] must be a 4096-byte page'],
@@ -101,7 +105,6 @@ describe('malformed trace files: one line naming the offset and the broken invar
     ['a segment with more steps than a segment may hold', () => edit((l) => (seg(l).steps = 5, footer(l).segments[0]!.steps = 5, footer(l).segments[1]!.firstStep = 5n, footer(l).totalSteps = 7n)), (b) => `at offset ${offsetOf(b, FRAME.segment)}: segment 0 declares 5 steps, more than the header's 4 per segment`],
     ['a keyframe without the thread it says runs', () => edit((l) => ((seg(l).keyframe as { currentTid: number }).currentTid = 0x2000)), (b) => `at offset ${offsetOf(b, FRAME.segment)}: segment 0 keyframe has no registers for its current thread 8192`],
     ['an event without its register file', () => edit((l) => delete (seg(l).events as Array<Record<string, unknown>>)[0]!.regs), (b) => `at offset ${offsetOf(b, FRAME.segment)}: segment 0: events[0].regs is missing`],
-    ['segment data that does not inflate', () => edit((l) => (seg(l).data = Buffer.from([0xff, 0xff, 0xff, 0xff]))), (b) => /^at offset OFF: segment 0 data does not inflate: /.source.replace('OFF', String(offsetOf(b, FRAME.segment)))],
     ['an unknown record tag in the stream', () => editStream((s) => Buffer.concat([s, Buffer.from([0x90])])), (b) => `at offset ${offsetOf(b, FRAME.segment)}: segment 0 stream at byte %LEN%: unknown record tag 0x90`],
     ['a register number out of range', () => editStream((s) => Buffer.concat([Buffer.from([0x80, 1, 99, 0]), s])), (b) => `at offset ${offsetOf(b, FRAME.segment)}: segment 0 stream at byte 2: register number 99 out of range`],
     ['a record cut short', () => editStream((s) => Buffer.concat([s, Buffer.from([0x81, 0, 0])])), (b) => `at offset ${offsetOf(b, FRAME.segment)}: segment 0 stream at byte %LEN+1%: record runs past the end of the segment data`],
@@ -161,6 +164,15 @@ function setU32(b: Buffer, at: number, v: number): Buffer {
 function setU64(b: Buffer, at: number, v: bigint): Buffer {
   const c = Buffer.from(b);
   c.writeBigUInt64LE(v, at);
+  return c;
+}
+
+/** The first segment frame's payload overwritten with bytes that are not deflate data, checksum repaired. */
+function garbleSegment(): Buffer {
+  const c = Buffer.from(good);
+  const at = offsetOf(good, FRAME.segment);
+  c.fill(0xff, at + 9, at + 9 + c.readUInt32LE(at));
+  repairChecksums(c);
   return c;
 }
 
