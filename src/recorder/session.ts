@@ -12,7 +12,7 @@ import { packRegs } from '../trace/codec.ts';
 import { FORMAT_VERSION, type MemoryRegion, type RegFile, SEGMENT_STEPS, type Segment, type ThreadRegisters, type TraceEvent, type TraceFooter, type TraceHeader } from '../trace/schema.ts';
 import { TraceWriter } from '../trace/writer.ts';
 import { VERSION } from '../version.ts';
-import { type Prot, protToString } from './engine/engine.ts';
+import { type EngineContext, type Prot, protToString } from './engine/engine.ts';
 import { UnicornEngine } from './engine/unicorn.ts';
 import { guestPath, loadImage } from './program.ts';
 import { Tracer } from './tracer.ts';
@@ -60,6 +60,12 @@ export interface RecordSummary {
   exitCode: number;
   end: RunEnd;
   output: string;
+  /**
+   * Wall times: `bootMs` loading the image and booting the emulated process (what an untraced run does before
+   * run()), `recordMs` everything after — the run with the tracer, the header, every segment, the footer and the
+   * final fsync.
+   */
+  timings: { bootMs: number; recordMs: number };
   /** Each thread the program created: id, start routine, instructions it ran, how it ended. */
   perThread: Array<{ tid: number; start: string; instructions: bigint; state: string; exitCode: number }>;
 }
@@ -118,6 +124,7 @@ export class RecordSession {
   constructor(private readonly opts: RecordOptions) {}
 
   run(): RecordSummary {
+    const t0 = performance.now();
     const image = loadImage(this.opts.program);
     const programBytes = readFileSync(this.opts.program);
     this.engine = new RecordingEngine();
@@ -141,9 +148,10 @@ export class RecordSession {
         observer: this.observer(),
         checkpoints: { next: () => this.nextCheckpoint(), reached: () => this.checkpoint() },
       });
+      const booted = performance.now();
       this.resolveWindow();
       this.proc.exceptions.observer = this.exceptionObserver();
-      this.writer = new TraceWriter(this.opts.output);
+      this.writer = new TraceWriter(this.opts.output, { background: process.env.WINTRACE_SYNC_WRITER === undefined });
       this.programInfo = {
         name: basename(this.opts.program),
         sha256: createHash('sha256').update(programBytes).digest('hex'),
@@ -161,7 +169,9 @@ export class RecordSession {
         process.off('SIGINT', onSigint);
       }
       this.finish(end);
+      const done = performance.now();
       return {
+        timings: { bootMs: booted - t0, recordMs: done - booted },
         instructions: this.engine.executed,
         steps: this.tracerSteps(),
         threads: this.proc.threads.length,
@@ -290,33 +300,48 @@ export class RecordSession {
     return out;
   }
 
+  /**
+   * A saved thread context's registers. A context is never changed in place (a thread gets a new one each time it
+   * leaves the CPU), so each is read once: a keyframe then costs nothing for the threads that did not run.
+   */
+  private savedRegs = new WeakMap<EngineContext, RegFile>();
+
   /** All registers of every live thread; the running one from the engine, the others from their contexts. */
   private threadRegisters(): ThreadRegisters[] {
     const e = this.engine;
     const out: ThreadRegisters[] = [];
     const cur = this.proc.current;
-    const mine = e.saveContext();
+    const curRegs = cur ? packRegs(e.readRegs(REGISTERS)) : undefined;
+    let mine: EngineContext | undefined;
     try {
       for (const t of this.proc.threads) {
         if (t.state === 'exited') continue;
-        let regs: bigint[];
+        let regs: RegFile;
         if (t === cur) {
-          e.restoreContext(mine);
-          regs = e.readRegs(REGISTERS);
+          regs = curRegs!;
         } else {
-          e.restoreContext(t.context!);
-          regs = e.readRegs(REGISTERS);
+          const ctx = t.context!;
+          let r = this.savedRegs.get(ctx);
+          if (!r) {
+            mine ??= e.saveContext();
+            e.restoreContext(ctx);
+            r = packRegs(e.readRegs(REGISTERS));
+            this.savedRegs.set(ctx, r);
+          }
+          regs = r;
         }
         const m = this.proc.mem;
         out.push({
-          tid: t.id, regs: packRegs(regs), teb: t.teb,
+          tid: t.id, regs, teb: t.teb,
           stackBase: m.u64(t.teb + BigInt(TEB.fields.StackBase[0])),
           stackLimit: m.u64(t.teb + BigInt(TEB.fields.StackLimit[0])),
         });
       }
     } finally {
-      e.restoreContext(mine);
-      mine.free();
+      if (mine) {
+        e.restoreContext(mine);
+        mine.free();
+      }
     }
     return out;
   }
