@@ -1,6 +1,7 @@
 // Memory as a debugger's hex view shows it: rows of bytes at a position, unmapped bytes told apart from zeros,
 // and the bytes the step just before this position wrote marked, so a store shows where it landed.
 
+import type { MemoryReader } from './memory-window.ts';
 import type { Replay } from './replay.ts';
 
 export interface MemoryRow {
@@ -11,12 +12,12 @@ export interface MemoryRow {
   readonly written: readonly boolean[];
 }
 
-export function memoryRows(replay: Replay, position: number, address: number, rows: number, perRow: number): MemoryRow[] {
+export function memoryRows(replay: Replay, position: number, address: number, rows: number, perRow: number, read: MemoryReader = (p, a, n) => replay.memory.read(p, a, n)): MemoryRow[] {
   const trace = replay.trace;
   const p = trace.clamp(position);
   const n = Math.max(0, rows * perRow);
   const start = Math.max(0, address);
-  const mem = replay.memory.read(p, start, n);
+  const mem = read(p, start, n);
   const written = new Uint8Array(n);
   if (p > 0) {
     for (const w of trace.step(p - 1).writes) {

@@ -2,6 +2,7 @@
 // emulated Windows changed, and X18/SP flagged when they break the ABI), the disassembly around pc with branch
 // targets named, and the stack with frame records recognised. `wintrace show` prints it; the TUI draws it.
 
+import type { MemoryReader } from './memory-window.ts';
 import { slotBigint } from './regfile.ts';
 import type { Replay } from './replay.ts';
 import { slotName } from './describe.ts';
@@ -89,14 +90,17 @@ export interface StackLine {
   readonly note?: string;
 }
 
-/** `words` 8-byte slots from SP upward (and `below` slots under it, which Windows may overwrite: no red zone). */
-export function stackView(replay: Replay, position: number, words = 16, below = 2): StackLine[] {
+/**
+ * `words` 8-byte slots from SP upward (and `below` slots under it, which Windows may overwrite: no red zone).
+ * `read` reads memory (a MemoryWindow's, to follow a stack from position to nearby position cheaply).
+ */
+export function stackView(replay: Replay, position: number, words = 16, below = 2, read: MemoryReader = (p, a, n) => replay.memory.read(p, a, n)): StackLine[] {
   const trace = replay.trace;
   const { regs } = trace.regWords(position);
   const sp = Number(slotBigint(regs, 31));
   let fp = Number(slotBigint(regs, 29));
   const start = sp - below * 8;
-  const mem = replay.memory.read(position, start, (words + below) * 8);
+  const mem = read(position, start, (words + below) * 8);
   const records = new Map<number, string>();
   // Frame records on this stack: [fp] = caller's fp, [fp + 8] = return address.
   for (let n = 0; n < 32 && fp >= start && fp < start + (words + below) * 8; n++) {

@@ -129,6 +129,21 @@ export function App({ data, initial, width: fixedW, height: fixedH, color = true
     idle();
   }, [data, commit, runEffect]);
 
+  // The events (every frame's header, read once) are what event, episode and step-over keys search: read them in
+  // the first idle moment after the first frame rather than on the first such key (2 s on a 51M-step trace).
+  const [note, setNote] = useState<string | undefined>();
+  useEffect(() => {
+    if (data.replay.trace.eventsLoaded) return;
+    const t = setTimeout(() => {
+      setNote('reading the events of the trace...');
+      setTimeout(() => {
+        data.events();
+        setNote(undefined);
+      }, 15);
+    }, 300);
+    return () => clearTimeout(t);
+  }, [data]);
+
   useInput((input, key) => {
     queue.current.push(...keyTokens(input, key));
     if (!scheduled.current) {
@@ -141,7 +156,7 @@ export function App({ data, initial, width: fixedW, height: fixedH, color = true
   const L = computeLayout(width, height, slots.length);
   const regs = data.registers(state.position, slots);
   const symbol = data.replay.trace.symbols.format(regs.pc);
-  const status = statusLines(state, data.totalSteps, regs.tid, symbol);
+  const status = statusLines(note && !state.prompt && !state.running ? { ...state, message: note } : state, data.totalSteps, regs.tid, symbol);
   const extraPane: SidePane = state.side === 'stack' ? 'calls' : 'stack';
   const side = useLazyLines(sideKey(data, state.side, state, L.sideWidth, L.midRows), () => sideLines(data, state.side, state, L.sideWidth, L.midRows), lazyMs);
   const extra = useLazyLines(L.extraWidth ? sideKey(data, extraPane, state, L.extraWidth, L.midRows) : 'none', () => (L.extraWidth ? sideLines(data, extraPane, state, L.extraWidth, L.midRows) : []), lazyMs);

@@ -6,6 +6,7 @@ import type { Violation } from '../replayer/abi/violation.ts';
 import { type Frame, callStack } from '../replayer/callstack.ts';
 import type { Episode } from '../replayer/episodes.ts';
 import { type MemoryRow, memoryRows } from '../replayer/memory-view.ts';
+import { MemoryWindow } from '../replayer/memory-window.ts';
 import type { Replay } from '../replayer/replay.ts';
 import type { EventAt } from '../replayer/trace.ts';
 import { type DisasmLine, disassemblyAround, type RegistersView, registersView, type StackLine, stackView } from '../replayer/view.ts';
@@ -27,7 +28,14 @@ export class PaneData {
   private readonly memMemo = memo<string, MemoryRow[]>();
   private readonly callMemo = memo<number, Frame[]>();
 
-  constructor(readonly replay: Replay) {}
+  /** The stack and the memory pane each follow their bytes from position to position (memory-window.ts). */
+  private readonly stackWindow: MemoryWindow;
+  private readonly memoryWindow: MemoryWindow;
+
+  constructor(readonly replay: Replay) {
+    this.stackWindow = new MemoryWindow(replay.trace, replay.memory);
+    this.memoryWindow = new MemoryWindow(replay.trace, replay.memory);
+  }
 
   get totalSteps(): number {
     return this.replay.trace.totalSteps;
@@ -42,11 +50,11 @@ export class PaneData {
   }
 
   stack(position: number, words: number, below: number): StackLine[] {
-    return this.stackMemo(`${position}:${words}:${below}`, () => stackView(this.replay, position, words, below));
+    return this.stackMemo(`${position}:${words}:${below}`, () => stackView(this.replay, position, words, below, this.stackWindow.read));
   }
 
   memory(position: number, address: number, rows: number, perRow: number): MemoryRow[] {
-    return this.memMemo(`${position}:${address}:${rows}:${perRow}`, () => memoryRows(this.replay, position, address, rows, perRow));
+    return this.memMemo(`${position}:${address}:${rows}:${perRow}`, () => memoryRows(this.replay, position, address, rows, perRow, this.memoryWindow.read));
   }
 
   calls(position: number): Frame[] {
