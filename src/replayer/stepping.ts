@@ -18,6 +18,8 @@ export function threadStep(trace: Trace, position: number, tid: number, dir: 1 |
   const p = trace.clamp(position);
   if (trace.segmentCount === 0) return p;
   for (let i = trace.segmentOf(p); dir < 0 ? i >= 0 : i < trace.segmentCount; i += dir) {
+    // A thread that does not run in a segment (known once the frames are read) has no step there.
+    if (trace.threadStepsIn(i, tid) === 0) continue;
     const seg = trace.decoded(i);
     const from = dir > 0 ? Math.max(0, p + 1 - seg.firstStep) : Math.min(seg.steps - 1, p - 1 - seg.firstStep);
     for (let k = from; dir > 0 ? k < seg.steps : k >= 0; k += dir) if (seg.stepTid[k] === tid) return seg.firstStep + k;

@@ -303,6 +303,15 @@ export class Trace {
     return n;
   }
 
+  /**
+   * Steps thread `tid` runs in segment i, known once the frames have been read (events() reads them); undefined
+   * before. A search for a thread's steps skips the segments where it never runs without decoding them.
+   */
+  threadStepsIn(i: number, tid: number): number | undefined {
+    const per = this.perSegmentThreadSteps;
+    return per ? per[i]?.get(tid) ?? 0 : undefined;
+  }
+
   /** Reads every segment frame once (not the step streams): events, and steps per thread per segment. */
   private loadFrames(): void {
     const acc = this.frameAccumulator();
