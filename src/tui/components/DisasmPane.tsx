@@ -6,7 +6,7 @@ import { type Line, Lines, seg } from './Lines.tsx';
 
 export function disasmLines(lines: readonly DisasmLine[], breakpoints: ReadonlyMap<number, string>, width: number): Line[] {
   const withAddress = width >= 90;
-  const locWidth = Math.min(30, Math.max(16, Math.floor(width * 0.42)));
+  const locWidth = Math.min(30, Math.max(18, Math.floor(width * 0.42)));
   return lines.map((l) => {
     const bp = breakpoints.has(l.address);
     const mark = `${bp ? 'b' : ' '}${l.current ? '=>' : '  '} `;
@@ -14,11 +14,19 @@ export function disasmLines(lines: readonly DisasmLine[], breakpoints: ReadonlyM
     return [
       seg(mark, bp ? { color: 'red', bold: true } : style),
       ...(withAddress ? [seg(`${l.address.toString(16).padStart(9)} `, { dim: !l.current })] : []),
-      seg(`${l.location.length > locWidth ? `${l.location.slice(0, locWidth - 1)}~` : l.location.padEnd(locWidth)} `, { ...style, ...(l.current ? {} : { color: 'cyan' }) }),
+      seg(`${shorten(l.location, locWidth).padEnd(locWidth)} `, { ...style, ...(l.current ? {} : { color: 'cyan' }) }),
       seg(l.text, style),
       ...(l.target ? [seg(`  ; ${l.target}`, { color: 'magenta' })] : []),
     ];
   });
+}
+
+/** `symbol+0xoff` cut to `width`, keeping the offset: `type..eq.fm~+0x6c`. */
+export function shorten(location: string, width: number): string {
+  if (location.length <= width) return location;
+  const plus = location.lastIndexOf('+');
+  const off = plus > 0 && location.length - plus < width - 2 ? location.slice(plus) : '';
+  return `${location.slice(0, width - off.length - 1)}~${off}`;
 }
 
 export function DisasmPane(props: { lines: readonly DisasmLine[]; breakpoints: ReadonlyMap<number, string>; width: number; rows: number; color: boolean }) {
