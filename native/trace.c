@@ -491,6 +491,8 @@ static void wt_on_write(uc_engine *uc, uc_mem_type type, uint64_t address, int s
 
 static size_t safe_read(uint64_t addr, uint8_t *out, size_t n)
 {
+    struct iovec l0 = { out, n }, r0 = { (void *)(uintptr_t)addr, n };
+    if (process_vm_readv(getpid(), &l0, 1, &r0, 1, 0) == (ssize_t)n) return n;
     /* Page by page, so an unreadable page only leaves a hole (zeros). */
     size_t got = 0;
     memset(out, 0, n);
@@ -525,28 +527,35 @@ static int direct_agrees(wt_tracer *t)
     return 1;
 }
 
+/* Searches the memory each pointer in the engine's handle points to for X0..X30, SP holding magic(r, 1): first
+ * 64 KiB from each (where the CPU state lies in Unicorn 2.0.1: ~38 KB into the CPU object), then PROBE_SPAN. */
 static const uint64_t *find_xregs(wt_tracer *t, uint8_t *buf)
 {
     uint8_t top[16384];
     safe_read((uint64_t)(uintptr_t)t->uc, top, sizeof top);
-    uint64_t seen[512];
-    int nseen = 0;
-    for (size_t o = 0; o + 8 <= sizeof top; o += 8) {
-        uint64_t p;
-        memcpy(&p, top + o, 8);
-        if (p < 0x10000 || p >= 0x800000000000ull || (p & 7)) continue;
-        int dup = 0;
-        for (int i = 0; i < nseen; i++) if (seen[i] == p) { dup = 1; break; }
-        if (dup) continue;
-        if (nseen < 512) seen[nseen++] = p; else return NULL;
-        if (safe_read(p, buf, PROBE_SPAN) == 0) continue;
-        for (size_t q = 0; q + 32 * 8 <= PROBE_SPAN; q += 8) {
-            uint64_t w;
-            memcpy(&w, buf + q, 8);
-            if (w != magic(0, 1)) continue;
-            int ok = 1;
-            for (int i = 1; i < 32 && ok; i++) { memcpy(&w, buf + q + 8 * (size_t)i, 8); ok = w == magic(i, 1); }
-            if (ok) return (const uint64_t *)(uintptr_t)(p + q);
+    static const size_t spans[2] = { 65536, PROBE_SPAN };
+    for (int pass = 0; pass < 2; pass++) {
+        uint64_t seen[512];
+        int nseen = 0;
+        size_t span = spans[pass];
+        for (size_t o = 0; o + 8 <= sizeof top; o += 8) {
+            uint64_t p;
+            memcpy(&p, top + o, 8);
+            if (p < 0x10000 || p >= 0x800000000000ull || (p & 7)) continue;
+            int dup = 0;
+            for (int i = 0; i < nseen; i++) if (seen[i] == p) { dup = 1; break; }
+            if (dup) continue;
+            if (nseen == 512) break;
+            seen[nseen++] = p;
+            if (safe_read(p, buf, span) == 0) continue;
+            for (size_t q = 0; q + 32 * 8 <= span; q += 8) {
+                uint64_t w;
+                memcpy(&w, buf + q, 8);
+                if (w != magic(0, 1)) continue;
+                int ok = 1;
+                for (int i = 1; i < 32 && ok; i++) { memcpy(&w, buf + q + 8 * (size_t)i, 8); ok = w == magic(i, 1); }
+                if (ok) return (const uint64_t *)(uintptr_t)(p + q);
+            }
         }
     }
     return NULL;

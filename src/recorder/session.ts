@@ -94,6 +94,8 @@ class RecordingEngine extends UnicornEngine {
 /** A thread the trace has not seen yet starts from all-zero registers (docs/trace-format.md, switch records). */
 const NO_REGS: RegFile = new Uint8Array(REGISTERS.length * 16);
 
+const ZERO_PAGE = Buffer.alloc(0x1000);
+
 const ARG_STRING_TYPES = /^(LPCSTR|LPSTR|PCSTR|LPCWSTR|LPWSTR|PCWSTR|PWSTR)$/;
 
 export class RecordSession {
@@ -288,12 +290,17 @@ export class RecordSession {
 
   private captureRegions(): MemoryRegion[] {
     const out: MemoryRegion[] = [];
+    // Read in chunks of up to 1 MiB (one uc_mem_read each) and keep the pages that are not all zero.
+    const CHUNK = 0x100000;
     for (const r of this.engine.regions()) {
       const size = Number(r.end - r.begin);
       const pages: Array<[number, Uint8Array]> = [];
-      for (let off = 0; off < size; off += 0x1000) {
-        const b = this.engine.read(r.begin + BigInt(off), 0x1000);
-        if (b.some((x) => x !== 0)) pages.push([off, b]);
+      for (let at = 0; at < size; at += CHUNK) {
+        const chunk = Buffer.from(this.engine.read(r.begin + BigInt(at), Math.min(CHUNK, size - at)).buffer);
+        for (let p = 0; p < chunk.length; p += 0x1000) {
+          const page = chunk.subarray(p, p + 0x1000);
+          if (!page.equals(ZERO_PAGE)) pages.push([at + p, new Uint8Array(page)]);
+        }
       }
       out.push({ base: r.begin, size, prot: protToString(r.prot), pages });
     }
