@@ -156,7 +156,10 @@ export class TraceMemory {
       const set = new Set<number>();
       for (let w = 0; w < seg.wrAddr.length; w++) {
         const a = seg.wrAddr[w]!;
-        for (let l = Math.floor(a / LINE), last = Math.floor((a + seg.wrSize[w]! - 1) / LINE); l <= last; l++) set.add(l);
+        // Counted, not `l <= last; l++`: above 2^53 (a corrupt trace) l++ can leave l unchanged and never end.
+        const first = Math.floor(a / LINE);
+        const count = Math.floor((a + seg.wrSize[w]! - 1) / LINE) - first + 1;
+        for (let k = 0; k < count; k++) set.add(first + k);
       }
       this.lines.set(i, Float64Array.from(set).sort());
     }
