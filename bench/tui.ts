@@ -146,22 +146,31 @@ export const tui: Benchmark = {
       });
       openMs.push(performance.now() - t0);
       /** Presses a key; resolves with the time to the first frame and to the last one (the side pane filled). */
-      const press = async (key: string): Promise<{ frame: number; filled: number }> => {
+      const press = async (key: string): Promise<{ frame: number; filled: number; cpu: number }> => {
         const before = stdout.writes;
         const since = idle;
+        const cpu0 = cpuMs();
         const t = performance.now();
         stdin.press(key);
         while (idle === since) await sleep(1);
         const frame = stdout.writes > before ? firstWriteAfter(t) : NaN;
         // Quiet: the side pane's delay has passed and nothing was written for 100 ms.
         while (performance.now() - t < LAZY_MS + 20 || performance.now() - stdout.lastWrite < 100) await sleep(10);
-        return { frame, filled: stdout.lastWrite - t };
+        return { frame, filled: stdout.lastWrite - t, cpu: firstWriteCpu - cpu0 };
       };
       // The first write after t: the FakeStdout keeps only the last, so watch for it.
       let firstWrite = 0;
+      let firstWriteCpu = 0;
+      const cpuMs = () => {
+        const u = process.cpuUsage();
+        return (u.user + u.system) / 1000;
+      };
       const origWrite = stdout.write;
       stdout.write = (chunk: string) => {
-        if (firstWrite === 0) firstWrite = performance.now();
+        if (firstWrite === 0) {
+          firstWrite = performance.now();
+          firstWriteCpu = cpuMs();
+        }
         return origWrite(chunk);
       };
       const firstWriteAfter = (t: number) => {
@@ -170,6 +179,8 @@ export const tui: Benchmark = {
       };
       const samples: Record<string, number[]> = {};
       const filled: number[] = [];
+      const cpu: number[] = [];
+      const held: number[] = [];
       const rand = rng(0x7e1 + run);
       for (let i = 0; i < positions; i++) {
         const p = rand(steps);
@@ -181,12 +192,32 @@ export const tui: Benchmark = {
         for (const [label, key] of SEQUENCE) {
           firstWrite = 0;
           const r = await press(key);
-          if (Number.isFinite(r.frame)) (samples[label] ??= []).push(r.frame);
+          if (Number.isFinite(r.frame)) {
+            (samples[label] ??= []).push(r.frame);
+            cpu.push(r.cpu);
+          }
           filled.push(r.filled);
         }
       }
+      // A held key: 30 presses of s, 33 ms apart (a terminal's autorepeat), not waiting for frames; then the time
+      // from the last press to the frame written after it.
+      for (let i = 0; i < positions; i++) {
+        for (const k of ['g', ...String(rand(steps)), '\r']) await press(k);
+        let lastKey = 0;
+        for (let k = 0; k < 30; k++) {
+          firstWrite = 0;
+          lastKey = performance.now();
+          stdin.press('s');
+          await sleep(33);
+        }
+        while (performance.now() - stdout.lastWrite < 100) await sleep(10);
+        held.push(firstWrite - lastKey);
+        await sleep(LAZY_MS + 200);
+      }
+      add('held s at 30 Hz: last press to its frame', held);
       for (const [label] of SEQUENCE.filter((x, i, a) => a.findIndex((y) => y[0] === x[0]) === i)) add(label, samples[label] ?? []);
       add('all keys above', Object.values(samples).flat());
+      add('all keys above, CPU time to the frame', cpu);
       add('side pane (stack) filled in', filled);
       add('of which Ink output, per frame', renderTimes);
       app.unmount();
@@ -210,6 +241,7 @@ export const tui: Benchmark = {
       notes: [
         `key-to-frame in ms: a key on stdin to the first write of the frame showing its move (Ink, 60 fps throttle, 80x24); ${positions} random positions per run (fixed seed), keys ${LAZY_MS + 100}+ ms apart.`,
         `side pane: the stack pane is drawn after the frame, ${LAZY_MS} ms after the last key; its row is the time from the key to that second frame.`,
+        'CPU time: the process\'s user+system time from the key to the frame (what other load on the machine does not inflate).',
       ],
     };
   },
