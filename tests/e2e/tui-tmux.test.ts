@@ -5,13 +5,14 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { RecordSession } from '../../src/recorder/session.ts';
 import { stepOver } from '../../src/replayer/navigate.ts';
 import { Replay } from '../../src/replayer/replay.ts';
+import { wintrace } from '../helpers/cli.ts';
 import { fixtureExe, ROOT } from '../helpers/fixtures.ts';
 import { recordTuiTrace, type TuiTrace } from '../helpers/tui-trace.ts';
 
@@ -48,17 +49,17 @@ function start(session: string, args: string): void {
 }
 
 before(() => {
-  if (!hasTmux) return;
   dir = mkdtempSync(join(tmpdir(), 'wintrace-tui-tmux-'));
   trace = join(dir, 'pr.mp');
   new RecordSession({ program: fixtureExe('panic-recover'), output: trace, args: [], env: {} }).run();
-  x18 = recordTuiTrace();
+  if (hasTmux) x18 = recordTuiTrace();
 });
 
 after(() => {
-  if (!hasTmux) return;
-  spawnSync('tmux', ['-L', socket, 'kill-server']);
-  x18.cleanup();
+  if (hasTmux) {
+    spawnSync('tmux', ['-L', socket, 'kill-server']);
+    x18.cleanup();
+  }
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -120,5 +121,28 @@ describe('wintrace tui in tmux', { skip }, () => {
     assert.ok(s.includes(`violation 1: ${vs[1]!.rule}`), s);
     tmux('send-keys', '-t', 'violations', 'q');
     await screenUntil('violations', (x) => x.includes('tui-exit=0'), 'the exit');
+  });
+});
+
+describe('wintrace tui outside a terminal', () => {
+  test('says in one line to use wintrace show, and exits 2', () => {
+    const r = wintrace('tui', trace, '--at', 'episode:4');
+    assert.equal(r.code, 2);
+    assert.equal(r.out, '');
+    assert.equal(r.err.trim().split('\n').length, 1, r.err);
+    assert.match(r.err, /^wintrace: tui needs a terminal .* use 'wintrace show .* --at episode:4'/);
+  });
+
+  test('a bad trace file or place is reported as the other verbs report it', () => {
+    const bad = join(dir, 'bad.mp');
+    writeFileSync(bad, 'not a trace');
+    const tui = wintrace('tui', bad);
+    const show = wintrace('show', bad);
+    assert.equal(tui.code, 2);
+    assert.equal(tui.err, show.err);
+    assert.match(tui.err, /not a wintrace trace/);
+    const place = wintrace('tui', trace, '--at', 'episode:999');
+    assert.equal(place.code, 2);
+    assert.match(place.err, /^wintrace: --at episode:999: the trace has \d+ episodes/);
   });
 });

@@ -1,0 +1,115 @@
+// The key loop: keys are queued and applied together on the next turn of the event loop, so a held key (or a
+// burst the terminal sent while a frame was drawn) moves several steps and draws one frame. Each key goes
+// through dispatch.ts; its effects (a continue run in slices that Esc stops, the ABI check) run here.
+
+import { useApp, useInput } from 'ink';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { runInSlices } from '../replayer/run-slices.ts';
+import type { RunStop } from '../replayer/search.ts';
+import { continueConditions, describeStop, type Effect, handleToken } from './dispatch.ts';
+import { keyTokens } from './keys/tokens.ts';
+import type { PaneData } from './pane-data.ts';
+import { moveTo, type UiState } from './state/ui-state.ts';
+
+/** The UI state as keys change it, and a passing note (work under way that is not a key's). */
+export function useKeyLoop(data: PaneData, initial: UiState, onIdle?: () => void): { state: UiState; note: string | undefined } {
+  const { exit } = useApp();
+  const [state, setState] = useState(initial);
+  const ref = useRef(initial);
+  const queue = useRef<string[]>([]);
+  const scheduled = useRef(false);
+  const busy = useRef(false);
+  const cancel = useRef(false);
+
+  const commit = useCallback((s: UiState) => {
+    ref.current = s;
+    setState(s);
+    if (s.quit) exit();
+  }, [exit]);
+
+  const onIdleRef = useRef(onIdle);
+  onIdleRef.current = onIdle;
+  // After React has drawn the committed state: a macrotask runs after the synchronous render of a legacy root.
+  const idle = () => setImmediate(() => onIdleRef.current?.());
+
+  const runEffect = useCallback(async (effect: Effect) => {
+    busy.current = true;
+    cancel.current = false;
+    try {
+      // Let the frame saying what is under way be drawn first.
+      await new Promise((r) => setTimeout(r, 15));
+      if (effect.kind === 'async') {
+        commit({ ...(await effect.run(ref.current)), running: undefined });
+        return;
+      }
+      const from = ref.current.position;
+      const gen = runInSlices(data.replay.trace, from, effect.dir, continueConditions(data, ref.current));
+      for (;;) {
+        const step = gen.next();
+        if (step.done) {
+          const stop: RunStop = step.value;
+          commit({ ...moveTo(ref.current, stop.position, describeStop(data, stop, effect.dir)), running: undefined });
+          return;
+        }
+        commit({ ...ref.current, running: { dir: effect.dir, reached: step.value } });
+        await new Promise((r) => setImmediate(r));
+        if (cancel.current) {
+          commit({ ...moveTo(ref.current, step.value, `stopped at position ${step.value} (interrupted)`), running: undefined });
+          return;
+        }
+      }
+    } catch (e) {
+      commit({ ...ref.current, running: undefined, message: `error: ${(e as Error).message}` });
+    } finally {
+      busy.current = false;
+      idle();
+    }
+  }, [data, commit]);
+
+  const flush = useCallback(() => {
+    scheduled.current = false;
+    const tokens = queue.current.splice(0);
+    let s = ref.current;
+    for (const t of tokens) {
+      if (busy.current) {
+        if (t === 'escape' || t === 'ctrl-c') cancel.current = true;
+        continue;
+      }
+      const r = handleToken(data, s, t);
+      s = r.state;
+      if (s.quit) break;
+      if (r.effect) {
+        commit(s);
+        void runEffect(r.effect);
+        return;
+      }
+    }
+    if (s !== ref.current) commit(s);
+    idle();
+  }, [data, commit, runEffect]);
+
+  // The events (every frame's header, read once) are what event, episode and step-over keys search: read them in
+  // the first idle moment after the first frame rather than on the first such key (2 s on a 51M-step trace).
+  const [note, setNote] = useState<string | undefined>();
+  useEffect(() => {
+    if (data.replay.trace.eventsLoaded) return;
+    const t = setTimeout(() => {
+      setNote('reading the events of the trace...');
+      setTimeout(() => {
+        data.events();
+        setNote(undefined);
+      }, 15);
+    }, 300);
+    return () => clearTimeout(t);
+  }, [data]);
+
+  useInput((input, key) => {
+    queue.current.push(...keyTokens(input, key));
+    if (!scheduled.current) {
+      scheduled.current = true;
+      setImmediate(flush);
+    }
+  });
+
+  return { state, note };
+}
