@@ -361,7 +361,7 @@ export class RecordSession {
     this.noteIndex();
     const steps = Number(this.engine.executed - this.segStart);
     if (steps > 0 || this.events.length > 0) {
-      // Raw: the writer deflates the whole segment frame (stream, keyframe, events) at once.
+      // Raw: the writer compresses the whole segment frame (stream, keyframe, events) at once.
       const data = Buffer.concat(this.chunks);
       const seg: Segment = {
         index: this.segIndex,

@@ -5,6 +5,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { crc32, inflateRawSync } from 'node:zlib';
 import { TraceFormatError } from '../errors.ts';
 import { packr, unpackRegs } from './codec.ts';
+import { decodePayload } from './frame-codec.ts';
 import {
   END_MAGIC, FILE_MAGIC, FORMAT_VERSION, FRAME, FRAME_HEADER_BYTES, type FooterEntry, MAX_FRAME_BYTES,
   type Segment, TRACE_REGS, type TraceFooter, type TraceHeader,
@@ -84,10 +85,10 @@ export class TraceReader {
     if (crc32(payload) !== crc) this.fail(offset, 'frame checksum mismatch');
     let raw: Uint8Array;
     try {
-      raw = inflateRawSync(payload, { maxOutputLength: MAX_FRAME_BYTES });
+      raw = decodePayload(payload);
     } catch (e) {
       if (offset === FILE_MAGIC.length) this.olderVersion(payload);
-      this.fail(offset + FRAME_HEADER_BYTES, `frame payload does not inflate: ${(e as Error).message.slice(0, 120)}`);
+      this.fail(offset + FRAME_HEADER_BYTES, (e as Error).message);
     }
     let value: unknown;
     try {
@@ -100,13 +101,19 @@ export class TraceReader {
     return { type, value, next: offset + FRAME_HEADER_BYTES + length };
   }
 
-  /** A header frame that does not inflate may be a version 1 file, whose frames were plain msgpack: say so. */
+  /**
+   * A header frame that does not decode may be from an older version: version 1 stored plain msgpack, version 2
+   * deflated it. Say which, rather than that the payload is damaged.
+   */
   private olderVersion(payload: Uint8Array): void {
     let v: unknown;
-    try {
-      v = (packr.unpack(payload) as { formatVersion?: unknown } | null)?.formatVersion;
-    } catch {
-      return;
+    for (const decode of [(p: Uint8Array) => p, (p: Uint8Array) => inflateRawSync(p, { maxOutputLength: MAX_FRAME_BYTES })]) {
+      try {
+        v = (packr.unpack(decode(payload)) as { formatVersion?: unknown } | null)?.formatVersion;
+        break;
+      } catch {
+        // not this one
+      }
     }
     if (typeof v === 'number' && v !== FORMAT_VERSION) {
       this.fail(FILE_MAGIC.length, `format version ${v} is not supported (this wintrace reads version ${FORMAT_VERSION}): record the program again`);
@@ -221,7 +228,7 @@ export class TraceReader {
     return s;
   }
 
-  /** A segment's step stream (the whole frame was inflated when it was read). */
+  /** A segment's step stream (the whole frame was decompressed when it was read). */
   segmentData(s: Segment, _offset: number): Uint8Array {
     return s.data;
   }

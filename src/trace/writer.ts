@@ -3,30 +3,37 @@
 // killed at any point leaves a file readable up to its last complete segment.
 //
 // With `background`, frames are compressed and written by a worker thread while the recorder goes on running
-// the program (deflate is ~20% of a recording's time): the recorder packs each frame and hands the bytes over; the
-// worker deflates and appends them in order, so the file is byte for byte what the synchronous writer produces.
+// the program (compression is ~20% of a recording's time): the recorder packs each frame and hands the bytes over; the
+// worker compresses and appends them in order, so the file is byte for byte what the synchronous writer produces.
 // At most a few frames are in flight (the recorder waits when more are), and flush/finish wait for all of them.
 
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
-import { crc32, deflateRawSync } from 'node:zlib';
+import { crc32 } from 'node:zlib';
 import { packr } from './codec.ts';
-import { END_MAGIC, FILE_MAGIC, FRAME, FRAME_HEADER_BYTES, FRAME_LEVEL, type Segment, type TraceFooter, type TraceHeader } from './schema.ts';
+import { encodePayload } from './frame-codec.ts';
+import { END_MAGIC, FILE_MAGIC, FRAME, FRAME_CODEC, FRAME_HEADER_BYTES, FRAME_QUALITY, type Segment, type TraceFooter, type TraceHeader } from './schema.ts';
 
 /** Frames handed to the worker and not yet on disk before the recorder waits (each ~50–150 KB packed). */
 const MAX_IN_FLIGHT = 4;
 
-/** The worker: deflate, frame header, append; reports each frame's offset and counts frames done in `ctl[0]`. */
+/**
+ * The worker: compress (as encodePayload does), frame header, append; reports each frame's offset and counts
+ * frames done in `ctl[0]`.
+ */
 const WORKER_SOURCE = `
 const { workerData, parentPort } = require('node:worker_threads');
-const { crc32, deflateRawSync } = require('node:zlib');
+const { crc32, brotliCompressSync, constants } = require('node:zlib');
 const { writeSync } = require('node:fs');
 const { fd, ctl, port } = workerData;
 let offset = workerData.offset;
 parentPort.on('message', (m) => {
   try {
     if (Atomics.load(ctl, 1) === 0) {
-      const payload = deflateRawSync(m.bytes, { level: m.level });
+      const body = m.codec === ${FRAME_CODEC.brotli}
+        ? brotliCompressSync(m.bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: m.quality, [constants.BROTLI_PARAM_SIZE_HINT]: m.bytes.length } })
+        : m.bytes;
+      const payload = Buffer.concat([Buffer.from([m.codec]), body]);
       const head = Buffer.alloc(${FRAME_HEADER_BYTES});
       head.writeUInt32LE(payload.length, 0);
       head.writeUInt8(m.type, 4);
@@ -64,10 +71,10 @@ export class TraceWriter {
   private bg: Background | undefined;
 
   /**
-   * `level` overrides every frame's deflate level (tests store frames uncompressed with 0); `background`
+   * `stored` writes frames uncompressed (tests and the fuzzer, so byte mutations land in the msgpack); `background`
    * compresses and writes frames on a worker thread.
    */
-  constructor(readonly path: string, private readonly opts: { level?: number; background?: boolean } = {}) {
+  constructor(readonly path: string, private readonly opts: { stored?: boolean; background?: boolean } = {}) {
     this.fd = openSync(path, 'w');
     this.raw(Buffer.from(FILE_MAGIC, 'latin1'));
     if (opts.background) {
@@ -90,19 +97,19 @@ export class TraceWriter {
     this.bytesWritten = this.offset;
   }
 
-  private frame(type: number, value: unknown, level: number): number {
-    const lvl = this.opts.level ?? level;
+  private frame(type: number, value: unknown): number {
+    const codec = this.opts.stored ? FRAME_CODEC.stored : FRAME_CODEC.brotli;
     if (this.bg) {
       // packr reuses its buffer: the worker gets its own copy, transferred rather than cloned.
       const bytes = new Uint8Array(packr.pack(value));
       this.wait(MAX_IN_FLIGHT - 1);
-      this.bg.worker.postMessage({ type, level: lvl, bytes }, [bytes.buffer]);
+      this.bg.worker.postMessage({ type, codec, quality: FRAME_QUALITY, bytes }, [bytes.buffer]);
       this.bg.posted++;
       this.collect();
       return -1;
     }
     const at = this.offset;
-    const payload = deflateRawSync(packr.pack(value), { level: lvl });
+    const payload = encodePayload(packr.pack(value), codec);
     const head = Buffer.alloc(FRAME_HEADER_BYTES);
     head.writeUInt32LE(payload.length, 0);
     head.writeUInt8(type, 4);
@@ -145,12 +152,12 @@ export class TraceWriter {
   }
 
   writeHeader(h: TraceHeader): void {
-    this.frame(FRAME.header, h, FRAME_LEVEL.header);
+    this.frame(FRAME.header, h);
   }
 
   /** Returns the segment's file offset, for the footer index; -1 in background mode (see segmentOffsets). */
   writeSegment(s: Segment): number {
-    return this.frame(FRAME.segment, s, FRAME_LEVEL.segment);
+    return this.frame(FRAME.segment, s);
   }
 
   /** Writes the footer (its segment offsets taken from segmentOffsets when they are -1) and the trailer. */
@@ -160,7 +167,7 @@ export class TraceWriter {
     f.segments.forEach((e, i) => {
       if (e.offset < 0) e.offset = this.segmentOffsets[i]!;
     });
-    const at = this.frame(FRAME.footer, f, FRAME_LEVEL.footer);
+    const at = this.frame(FRAME.footer, f);
     const trailer = Buffer.alloc(16);
     trailer.writeBigUInt64LE(BigInt(at), 0);
     trailer.write(END_MAGIC, 8, 'latin1');

@@ -4,7 +4,7 @@
 //
 // Seeds: two synthetic traces (every record and event kind, two threads, switches, OS writes, V registers) and a
 // real recording window of panic-recover (an exception dispatch) whose header keeps only the code pages it
-// runs, all with their frames stored as uncompressed deflate blocks so byte mutations land in the msgpack and the
+// runs, all with their frames stored uncompressed (codec byte 0) so byte mutations land in the msgpack and the
 // step streams themselves. Half the cases (chosen by a hash of the input) get their frame checksums recomputed first, so the
 // mutation reaches msgpack decoding, the shape checks and the stream decoders instead of stopping at the crc.
 
@@ -122,7 +122,7 @@ function realWindow(): Uint8Array {
   for (const region of header.regions) {
     region.pages = region.prot.includes('x') ? region.pages.filter(([off]) => used.has(Math.floor((Number(region.base) + off) / 4096))) : [];
   }
-  return new Uint8Array(buildTrace(l, { level: 0 }));
+  return new Uint8Array(buildTrace(l, { stored: true }));
 }
 
 function digest(b: Uint8Array): number {

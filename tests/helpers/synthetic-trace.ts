@@ -84,7 +84,7 @@ export class SyntheticTrace {
   /** Each thread's registers as the segment last knew them (switch records are relative to these). */
   private known = new Map<number, Regs>();
   readonly header: TraceHeader;
-  private readonly level: number;
+  private readonly stored: boolean;
 
   constructor(opts: {
     threads: ThreadSpec[];
@@ -92,10 +92,10 @@ export class SyntheticTrace {
     stubs?: TraceStub[];
     regions?: MemoryRegion[];
     segmentSteps?: number;
-    /** Store frames uncompressed (deflate stored blocks), so byte mutations of the file hit the step streams. */
+    /** Store frames uncompressed (codec byte 0), so byte mutations of the file hit the msgpack and the step streams. */
     storedStreams?: boolean;
   }, private readonly segmentSteps = opts.segmentSteps ?? 4) {
-    this.level = opts.storedStreams ? 0 : 1;
+    this.stored = opts.storedStreams ?? false;
     for (const t of opts.threads) {
       const r: Regs = new Array<bigint>(TRACE_REGS).fill(0n);
       for (const [k, v] of Object.entries(t.regs ?? {})) r[Number(k)] = v!;
@@ -284,7 +284,7 @@ export class SyntheticTrace {
   /** Writes the trace; `complete: false` leaves out the footer (a recording that was killed). */
   write(path: string, complete = true): void {
     this.endSegment(false);
-    const w = new TraceWriter(path, { level: this.level });
+    const w = new TraceWriter(path, { stored: this.stored });
     w.writeHeader(this.header);
     const entries = this.segments.map((s) => ({ offset: w.writeSegment(s), firstStep: s.firstStep, steps: s.steps, regsChanged: s.idx.regsChanged, pagesWritten: s.idx.pagesWritten }));
     if (!complete) {

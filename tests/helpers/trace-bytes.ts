@@ -1,10 +1,11 @@
 // Frame-level editing of trace files for robustness tests and the trace fuzz kind: split a file into its frames
-// (inflated, decoded msgpack values), change values, and write it back deflated with correct checksums, offsets and
-// trailer, so a test reaches the reader's checks behind the checksum.
+// (decompressed, decoded msgpack values), change values, and write it back compressed with correct checksums, offsets
+// and trailer, so a test reaches the reader's checks behind the checksum.
 
-import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
+import { crc32 } from 'node:zlib';
 import { packr } from '../../src/trace/codec.ts';
-import { END_MAGIC, FILE_MAGIC, FRAME, FRAME_HEADER_BYTES } from '../../src/trace/schema.ts';
+import { decodePayload, encodePayload } from '../../src/trace/frame-codec.ts';
+import { END_MAGIC, FILE_MAGIC, FRAME, FRAME_CODEC, FRAME_HEADER_BYTES } from '../../src/trace/schema.ts';
 
 export interface Frame {
   type: number;
@@ -30,18 +31,18 @@ export function parseFrames(file: Uint8Array): Layout {
     const type = b.readUInt8(at + 4);
     if (at + FRAME_HEADER_BYTES + length > end) break;
     offsets.push(at);
-    frames.push({ type, value: packr.unpack(inflateRawSync(b.subarray(at + FRAME_HEADER_BYTES, at + FRAME_HEADER_BYTES + length))) as Record<string, unknown> });
+    frames.push({ type, value: packr.unpack(decodePayload(b.subarray(at + FRAME_HEADER_BYTES, at + FRAME_HEADER_BYTES + length))) as Record<string, unknown> });
     at += FRAME_HEADER_BYTES + length;
   }
   return { frames, offsets, hasTrailer: end !== b.length };
 }
 
 /**
- * One frame's bytes: u32 length, u8 type, u32 crc32, payload, where the payload is `content` deflated (msgpack
- * bytes, for a valid frame) or, with `deflate: false`, `content` as is.
+ * One frame's bytes: u32 length, u8 type, u32 crc32, payload, where the payload is `content` (msgpack bytes, for
+ * a valid frame) behind a codec byte, brotli-compressed or `stored`, or with `raw`, `content` as is.
  */
-export function frameBytes(type: number, content: Uint8Array, opts: { level?: number; deflate?: boolean } = {}): Buffer {
-  const payload = opts.deflate === false ? content : deflateRawSync(content, { level: opts.level ?? 1 });
+export function frameBytes(type: number, content: Uint8Array, opts: { stored?: boolean; raw?: boolean } = {}): Buffer {
+  const payload = opts.raw ? Buffer.from(content) : encodePayload(content, opts.stored ? FRAME_CODEC.stored : FRAME_CODEC.brotli);
   const head = Buffer.alloc(FRAME_HEADER_BYTES);
   head.writeUInt32LE(payload.length, 0);
   head.writeUInt8(type, 4);
@@ -51,10 +52,10 @@ export function frameBytes(type: number, content: Uint8Array, opts: { level?: nu
 
 /**
  * Writes frames back as a file. Footer segment offsets are recomputed from where the segments land (unless
- * `keepOffsets`), and a trailer pointing at the footer is added when the layout has one. `level` 0 stores the
- * frames uncompressed (deflate stored blocks), so byte mutations land in the msgpack and the step streams.
+ * `keepOffsets`), and a trailer pointing at the footer is added when the layout has one. `stored` writes the
+ * frames uncompressed (codec byte 0), so byte mutations land in the msgpack and the step streams.
  */
-export function buildTrace(layout: Layout, opts: { keepOffsets?: boolean; trailer?: boolean; level?: number } = {}): Buffer {
+export function buildTrace(layout: Layout, opts: { keepOffsets?: boolean; trailer?: boolean; stored?: boolean } = {}): Buffer {
   const parts: Buffer[] = [Buffer.from(FILE_MAGIC, 'latin1')];
   let at = FILE_MAGIC.length;
   const segmentOffsets: number[] = [];
@@ -70,7 +71,7 @@ export function buildTrace(layout: Layout, opts: { keepOffsets?: boolean; traile
       }
     }
     if (f.type === FRAME.segment) segmentOffsets.push(at);
-    const b = frameBytes(f.type, packr.pack(f.value), { level: opts.level ?? 1 });
+    const b = frameBytes(f.type, packr.pack(f.value), { stored: opts.stored ?? false });
     parts.push(b);
     at += b.length;
   }

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deflateRawSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import { TraceFormatError } from '../../src/errors.ts';
 import { Trace } from '../../src/replayer/trace.ts';
@@ -81,12 +82,15 @@ describe('malformed trace files: one line naming the offset and the broken invar
     ['a flipped header byte (checksum)', () => flip(good, 30), () => 'at offset 8: frame checksum mismatch'],
     ['unknown frame type', () => setByte(good, 12, 9), () => 'at offset 8: unknown frame type 9'],
     ['absurd frame length', () => setU32(good, 8, 0x7fffffff), () => 'at offset 8: frame length 2147483647 exceeds the 268435456-byte limit'],
-    ['payload that does not inflate', () => Buffer.concat([good.subarray(0, 8), frameBytes(FRAME.header, Buffer.from([0xff, 0xff, 0xff, 0xff]), { deflate: false })]), () => /^at offset 17: frame payload does not inflate: /.source],
+    ['payload that does not decompress', () => Buffer.concat([good.subarray(0, 8), frameBytes(FRAME.header, Buffer.from([1, 0xff, 0xff, 0xff, 0xff]), { raw: true })]), () => /^at offset 17: frame payload does not decompress: /.source],
+    ['an empty payload', () => Buffer.concat([good.subarray(0, 8), frameBytes(FRAME.header, Buffer.alloc(0), { raw: true })]), () => 'at offset 17: frame payload is empty (no codec byte)'],
+    ['an unknown frame codec', () => Buffer.concat([good.subarray(0, 8), frameBytes(FRAME.header, Buffer.from([7, 0x80]), { raw: true })]), () => 'at offset 17: unknown frame codec 7'],
     ['payload that is not msgpack', () => Buffer.concat([good.subarray(0, 8), frameBytes(FRAME.header, Buffer.from([0xc1, 0xc1]))]), () => /^at offset 17: frame payload is not valid msgpack: /.source],
-    ['a version 1 file (frames of plain msgpack)', () => Buffer.concat([good.subarray(0, 8), frameBytes(FRAME.header, packr.pack({ formatVersion: 1 }), { deflate: false })]), () => 'at offset 8: format version 1 is not supported (this wintrace reads version 2): record the program again'],
-    ['a segment frame that does not inflate', () => garbleSegment(), () => /^at offset OFF: frame payload does not inflate: /.source.replace('OFF', String(offsetOf(good, FRAME.segment) + 9))],
+    ['a version 1 file (frames of plain msgpack)', () => Buffer.concat([good.subarray(0, 8), frameBytes(FRAME.header, packr.pack({ formatVersion: 1 }), { raw: true })]), () => 'at offset 8: format version 1 is not supported (this wintrace reads version 3): record the program again'],
+    ['a version 2 file (deflated frames)', () => Buffer.concat([good.subarray(0, 8), frameBytes(FRAME.header, deflateRawSync(packr.pack({ formatVersion: 2 })), { raw: true })]), () => 'at offset 8: format version 2 is not supported (this wintrace reads version 3): record the program again'],
+    ['a segment frame that does not decompress', () => garbleSegment(), () => /^at offset OFF: frame payload does not decompress: /.source.replace('OFF', String(offsetOf(good, FRAME.segment) + 9))],
     ['a segment where the header belongs', () => edit((l) => l.frames.unshift(l.frames.splice(1, 1)[0]!)), () => 'at offset 8: first frame is not the header'],
-    ['format version 3', () => edit((l) => (header(l).formatVersion = 3)), () => 'at offset 8: format version 3 is not supported (this wintrace reads version 2): record the program again'],
+    ['format version 4', () => edit((l) => (header(l).formatVersion = 4)), () => 'at offset 8: format version 4 is not supported (this wintrace reads version 3): record the program again'],
     ['a header thread with a short register file', () => edit((l) => ((header(l).threads as Array<{ regs: Uint8Array }>)[0]!.regs = new Uint8Array(16))), () => 'at offset 8: header threads must each carry 68 registers of 16 bytes'],
     ['a symbol address that is text', () => edit((l) => ((header(l).symbols as Array<{ address: unknown }>)[0]!.address = 'main')), () => 'at offset 8: header: symbols[0].address must be an unsigned 64-bit integer'],
     ['a region page that is not 4096 bytes', () => edit((l) => ((header(l).regions as Array<{ pages: Array<[number, Uint8Array]> }>)[0]!.pages[0]![1] = new Uint8Array(10))), () => 'at offset 8: header: regions[0].pages[0][1] must be a 4096-byte page'],
@@ -167,11 +171,11 @@ function setU64(b: Buffer, at: number, v: bigint): Buffer {
   return c;
 }
 
-/** The first segment frame's payload overwritten with bytes that are not deflate data, checksum repaired. */
+/** The first segment frame's compressed payload overwritten with bytes that are not brotli data, checksum repaired. */
 function garbleSegment(): Buffer {
   const c = Buffer.from(good);
   const at = offsetOf(good, FRAME.segment);
-  c.fill(0xff, at + 9, at + 9 + c.readUInt32LE(at));
+  c.fill(0xff, at + 10, at + 9 + c.readUInt32LE(at));
   repairChecksums(c);
   return c;
 }
