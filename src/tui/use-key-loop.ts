@@ -70,7 +70,7 @@ export function useKeyLoop(data: PaneData, initial: UiState, onIdle?: () => void
     scheduled.current = false;
     const tokens = queue.current.splice(0);
     let s = ref.current;
-    for (const t of tokens) {
+    for (const [i, t] of tokens.entries()) {
       if (busy.current) {
         if (t === 'escape' || t === 'ctrl-c') cancel.current = true;
         continue;
@@ -81,6 +81,8 @@ export function useKeyLoop(data: PaneData, initial: UiState, onIdle?: () => void
       if (r.effect) {
         commit(s);
         void runEffect(r.effect);
+        // Keys that came with it can only stop it.
+        if (tokens.slice(i + 1).some((x) => x === 'escape' || x === 'ctrl-c')) cancel.current = true;
         return;
       }
     }

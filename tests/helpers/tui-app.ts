@@ -15,6 +15,8 @@ export interface TuiHarness {
   frame(): string;
   /** Writes keys and waits until the frames stop changing. */
   press(...keys: string[]): Promise<string>;
+  /** Writes keys one after the other without waiting between them, then waits as press does. */
+  burst(...keys: string[]): Promise<string>;
   /** Position shown in the status bar. */
   position(): number;
   waitFor(pred: (frame: string) => boolean, ms?: number): Promise<string>;
@@ -51,6 +53,12 @@ export async function startTui(replay: Replay, position: number, opts: { width?:
         app.stdin.write(k);
         await settle(since);
       }
+      return frame();
+    },
+    async burst(...keys) {
+      const since = idle;
+      for (const k of keys) app.stdin.write(k);
+      await settle(since);
       return frame();
     },
     position() {

@@ -179,7 +179,19 @@ describe('prompts', () => {
     }
   });
 
-  test('b at pc toggles a breakpoint shown in the disassembly and the status bar', async () => {
+  test('Esc stops a continue between slices, short of where it would stop', async () => {
+    const t = r.trace;
+    const p = 100_000;
+    // A breakpoint never reached: the run scans slice by slice up to the first exception.
+    const full = runTo(t, p, 1, { breakpoints: new Set([4]), eventKinds: new Set(['exception-raised'] as const) }).position;
+    const h = await open(r, p);
+    await h.press('B', '0x4', KEYS.enter);
+    const f = await h.burst('c', KEYS.escape);
+    assert.match(f, /interrupted/);
+    assert.ok(h.position() > p && h.position() < full, `stopped at ${h.position()}, between ${p} and ${full}`);
+  });
+
+    test('b at pc toggles a breakpoint shown in the disassembly and the status bar', async () => {
     const h = await open(r, firstException().start);
     let f = await h.press('b');
     assert.match(f, /b=> main\.readValue/);
