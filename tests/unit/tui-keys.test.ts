@@ -249,6 +249,25 @@ describe('register and thread keys', () => {
     for (let k = 1; k < tids.length && expect === undefined; k++) expect = threadSwitch(t, p0, tids[(tids.indexOf(cur) + k) % tids.length]!);
     assert.equal(h.position(), expect);
     assert.notEqual(threadAt(t, h.position()), cur);
+    // T goes the other way round the threads, from where t left us.
+    const p1 = h.position();
+    const cur1 = threadAt(t, p1);
+    await h.press('T');
+    let back: number | undefined;
+    for (let k = 1; k < tids.length && back === undefined; k++) back = threadSwitch(t, p1, tids[(tids.indexOf(cur1) - k + tids.length * k) % tids.length]!);
+    assert.equal(h.position(), back);
+  });
+
+  test('Enter in the episodes and violations lists goes to the selected one', async () => {
+    const h = await open(r, 0);
+    await h.press('7', 'j', 'j', 'j', KEYS.enter);
+    assert.equal(h.position(), r.episodes()[3]!.start);
+    const vs = (await rx.check()).violations;
+    const hx = await open(rx, 0);
+    await hx.press('8');
+    await hx.waitFor((f) => f.includes('#0 '));
+    await hx.press('j', 'j', KEYS.enter);
+    assert.equal(hx.position(), vs[2]!.position);
   });
 
   test('Enter in the events list goes to the selected event', async () => {
