@@ -74,8 +74,6 @@ export function App({ data, initial, width: fixedW, height: fixedH, color = true
 
   const before = Math.floor((L.midRows - 1) / 3);
   const dis = data.disassembly(regs.pc, before, L.midRows - 1 - before);
-  // Stale side lines are drawn as they were (the title says `...`): unchanged lines cost Ink nothing to redraw.
-  const stale = (lines: readonly Line[], _fresh: boolean): readonly Line[] => lines;
   const sep = (rows: number) => <Lines lines={Array.from({ length: rows }, () => [seg('│', { dim: true })])} width={1} rows={rows} color={color} />;
   const midTitle = title('disassembly', state.focus === 'disasm');
   return (
@@ -90,13 +88,15 @@ export function App({ data, initial, width: fixedW, height: fixedH, color = true
         {sep(L.midRows + 1)}
         <Box flexDirection="column" width={L.sideWidth}>
           <Lines lines={[title(SIDE_TITLES[state.side], state.focus === state.side, side.fresh ? '' : '...')]} width={L.sideWidth} rows={1} color={color} />
-          <Lines lines={stale(side.lines, side.fresh)} width={L.sideWidth} rows={L.midRows} color={color} />
+          {/* Until a side pane fills in, its previous lines stay as they were (the title says `...`): unchanged
+              lines cost Ink nothing to draw again. */}
+          <Lines lines={side.lines} width={L.sideWidth} rows={L.midRows} color={color} />
         </Box>
         {L.extraWidth > 0 && sep(L.midRows + 1)}
         {L.extraWidth > 0 && (
           <Box flexDirection="column" width={L.extraWidth}>
             <Lines lines={[title(SIDE_TITLES[extraPane], false, extra.fresh ? '' : '...')]} width={L.extraWidth} rows={1} color={color} />
-            <Lines lines={stale(extra.lines, extra.fresh)} width={L.extraWidth} rows={L.midRows} color={color} />
+            <Lines lines={extra.lines} width={L.extraWidth} rows={L.midRows} color={color} />
           </Box>
         )}
       </Box>
