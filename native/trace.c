@@ -761,6 +761,13 @@ void wt_trace_rebase(wt_tracer *t)
     t->last_write = 0;
 }
 
+/* Copies the shadow (the running thread's registers after wt_trace_rebase) as NREGS x 16 bytes, lo then hi, the
+ * layout of a trace register file. void wt_trace_regs(wt_tracer *t, uint8_t *out); */
+void wt_trace_regs(wt_tracer *t, uint8_t *out)
+{
+    memcpy(out, t->shadow, sizeof t->shadow);
+}
+
 /* Gives counting back to the counter hook. void wt_trace_detach(wt_tracer *t); */
 void wt_trace_detach(wt_tracer *t)
 {

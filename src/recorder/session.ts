@@ -314,11 +314,11 @@ export class RecordSession {
   private savedRegs = new WeakMap<EngineContext, RegFile>();
 
   /** All registers of every live thread; the running one from the engine, the others from their contexts. */
-  private threadRegisters(): ThreadRegisters[] {
+  private threadRegisters(running?: RegFile): ThreadRegisters[] {
     const e = this.engine;
     const out: ThreadRegisters[] = [];
     const cur = this.proc.current;
-    const curRegs = cur ? packRegs(e.readRegs(REGISTERS)) : undefined;
+    const curRegs = cur ? (running ?? packRegs(e.readRegs(REGISTERS))) : undefined;
     let mine: EngineContext | undefined;
     try {
       for (const t of this.proc.threads) {
@@ -389,7 +389,8 @@ export class RecordSession {
     this.pagesUnknown = false;
     this.segStart = this.engine.executed;
     if (next) {
-      this.keyframe = { currentTid: this.proc.current!.id, threads: this.threadRegisters() };
+      // The tracer re-read every register of the running thread when it drained (rebase): use its copy.
+      this.keyframe = { currentTid: this.proc.current!.id, threads: this.threadRegisters(tracer.regsAfterRebase()) };
       this.known = new Map(this.keyframe.threads.map((t) => [t.tid, t.regs]));
     }
     this.opts.onProgress?.({

@@ -20,6 +20,7 @@ interface TraceLib {
   switchTo(t: unknown, tid: number, prev: Uint8Array): void;
   detach(t: unknown): void;
   clearIndex(t: unknown): void;
+  regs(t: unknown, out: Uint8Array): void;
   size(): number | bigint;
 }
 
@@ -35,6 +36,7 @@ function traceLib(): TraceLib {
       switchTo: l.func('void wt_trace_switch(void *t, uint32_t tid, const void *prev)'),
       detach: l.func('void wt_trace_detach(void *t)'),
       clearIndex: l.func('void wt_trace_clear_index(void *t)'),
+      regs: l.func('void wt_trace_regs(void *t, _Out_ uint8_t *out)'),
       size: l.func('uint64_t wt_trace_size(void)'),
     };
   }
@@ -155,6 +157,16 @@ export class Tracer {
     this.fields[F.used] = 0n;
     this.fields[F.paused] = 0n;
     if (rebase) traceLib().rebase(this.mem);
+    return out;
+  }
+
+  /**
+   * The running thread's registers as a trace register file, from the hook's shadow copy: what the engine holds
+   * right after drain(true) (which re-reads every register), without reading them again through JS.
+   */
+  regsAfterRebase(): Uint8Array {
+    const out = new Uint8Array(68 * 16);
+    traceLib().regs(this.mem, out);
     return out;
   }
 
