@@ -42,7 +42,7 @@ async function replay(index: number): Promise<void> {
 function report(r: CampaignResult): string {
   const lines = [
     `kind ${argv.kind}, seed ${argv.seed}, cases ${argv.first}..${argv.first + argv.cases - 1}, ` +
-      `${(r.elapsedMs / 1000).toFixed(1)} s, slowest case ${r.slowest.index} ${r.slowest.ms.toFixed(0)} ms (bound ${argv.timeoutMs} ms)`,
+      `${(r.elapsedMs / 1000).toFixed(1)} s, slowest case #${r.slowest.index}: ${r.slowest.ms.toFixed(0)} ms (bound ${argv.timeoutMs} ms)`,
     ...OUTCOMES.map((o) => `  ${o.padEnd(9)} ${r.counts[o]}`),
     `loaded inputs by what followed:`,
     ...[...r.loaded].sort((a, b) => b[1] - a[1]).map(([k, n]) => `  ${String(n).padStart(6)}  ${k}`),
