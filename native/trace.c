@@ -201,13 +201,7 @@ static int diff_reg(wt_tracer *t, int r)
     uint64_t v[2];
     read_reg(t, r, v);
     if (v[0] == t->shadow[r][0] && v[1] == t->shadow[r][1]) return 0;
-    put_u8(t, (uint8_t)r);
-    put_varint(t, zigzag((int64_t)(v[0] - t->shadow[r][0])));
-    if (r >= REG_V0 && r < REG_V0 + 32) put_varint(t, zigzag((int64_t)(v[1] - t->shadow[r][1])));
-    t->shadow[r][0] = v[0];
-    t->shadow[r][1] = v[1];
-    if (r <= REG_SP) t->xs[r] = v[0];
-    t->regmask[r >> 6] |= 1ull << (r & 63);
+    put_change(t, r, v);
     return 1;
 }
 
