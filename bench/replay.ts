@@ -14,35 +14,14 @@ import { SP_SLOT, slotNumber } from '../src/replayer/regfile.ts';
 import { threadAt, threadStep } from '../src/replayer/stepping.ts';
 import { fixtureExe, ROOT } from '../tests/helpers/fixtures.ts';
 import type { Benchmark, BenchOptions, BenchResult, Cell } from './run.ts';
+import { PerRun, rng } from './samples.ts';
 
 const PARAMS = new Set(['trace', 'fixture', 'samples']);
-
-/** A deterministic sequence: the same positions every run, so runs are comparable. */
-function rng(seed: number): (n: number) => number {
-  let x = seed >>> 0 || 1;
-  return (n) => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x % n;
-  };
-}
 
 function time(f: () => void): number {
   const t = performance.now();
   f();
   return performance.now() - t;
-}
-
-function pct(samples: number[], q: number): number {
-  const s = [...samples].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
-}
-
-function median(samples: number[]): number {
-  return pct(samples, 0.5);
 }
 
 export const replay: Benchmark = {
@@ -60,13 +39,8 @@ export const replay: Benchmark = {
         opts.log(`replay: recording ${fixture}`);
         new RecordSession({ program: fixtureExe(fixture), output: file, args: [], env: {} }).run();
       }
-      const m: Record<string, { med: number[]; p95: number[]; max: number[] }> = {};
-      const add = (k: string, xs: number[]) => {
-        m[k] ??= { med: [], p95: [], max: [] };
-        m[k].med.push(median(xs));
-        m[k].p95.push(pct(xs, 0.95));
-        m[k].max.push(Math.max(...xs));
-      };
+      const perRun = new PerRun();
+      const add = (k: string, xs: number[]) => perRun.add(k, xs);
       let steps = 0;
       let checkRate: number[] = [];
       let checkViolations = 0;
@@ -126,7 +100,7 @@ export const replay: Benchmark = {
         'last write (stack word, random position)': '< 5 ms',
         'full check (ms)': '>= 20M steps/s',
       };
-      const rows: Array<Record<string, Cell>> = Object.entries(m).map(([k, v]) => ({
+      const rows: Array<Record<string, Cell>> = Object.entries(perRun.measures).map(([k, v]) => ({
         measure: k, median: v.med, p95: v.p95, max: v.max, target: targets[k] ?? '',
       }));
       rows.push({ measure: 'check throughput (steps/s)', median: checkRate, p95: '', max: '', target: targets['full check (ms)']! });

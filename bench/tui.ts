@@ -19,6 +19,7 @@ import { PaneData } from '../src/tui/pane-data.ts';
 import { initialState } from '../src/tui/state/ui-state.ts';
 import { fixtureExe } from '../tests/helpers/fixtures.ts';
 import type { Benchmark, BenchOptions, BenchResult, Cell } from './run.ts';
+import { PerRun, rng } from './samples.ts';
 
 const PARAMS = new Set(['trace', 'fixture', 'positions', 'nocache']);
 
@@ -55,24 +56,7 @@ class FakeStdin extends EventEmitter {
   }
 }
 
-function rng(seed: number): (n: number) => number {
-  let x = seed >>> 0 || 1;
-  return (n) => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x % n;
-  };
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function pct(samples: number[], q: number): number {
-  const s = [...samples].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
-}
 
 /** Keys measured at each position, in order: a user stepping around a place. */
 const SEQUENCE: Array<[string, string]> = [
@@ -119,15 +103,8 @@ export const tui: Benchmark = {
         new RecordSession({ program: fixtureExe(fixture), output: file, args: [], env: {} }).run();
       }
     }
-    const m: Record<string, { med: number[]; p95: number[]; max: number[]; n: number }> = {};
-    const add = (k: string, xs: number[]) => {
-      if (xs.length === 0) return;
-      m[k] ??= { med: [], p95: [], max: [], n: 0 };
-      m[k].med.push(pct(xs, 0.5));
-      m[k].p95.push(pct(xs, 0.95));
-      m[k].max.push(Math.max(...xs));
-      m[k].n = xs.length;
-    };
+    const perRun = new PerRun();
+    const add = (k: string, xs: number[]) => perRun.add(k, xs);
     let steps = 0;
     let openMs: number[] = [];
     for (let run = 0; run < opts.runs; run++) {
@@ -223,7 +200,7 @@ export const tui: Benchmark = {
       app.unmount();
       replay.close();
     }
-    const rows: Array<Record<string, Cell>> = Object.entries(m).map(([k, v]) => ({
+    const rows: Array<Record<string, Cell>> = Object.entries(perRun.measures).map(([k, v]) => ({
       measure: k, n: v.n, median: v.med, p95: v.p95, max: v.max, target: k.startsWith('side pane') ? `after ${LAZY_MS} ms idle` : '< 16 ms',
     }));
     rows.push({ measure: 'open (trace + first frame)', n: 1, median: openMs, p95: '', max: '', target: '' });
