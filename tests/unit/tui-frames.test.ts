@@ -3,42 +3,31 @@
 // layout at 80x24 and on a wide terminal. Without colour every mark is still there as text.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { RecordSession } from '../../src/recorder/session.ts';
 import { tidName } from '../../src/replayer/describe.ts';
 import { Replay } from '../../src/replayer/replay.ts';
 import { threadAt, threadStep } from '../../src/replayer/stepping.ts';
 import { D8_D15_SLOTS, disassemblyAround, GENERAL_SLOTS, registersView } from '../../src/replayer/view.ts';
 import { BINDINGS, keyLabel } from '../../src/tui/keys/bindings.ts';
 import { colorWanted } from '../../src/tui/run.tsx';
-import { fixtureExe } from '../helpers/fixtures.ts';
 import { KEYS, startTui, type TuiHarness } from '../helpers/tui-app.ts';
-import { recordTuiTrace, type TuiTrace } from '../helpers/tui-trace.ts';
+import { openTuiTraces, type TuiTraces } from '../helpers/tui-trace.ts';
 
-let dir: string;
+let traces: TuiTraces;
 let r: Replay;
-let x18: TuiTrace;
 let rx: Replay;
 let ui: TuiHarness | undefined;
 
 before(() => {
-  dir = mkdtempSync(join(tmpdir(), 'wintrace-tui-frames-'));
-  const file = join(dir, 'pr.mp');
-  new RecordSession({ program: fixtureExe('panic-recover'), output: file, args: [], env: {} }).run();
-  r = Replay.open(file);
-  x18 = recordTuiTrace();
-  rx = Replay.open(x18.path);
+  traces = openTuiTraces();
+  r = traces.plain;
+  rx = traces.x18;
 });
 
 after(() => {
   ui?.unmount();
-  r.close();
-  rx.close();
-  x18.cleanup();
-  rmSync(dir, { recursive: true, force: true });
+  traces.close();
 });
 
 async function open(replay: Replay, position: number, size: { width?: number; height?: number } = {}): Promise<TuiHarness> {

@@ -3,11 +3,7 @@
 // panic-recover with X18 clobbered in sigtramp (ABI violations), and every move is compared with the Replay API.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { RecordSession } from '../../src/recorder/session.ts';
 import { evaluateRange } from '../../src/replayer/address-expr.ts';
 import { isCall } from '../../src/replayer/insn.ts';
 import { locate, resolveAddress } from '../../src/replayer/locate.ts';
@@ -15,31 +11,23 @@ import { adjacentEpisode, adjacentEvent, adjacentViolation, registerChangeMove, 
 import { Replay } from '../../src/replayer/replay.ts';
 import { findExecution, runTo } from '../../src/replayer/search.ts';
 import { threadAt, threadStep } from '../../src/replayer/stepping.ts';
-import { fixtureExe } from '../helpers/fixtures.ts';
 import { KEYS, startTui, type TuiHarness } from '../helpers/tui-app.ts';
-import { recordTuiTrace, type TuiTrace } from '../helpers/tui-trace.ts';
+import { openTuiTraces, type TuiTraces } from '../helpers/tui-trace.ts';
 
-let dir: string;
+let traces: TuiTraces;
 let r: Replay;
-let x18: TuiTrace;
 let rx: Replay;
 let ui: TuiHarness | undefined;
 
 before(() => {
-  dir = mkdtempSync(join(tmpdir(), 'wintrace-tui-keys-'));
-  const file = join(dir, 'pr.mp');
-  new RecordSession({ program: fixtureExe('panic-recover'), output: file, args: [], env: {} }).run();
-  r = Replay.open(file);
-  x18 = recordTuiTrace();
-  rx = Replay.open(x18.path);
+  traces = openTuiTraces();
+  r = traces.plain;
+  rx = traces.x18;
 });
 
 after(() => {
   ui?.unmount();
-  r.close();
-  rx.close();
-  x18.cleanup();
-  rmSync(dir, { recursive: true, force: true });
+  traces.close();
 });
 
 async function open(replay: Replay, position: number, opts: { lazyMs?: number } = {}): Promise<TuiHarness> {
