@@ -14,7 +14,7 @@ import { SP_SLOT, slotNumber } from '../src/replayer/regfile.ts';
 import { threadAt, threadStep } from '../src/replayer/stepping.ts';
 import { fixtureExe, ROOT } from '../tests/helpers/fixtures.ts';
 import type { Benchmark, BenchOptions, BenchResult, Cell } from './run.ts';
-import { PerRun, rng } from './samples.ts';
+import { PerRun, rng, SUMMARY_COLUMNS } from './samples.ts';
 
 const PARAMS = new Set(['trace', 'fixture', 'samples']);
 
@@ -108,10 +108,7 @@ export const replay: Benchmark = {
       return {
         columns: [
           { key: 'measure', label: `measure (${steps.toLocaleString('en-US')} steps)`, format: 'text' },
-          { key: 'median', label: 'median', format: 'ms' },
-          { key: 'p95', label: 'p95', format: 'ms' },
-          { key: 'max', label: 'max', format: 'ms' },
-          { key: 'target', label: 'target', format: 'text' },
+          ...SUMMARY_COLUMNS,
         ],
         rows,
         notes: [

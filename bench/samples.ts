@@ -1,6 +1,8 @@
 // What the replay and TUI benchmarks share: the fixed-seed sequence that picks positions, quantiles, and the
 // per-run summary of each measure (the runner then reports the median over runs and their range).
 
+import type { Column } from './run.ts';
+
 /** A deterministic sequence: the same positions every run, so runs are comparable. */
 export function rng(seed: number): (n: number) => number {
   let x = seed >>> 0 || 1;
@@ -42,3 +44,11 @@ export class PerRun {
     m.n = samples.length;
   }
 }
+
+/** The columns of a PerRun table after its measure (and count) columns: median, p95 and max per run, the target. */
+export const SUMMARY_COLUMNS: readonly Column[] = [
+  { key: 'median', label: 'median', format: 'ms' },
+  { key: 'p95', label: 'p95', format: 'ms' },
+  { key: 'max', label: 'max', format: 'ms' },
+  { key: 'target', label: 'target', format: 'text' },
+];

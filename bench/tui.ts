@@ -19,7 +19,7 @@ import { PaneData } from '../src/tui/pane-data.ts';
 import { initialState } from '../src/tui/state/ui-state.ts';
 import { fixtureExe } from '../tests/helpers/fixtures.ts';
 import type { Benchmark, BenchOptions, BenchResult, Cell } from './run.ts';
-import { PerRun, rng } from './samples.ts';
+import { PerRun, rng, SUMMARY_COLUMNS } from './samples.ts';
 
 const PARAMS = new Set(['trace', 'fixture', 'positions', 'nocache']);
 
@@ -209,10 +209,7 @@ export const tui: Benchmark = {
       columns: [
         { key: 'measure', label: `key (${steps.toLocaleString('en-US')} steps)`, format: 'text' },
         { key: 'n', label: 'keys/run', format: 'int' },
-        { key: 'median', label: 'median', format: 'ms' },
-        { key: 'p95', label: 'p95', format: 'ms' },
-        { key: 'max', label: 'max', format: 'ms' },
-        { key: 'target', label: 'target', format: 'text' },
+        ...SUMMARY_COLUMNS,
       ],
       rows,
       notes: [
