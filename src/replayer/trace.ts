@@ -140,7 +140,7 @@ export class Trace {
     const e = this.entries[i];
     if (!e) throw new RangeError(`segment ${i} does not exist (the trace has ${this.entries.length})`);
     const s = this.reader.segment(i);
-    const d = decodeSegment(s, this.reader.segmentData(s, e.offset), this.path, e.offset);
+    const d = decodeSegment(s, s.data, this.path, e.offset);
     this.cache.set(i, d);
     if (this.cache.size > CACHE_SEGMENTS) this.cache.delete(this.cache.keys().next().value!);
     return d;
@@ -158,7 +158,7 @@ export class Trace {
       const e = this.entries[i]!;
       const s = cached && !acc ? undefined : this.reader.segment(i);
       if (acc) acc.add(s!, i);
-      yield cached ?? decodeSegment(s!, this.reader.segmentData(s!, e.offset), this.path, e.offset, true);
+      yield cached ?? decodeSegment(s!, s!.data, this.path, e.offset, true);
     }
     acc?.done();
   }

@@ -228,11 +228,6 @@ export class TraceReader {
     return s;
   }
 
-  /** A segment's step stream (the whole frame was decompressed when it was read). */
-  segmentData(s: Segment, _offset: number): Uint8Array {
-    return s.data;
-  }
-
   /**
    * Replays segment i from its keyframe, calling `onStep` after each step with the current thread's registers
    * (the array is live: copy what you keep). Memory writes are reported with their old and new bytes.
@@ -246,7 +241,7 @@ export class TraceReader {
   ): void {
     const entry = this.trace.segments[i]!;
     const s = this.segment(i);
-    const data = this.segmentData(s, entry.offset);
+    const data = s.data;
     const threads = new Map(s.keyframe.threads.map((t) => [t.tid, unpackRegs(t.regs)]));
     let tid = s.keyframe.currentTid;
     let regs = threads.get(tid);
