@@ -44,8 +44,9 @@ async function screenUntil(session: string, pred: (screen: string) => boolean, w
 }
 
 function start(session: string, args: string): void {
-  // The shell line after wintrace reports how it ended, on the same screen.
-  tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', `cd ${ROOT} && TERM=xterm-256color node bin/wintrace.js tui ${args}; echo "tui-exit=$?"; sleep 60`);
+  // The shell line after wintrace reports how it ended, on the same screen. CI=true as a build job would set it:
+  // Ink alone would then draw nothing until exit, and the screen stayed blank in CI.
+  tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', `cd ${ROOT} && CI=true TERM=xterm-256color node bin/wintrace.js tui ${args}; echo "tui-exit=$?"; sleep 60`);
 }
 
 before(() => {

@@ -29,6 +29,11 @@ export const tuiCommand: CommandModule<object, TuiArgs> = {
       }
       // React's development build checks every element and times every render: several times slower per frame.
       process.env.NODE_ENV ??= 'production';
+      // Ink reads CI/CONTINUOUS_INTEGRATION when it is first imported and then draws nothing until exit (it
+      // assumes a log, not a screen). Both stdin and stdout are a terminal here, so a CI flag inherited from a
+      // build job or a test harness must not blank the debugger.
+      delete process.env.CI;
+      delete process.env.CONTINUOUS_INTEGRATION;
       const { runTui, colorWanted } = await import('../../tui/run.tsx');
       await runTui(replay, { position: place.position, message: `${place.label} (? lists the keys)`, color: colorWanted() });
     } finally {
