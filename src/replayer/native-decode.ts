@@ -21,11 +21,12 @@ export interface NativeResult {
 
 type DecodeFn = (...args: unknown[]) => number;
 let fn: DecodeFn | null | undefined;
+let library: koffi.IKoffiLib | undefined;
 
 function load(): DecodeFn | null {
   if (fn !== undefined) return fn;
   if (process.env.WINTRACE_JS_DECODER === '1' || !existsSync(LIB)) return (fn = null);
-  const lib = koffi.load(LIB);
+  const lib = (library = koffi.load(LIB));
   fn = lib.func(
     'int wt_decode_flat(const uint8_t *d, uint32_t n, _Inout_ uint32_t *meta, _Inout_ int32_t *tids, _Inout_ double *pcs, ' +
     '_Out_ uint8_t *op_kind, _Out_ int32_t *op_arg, _Out_ int32_t *op_prev, _Out_ int32_t *op_tid, _Out_ uint32_t *op_ch, ' +
@@ -34,6 +35,12 @@ function load(): DecodeFn | null {
     '_Out_ double *step_pc, _Out_ double *step_next_pc)',
   ) as DecodeFn;
   return fn;
+}
+
+/** The loaded library (the ABI checker's C pass lives in it too), or undefined when the native path is off. */
+export function nativeLibrary(): koffi.IKoffiLib | undefined {
+  load();
+  return library;
 }
 
 /** Is the native decoder in use (the library built, WINTRACE_JS_DECODER not set)? */

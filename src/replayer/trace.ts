@@ -163,6 +163,20 @@ export class Trace {
     acc?.done();
   }
 
+  /**
+   * Every segment frame in order, undecoded (the ABI checker's C pass reads step streams itself); a whole pass
+   * gathers the events as scan() does.
+   */
+  *frames(): Generator<Segment> {
+    const acc = !this.eventList ? this.frameAccumulator() : undefined;
+    for (let i = 0; i < this.entries.length; i++) {
+      const s = this.reader.segment(i);
+      acc?.add(s, i);
+      yield s;
+    }
+    acc?.done();
+  }
+
   /** Have the events been gathered (by events() or a whole scan)? */
   get eventsLoaded(): boolean {
     return this.eventList !== undefined;

@@ -1,6 +1,7 @@
 // Bug injection: copies of fixture binaries patched at one instruction each, recorded and checked. Each injected
-// bug must be reported by exactly the expected rule at exactly the patched instruction, and the unpatched
-// fixtures must check clean. The patches (word expected -> word written) come from the fixtures' disassembly:
+// bug must be reported by exactly the expected rule at exactly the patched instruction (by the C pass and by the
+// TypeScript reference alike), and the unpatched fixtures must check clean. The patches (word expected -> word
+// written) come from the fixtures' disassembly:
 //   sigtramp+0xc            mov x16, x27         -> mov x18, x27          (X18 used as a scratch register)
 //   tstart_stdcall+0x44     bl runtime.emptyfunc -> sub sp, sp, #8       (SP off by 8 for the new thread)
 //   callbackasm1+0x70       ldp x19, x20, [sp, #0x48] -> ldr x20, [sp, #0x50]  (restore of R19 skipped)
@@ -12,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { RecordSession } from '../../src/recorder/session.ts';
+import { nativeCheckAvailable } from '../../src/replayer/abi/check-native.ts';
 import type { RuleId } from '../../src/replayer/abi/rules.ts';
 import { Replay } from '../../src/replayer/replay.ts';
 import { fixtureExe } from '../helpers/fixtures.ts';
@@ -26,7 +28,10 @@ async function recordAndCheck(exe: string, name: string) {
   new RecordSession({ program: exe, output: out, args: [], env: {}, maxInstructions: 4_000_000n }).run();
   const replay = Replay.open(out);
   try {
-    return (await replay.check()).violations;
+    const result = await replay.check();
+    // The C pass (the default when built) and the TypeScript reference must agree on every injected bug.
+    if (nativeCheckAvailable()) assert.deepEqual(result, await replay.check({ engine: 'js' }), `${name}: the C and TypeScript passes differ`);
+    return result.violations;
   } finally {
     replay.close();
   }

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Violation } from '../../src/replayer/abi/violation.ts';
+import { nativeCheckAvailable } from '../../src/replayer/abi/check-native.ts';
 import { Replay } from '../../src/replayer/replay.ts';
 import { A64, codeRegion, le64, SyntheticTrace } from '../helpers/synthetic-trace.ts';
 
@@ -93,6 +94,15 @@ describe('ABI rules on a synthetic trace', () => {
   test('--rule limits the check to the rules named', async () => {
     const only = await r.check({ rules: ['sp-aligned', 'teb-consistent'] });
     assert.deepEqual(only.violations.map((v) => v.rule), ['sp-aligned', 'teb-consistent']);
+  });
+
+  test('the C pass reports exactly what the TypeScript pass (the reference) reports, rule by rule', { skip: nativeCheckAvailable() ? false : 'native library not built (scripts/build-native.sh)' }, async () => {
+    for (const rules of [undefined, ['x18-untouched'], ['sp-aligned'], ['teb-consistent'], ['callee-saved']] as const) {
+      const js = await r.check({ engine: 'js', rules });
+      const native = await r.check({ engine: 'native', rules });
+      assert.ok(js.violations.length > 0, `${rules ?? 'all'}: the reference found nothing to compare`);
+      assert.deepEqual(native, js, `rules ${rules ?? 'all'}`);
+    }
   });
 
   test('the exception makes one episode from the faulting instruction to the resume', () => {

@@ -10,6 +10,8 @@ import { threadStep } from '../stepping.ts';
 import type { TraceMemory } from '../memory.ts';
 import { newRegFile, type RegWords, regFileFromBytes, SP_SLOT, slotBigint, WORDS_PER_REG, X18_SLOT } from '../regfile.ts';
 import type { Trace } from '../trace.ts';
+import type { TraceEvent } from '../../trace/schema.ts';
+import { checkPassNative, nativeCheckAvailable } from './check-native.ts';
 import { attributeCalleeSaved, type Mismatch } from './callee-saved.ts';
 import { BOUNDARIES, CALLEE_SAVED_D_SLOTS, CALLEE_SAVED_SLOTS, RULE_IDS, type RuleId, rule } from './rules.ts';
 import { hex, type Violation } from './violation.ts';
@@ -19,6 +21,11 @@ export interface CheckOptions {
   /** Addresses of instructions whose encoding writes X18 (static scan; see x18-writers.ts). */
   readonly x18Writers?: ReadonlySet<number>;
   readonly onProgress?: (stepsDone: number, total: number) => void;
+  /**
+   * The pass: 'native' (native/decode.c, when built) or 'js' (the TypeScript reference); by default the native
+   * one when available (WINTRACE_JS_DECODER=1 turns it off, as for the decoder).
+   */
+  readonly engine?: 'native' | 'js';
 }
 
 export interface CheckResult {
@@ -28,7 +35,7 @@ export interface CheckResult {
 }
 
 /** A boundary crossing whose return is awaited: callee-saved registers at entry, and the LR it must return to. */
-interface Span {
+export interface Span {
   readonly kind: 'callback' | 'stdcall' | 'handler' | 'thread';
   readonly tid: number;
   readonly entry: number;
@@ -49,46 +56,147 @@ for (const slot of [X18_SLOT, SP_SLOT, LR, ...CALLEE_SAVED_SLOTS, ...CALLEE_SAVE
 
 export function check(trace: Trace, memory: TraceMemory, code: CodeWords, opts: CheckOptions = {}): CheckResult {
   const rules = new Set<RuleId>(opts.rules ?? RULE_IDS);
-  const out: Violation[] = [];
-  const mismatches: Mismatch[] = [];
+  const ctx = passContext(trace, code, rules, opts.x18Writers ?? new Set<number>());
+  const useNative = opts.engine === 'native' || (opts.engine !== 'js' && nativeCheckAvailable());
+  const done = useNative ? checkPassNative(trace, ctx, opts.onProgress) : checkPassJs(trace, ctx, opts.onProgress);
+  const { out, mismatches } = ctx;
+  const sym = (pc: number) => trace.symbols.format(pc);
+
+  if (ctx.wantCallee) {
+    handlerSpans(trace, mismatches, out);
+    for (const m of mismatches) out.push(attributeCalleeSaved(trace, memory, code, m));
+  }
+  if (rules.has('resume-in-stack')) resumeChecks(trace, memory, out);
+  // The pass does not keep pc: where the emulated Windows acted, the thread goes on at its next step.
+  for (let i = 0; i < out.length; i++) {
+    const v = out[i]!;
+    if (v.pc !== -1) continue;
+    const q = v.position < trace.totalSteps && trace.stepAt(v.position).tid === v.tid ? v.position : threadStep(trace, v.position, v.tid, 1);
+    const pc = q < trace.totalSteps ? trace.stepAt(q).pc : 0;
+    out[i] = { ...v, pc, symbol: `${sym(pc)} (by the emulated Windows)` };
+  }
+  out.sort((a, b) => a.position - b.position || a.rule.localeCompare(b.rule));
+  return { violations: out, steps: done, rules: [...rules] };
+}
+
+/**
+ * What both passes share: the options, the boundaries, the facts gathered from events, what they found, and how
+ * a finding becomes a violation (so the native pass reports exactly what the TypeScript one does).
+ */
+export interface PassContext {
+  readonly wantX18: boolean;
+  readonly wantSp: boolean;
+  readonly wantTeb: boolean;
+  readonly wantCallee: boolean;
+  readonly x18Writers: ReadonlySet<number>;
+  /** Callback table [cbLo, cbHi) (-1 when absent), asmstdcall's BLR and the thread-return stub (-1 when absent). */
+  readonly cbLo: number;
+  readonly cbHi: number;
+  readonly stdcallBlr: number;
+  readonly threadReturn: number;
+  /** Thread TEBs: the header's, then each thread-created event's as the pass reaches its segment. */
+  readonly teb: Map<number, number>;
+  /** Registers each thread's start routine saw (thread-started events). */
+  readonly started: Map<number, { position: number; pc: number; regs: RegWords }>;
+  readonly out: Violation[];
+  readonly mismatches: Mismatch[];
+  /** Takes a segment's events into teb and started, before its records are checked. */
+  segmentEvents(events: readonly TraceEvent[]): void;
+  /** A span has returned to its LR: every callee-saved register that differs is a mismatch. */
+  close(span: Span, regs: RegWords, exit: number, pc: number): void;
+  threadSpan(tid: number): Span | undefined;
+  x18Write(position: number, tid: number, pc: number, before: bigint, after: bigint, changed: boolean): void;
+  spByProgram(position: number, tid: number, pc: number, before: bigint, after: bigint): void;
+  tebByWindows(position: number, tid: number, teb: number, x18: bigint, atSwitch: boolean): void;
+  spByWindows(position: number, tid: number, spWasLow: number, sp: bigint): void;
+}
+
+function passContext(trace: Trace, code: CodeWords, rules: ReadonlySet<RuleId>, x18Writers: ReadonlySet<number>): PassContext {
   const sym = (pc: number) => trace.symbols.format(pc);
   const why = (id: RuleId) => rule(id)!.why;
+  const out: Violation[] = [];
+  const mismatches: Mismatch[] = [];
   // Thread facts come from the header and, as the pass reaches them, from each segment's events: a thread is
   // created (its TEB) and started (its registers) before its first step, so nothing needs a separate read.
   const teb = new Map<number, number>(trace.header.threads.map((t) => [t.tid, Number(t.teb)]));
-  const x18Writers = opts.x18Writers ?? new Set<number>();
-
+  const started = headerStartRegs(trace);
   // Boundaries, from the program's symbols (absent in a non-Go program: those checks then do nothing).
   const cbRange = trace.symbols.range(BOUNDARIES.callbackTable);
-  const cbLo = cbRange?.[0] ?? -1;
-  const cbHi = cbRange?.[1] ?? -1;
-  const stdcallBlr = findBlr(trace, code, BOUNDARIES.stdcall);
   const threadReturn = trace.symbols.resolve(BOUNDARIES.threadReturn) ?? -1;
-  const started = headerStartRegs(trace);
+  return {
+    wantX18: rules.has('x18-untouched'),
+    wantSp: rules.has('sp-aligned'),
+    wantTeb: rules.has('teb-consistent'),
+    wantCallee: rules.has('callee-saved'),
+    x18Writers,
+    cbLo: cbRange?.[0] ?? -1,
+    cbHi: cbRange?.[1] ?? -1,
+    stdcallBlr: findBlr(trace, code, BOUNDARIES.stdcall),
+    threadReturn,
+    teb,
+    started,
+    out,
+    mismatches,
+    segmentEvents(events) {
+      for (const e of events) {
+        if (e.kind === 'thread-created') teb.set(e.newTid, Number(e.teb));
+        else if (e.kind === 'thread-started' && e.step >= 0n) started.set(e.tid, { position: Number(e.step), pc: Number(e.pc), regs: regFileFromBytes(e.regs) });
+      }
+    },
+    close(span, regs, exit, pc) {
+      for (const slot of [...CALLEE_SAVED_SLOTS, ...CALLEE_SAVED_D_SLOTS]) {
+        const k = slot * WORDS_PER_REG;
+        if (span.regs[k] === regs[k] && span.regs[k + 1] === regs[k + 1]) continue;
+        mismatches.push({ span: span.kind, label: span.label, tid: span.tid, entry: span.entry, entryRegs: span.regs, exit, exitPc: pc, slot, before: slotBigint(span.regs, slot) & 0xffff_ffff_ffff_ffffn, after: slotBigint(regs, slot) & 0xffff_ffff_ffff_ffffn });
+      }
+    },
+    threadSpan(tid) {
+      const start = started.get(tid);
+      return start && { kind: 'thread', tid, entry: start.position, regs: start.regs, lr: threadReturn, label: `thread start routine ${sym(start.pc)}` };
+    },
+    x18Write(position, tid, pc, before, after, changed) {
+      out.push({
+        rule: 'x18-untouched', position, step: position, tid, pc, symbol: sym(pc), instruction: '', subject: 'x18', before: hex(before), after: hex(after),
+        detail: changed ? `the program wrote X18 (the TEB pointer of thread ${hex(tid)})` : 'the program wrote X18 (with the value it already held)',
+        why: why('x18-untouched'), by: 'program',
+      });
+    },
+    spByProgram(position, tid, pc, before, after) {
+      out.push({
+        rule: 'sp-aligned', position, step: position, tid, pc, symbol: sym(pc), instruction: '', subject: 'sp', before: hex(before), after: hex(after),
+        detail: `SP became ${Number(after & 15n)} bytes off a 16-byte boundary`, why: why('sp-aligned'), by: 'program',
+      });
+    },
+    tebByWindows(position, tid, t, x18, atSwitch) {
+      out.push({
+        rule: 'teb-consistent', position, step: undefined, tid, pc: -1, symbol: '', instruction: '', subject: 'x18', before: hex(t), after: hex(x18),
+        detail: `after ${atSwitch ? 'switching to' : 'the emulated Windows acted for'} thread ${hex(tid)}, X18 is not its TEB`,
+        why: why('teb-consistent'), by: 'windows',
+      });
+    },
+    spByWindows(position, tid, spWasLow, sp) {
+      out.push({
+        rule: 'sp-aligned', position, step: undefined, tid, pc: -1, symbol: '', instruction: '', subject: 'sp', before: hex(spWasLow), after: hex(sp),
+        detail: `the emulated Windows left SP ${Number(sp & 15n)} bytes off a 16-byte boundary`, why: why('sp-aligned'), by: 'windows',
+      });
+    },
+  };
+}
 
+/**
+ * The reference pass, in TypeScript: one forward pass over every record, keeping each thread's registers as
+ * 32-bit words (keyframes re-anchor them at every segment). Returns the steps checked.
+ */
+export function checkPassJs(trace: Trace, ctx: PassContext, onProgress?: (done: number, total: number) => void): number {
+  const { teb, x18Writers, cbLo, cbHi, stdcallBlr, threadReturn, wantX18, wantSp, wantTeb, wantCallee } = ctx;
   const pending = new Map<number, Span[]>();
   let pendingCount = 0;
   const misaligned = new Set<number>();
   const x18Dirty = new Set<number>();
-  const wantX18 = rules.has('x18-untouched');
-  const wantSp = rules.has('sp-aligned');
-  const wantTeb = rules.has('teb-consistent');
-  const wantCallee = rules.has('callee-saved');
-
-  const close = (span: Span, regs: RegWords, exit: number, pc: number) => {
-    for (const slot of [...CALLEE_SAVED_SLOTS, ...CALLEE_SAVED_D_SLOTS]) {
-      const k = slot * WORDS_PER_REG;
-      if (span.regs[k] === regs[k] && span.regs[k + 1] === regs[k + 1]) continue;
-      mismatches.push({ span: span.kind, label: span.label, tid: span.tid, entry: span.entry, entryRegs: span.regs, exit, exitPc: pc, slot, before: slotBigint(span.regs, slot) & 0xffff_ffff_ffff_ffffn, after: slotBigint(regs, slot) & 0xffff_ffff_ffff_ffffn });
-    }
-  };
 
   let done = 0;
   for (const seg of trace.scan()) {
-    for (const e of seg.events) {
-      if (e.kind === 'thread-created') teb.set(e.newTid, Number(e.teb));
-      else if (e.kind === 'thread-started' && e.step >= 0n) started.set(e.tid, { position: Number(e.step), pc: Number(e.pc), regs: regFileFromBytes(e.regs) });
-    }
+    ctx.segmentEvents(seg.events);
     const files = new Map<number, RegWords>();
     for (const [tid, r] of seg.keyframe) files.set(tid, r.slice());
     let cur = seg.keyTid;
@@ -107,15 +215,15 @@ export function check(trace: Trace, memory: TraceMemory, code: CodeWords, opts: 
             if (top && top.lr === pc) {
               stack!.pop();
               pendingCount--;
-              close(top, r, position, pc);
+              ctx.close(top, r, position, pc);
             }
           }
           if (pc >= cbLo && pc < cbHi && (pc - cbLo) % BOUNDARIES.callbackEntrySize === 0) {
-            pushSpan(pending, { kind: 'callback', tid: cur, entry: position, regs: r.slice(), lr: lrOf(r), label: `callback ${sym(pc)}` });
+            pushSpan(pending, { kind: 'callback', tid: cur, entry: position, regs: r.slice(), lr: lrOf(r), label: `callback ${trace.symbols.format(pc)}` });
             pendingCount++;
           } else if (pc === threadReturn) {
-            const start = started.get(cur);
-            if (start) close({ kind: 'thread', tid: cur, entry: start.position, regs: start.regs, lr: threadReturn, label: `thread start routine ${sym(start.pc)}` }, r, position, pc);
+            const span = ctx.threadSpan(cur);
+            if (span) ctx.close(span, r, position, pc);
           }
         }
         let touched = 0;
@@ -143,7 +251,7 @@ export function check(trace: Trace, memory: TraceMemory, code: CodeWords, opts: 
         }
         if (touched === 0 && x18Writers.size === 0) {
           if (wantCallee && pc === stdcallBlr) {
-            pushSpan(pending, { kind: 'stdcall', tid: cur, entry: position + 1, regs: r.slice(), lr: pc + 4, label: 'call out through runtime.asmstdcall' });
+            pushSpan(pending, stdcallSpan(cur, position, r.slice(), pc));
             pendingCount++;
           }
           continue;
@@ -153,12 +261,7 @@ export function check(trace: Trace, memory: TraceMemory, code: CodeWords, opts: 
           x18Before1 = r[X18_LO + 1]!;
         }
         if (wantX18 && ((touched & 1) || (x18Writers.size > 0 && x18Writers.has(pc)))) {
-          out.push({
-            rule: 'x18-untouched', position, step: position, tid: cur, pc, symbol: sym(pc), instruction: '', subject: 'x18',
-            before: hex(words64(x18Before0, x18Before1)), after: hex(words64(r[X18_LO]!, r[X18_LO + 1]!)),
-            detail: (touched & 1) ? `the program wrote X18 (the TEB pointer of thread ${hex(cur)})` : 'the program wrote X18 (with the value it already held)',
-            why: why('x18-untouched'), by: 'program',
-          });
+          ctx.x18Write(position, cur, pc, words64(x18Before0, x18Before1), words64(r[X18_LO]!, r[X18_LO + 1]!), (touched & 1) !== 0);
         }
         if (touched & 1) {
           if (r[X18_LO] === lo32(teb.get(cur)) && r[X18_LO + 1] === hi32(teb.get(cur))) x18Dirty.delete(cur);
@@ -168,18 +271,11 @@ export function check(trace: Trace, memory: TraceMemory, code: CodeWords, opts: 
           const aligned = (r[SP_LO]! & 15) === 0;
           if (!aligned && !misaligned.has(cur)) {
             misaligned.add(cur);
-            if (wantSp) {
-              out.push({
-                rule: 'sp-aligned', position, step: position, tid: cur, pc, symbol: sym(pc), instruction: '', subject: 'sp',
-                before: hex(words64(spBefore0, spBefore1)), after: hex(words64(r[SP_LO]!, r[SP_LO + 1]!)),
-                detail: `SP became ${(r[SP_LO]! & 15)} bytes off a 16-byte boundary`, why: why('sp-aligned'), by: 'program',
-              });
-            }
+            if (wantSp) ctx.spByProgram(position, cur, pc, words64(spBefore0, spBefore1), words64(r[SP_LO]!, r[SP_LO + 1]!));
           } else if (aligned) misaligned.delete(cur);
         }
         if (wantCallee && pc === stdcallBlr) {
-          // The callee's entry state: after the BLR, with LR pointing back into asmstdcall.
-          pushSpan(pending, { kind: 'stdcall', tid: cur, entry: position + 1, regs: r.slice(), lr: pc + 4, label: 'call out through runtime.asmstdcall' });
+          pushSpan(pending, stdcallSpan(cur, position, r.slice(), pc));
           pendingCount++;
         }
         continue;
@@ -207,49 +303,26 @@ export function check(trace: Trace, memory: TraceMemory, code: CodeWords, opts: 
         if (ok) x18Dirty.delete(cur);
         else if (!x18Dirty.has(cur)) {
           x18Dirty.add(cur);
-          if (wantTeb) {
-            out.push({
-              rule: 'teb-consistent', position, step: undefined, tid: cur, pc: -1, symbol: '', instruction: '', subject: 'x18',
-              before: hex(t), after: hex(words64(r[X18_LO]!, r[X18_LO + 1]!)),
-              detail: `after ${kind === OP_SWITCH ? 'switching to' : 'the emulated Windows acted for'} thread ${hex(cur)}, X18 is not its TEB`,
-              why: why('teb-consistent'), by: 'windows',
-            });
-          }
+          if (wantTeb) ctx.tebByWindows(position, cur, t, words64(r[X18_LO]!, r[X18_LO + 1]!), kind === OP_SWITCH);
         }
       }
       if (r[SP_LO] !== spWas || kind === OP_SWITCH) {
         const aligned = (r[SP_LO]! & 15) === 0;
         if (!aligned && !misaligned.has(cur)) {
           misaligned.add(cur);
-          if (wantSp) {
-            out.push({
-              rule: 'sp-aligned', position, step: undefined, tid: cur, pc: -1, symbol: '', instruction: '', subject: 'sp',
-              before: hex(spWas), after: hex(words64(r[SP_LO]!, r[SP_LO + 1]!)),
-              detail: `the emulated Windows left SP ${(r[SP_LO]! & 15)} bytes off a 16-byte boundary`, why: why('sp-aligned'), by: 'windows',
-            });
-          }
+          if (wantSp) ctx.spByWindows(position, cur, spWas, words64(r[SP_LO]!, r[SP_LO + 1]!));
         } else if (aligned) misaligned.delete(cur);
       }
     }
     done += seg.steps;
-    opts.onProgress?.(done, trace.totalSteps);
+    onProgress?.(done, trace.totalSteps);
   }
+  return done;
+}
 
-  if (wantCallee) {
-    handlerSpans(trace, mismatches, out);
-    for (const m of mismatches) out.push(attributeCalleeSaved(trace, memory, code, m));
-  }
-  if (rules.has('resume-in-stack')) resumeChecks(trace, memory, out);
-  // The pass does not keep pc: where the emulated Windows acted, the thread goes on at its next step.
-  for (let i = 0; i < out.length; i++) {
-    const v = out[i]!;
-    if (v.pc !== -1) continue;
-    const q = v.position < trace.totalSteps && trace.stepAt(v.position).tid === v.tid ? v.position : threadStep(trace, v.position, v.tid, 1);
-    const pc = q < trace.totalSteps ? trace.stepAt(q).pc : 0;
-    out[i] = { ...v, pc, symbol: `${sym(pc)} (by the emulated Windows)` };
-  }
-  out.sort((a, b) => a.position - b.position || a.rule.localeCompare(b.rule));
-  return { violations: out, steps: done, rules: [...rules] };
+/** The callee's entry state after asmstdcall's BLR, with LR pointing back into asmstdcall. */
+export function stdcallSpan(tid: number, position: number, regs: RegWords, pc: number): Span {
+  return { kind: 'stdcall', tid, entry: position + 1, regs, lr: pc + 4, label: 'call out through runtime.asmstdcall' };
 }
 
 function pushSpan(pending: Map<number, Span[]>, s: Span): void {
