@@ -2,7 +2,7 @@
 // and the ABI check, each built on first use. Plain library: no UI.
 
 import { type Disassembler, loadDisassembler } from '../arch/disasm.ts';
-import { check, type CheckOptions, type CheckResult } from './abi/check.ts';
+import { type CheckOptions, type CheckResult, checkAsync } from './abi/check.ts';
 import type { Violation } from './abi/violation.ts';
 import { x18Writers } from './abi/x18-writers.ts';
 import { type Episode, episodes } from './episodes.ts';
@@ -57,7 +57,7 @@ export class Replay {
   /** Runs the ABI rules over the whole trace; the result of a full run is kept for violation navigation. */
   async check(opts: Omit<CheckOptions, 'x18Writers'> = {}): Promise<CheckResult> {
     const d = await this.disassembler();
-    const result = check(this.trace, this.memory, this.code, { ...opts, x18Writers: x18Writers(this.code, d) });
+    const result = await checkAsync(this.trace, this.memory, this.code, { ...opts, x18Writers: x18Writers(this.code, d) });
     for (const v of result.violations) (v as Violation).instruction = v.step !== undefined ? this.instructionText(v.pc) : '';
     if (!opts.rules) this.lastCheck = result;
     return result;

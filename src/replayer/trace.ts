@@ -4,6 +4,7 @@
 // step p executes (docs/trace-format.md). Plain library: no UI, no engine.
 
 import { TraceFormatError } from '../errors.ts';
+import { InflateWorker } from '../trace/inflate-worker.ts';
 import { TraceReader } from '../trace/reader.ts';
 import type { FooterEntry, Segment, TraceEvent, TraceHeader } from '../trace/schema.ts';
 import { SegmentCursor } from './cursor.ts';
@@ -56,6 +57,8 @@ export interface Snapshot {
 }
 
 const CACHE_SEGMENTS = 24;
+/** From this many segments on, a whole pass decompresses on a worker thread (framesAhead). */
+export const PIPELINE_SEGMENTS = 32;
 
 export class Trace {
   readonly path: string;
@@ -175,6 +178,38 @@ export class Trace {
       yield s;
     }
     acc?.done();
+  }
+
+  /**
+   * frames(), with the next `ahead` frames decompressed on a worker thread while the caller works on the
+   * current one. Errors surface at the segment they belong to, in order. Short traces (fewer than
+   * PIPELINE_SEGMENTS segments) are read as frames() reads them: starting the worker would cost more.
+   */
+  async *framesAhead(ahead = 6): AsyncGenerator<Segment> {
+    if (this.entries.length < PIPELINE_SEGMENTS) {
+      yield* this.frames();
+      return;
+    }
+    const acc = !this.eventList ? this.frameAccumulator() : undefined;
+    const inflate = new InflateWorker();
+    const queue: Array<Promise<Segment>> = [];
+    let next = 0;
+    try {
+      for (let i = 0; i < this.entries.length; i++) {
+        while (next < this.entries.length && queue.length < ahead) {
+          const p = this.reader.segmentWith(next++, (payload) => inflate.decode(payload));
+          // Awaited in order below; a rejection waiting its turn is not unhandled.
+          p.catch(() => {});
+          queue.push(p);
+        }
+        const s = await queue.shift()!;
+        acc?.add(s, i);
+        yield s;
+      }
+      acc?.done();
+    } finally {
+      await inflate.close();
+    }
   }
 
   /** Have the events been gathered (by events() or a whole scan)? */

@@ -73,6 +73,19 @@ export class TraceReader {
 
   /** Reads the frame at `offset`: checks length bound, type, checksum; returns type, payload and next offset. */
   private frame(offset: number): { type: number; value: unknown; next: number } {
+    const f = this.frameBytes(offset);
+    let raw: Uint8Array;
+    try {
+      raw = decodePayload(f.payload);
+    } catch (e) {
+      if (offset === FILE_MAGIC.length) this.olderVersion(f.payload);
+      this.fail(offset + FRAME_HEADER_BYTES, (e as Error).message);
+    }
+    return { type: f.type, value: this.unpack(offset, raw), next: f.next };
+  }
+
+  /** The frame at `offset` as stored: length bound, type and checksum checked, payload not yet decompressed. */
+  private frameBytes(offset: number): { type: number; payload: Buffer; next: number } {
     if (offset + FRAME_HEADER_BYTES > this.size) this.fail(offset, 'frame header runs past the end of the file');
     const head = this.read(offset, FRAME_HEADER_BYTES);
     const length = head.readUInt32LE(0);
@@ -83,22 +96,18 @@ export class TraceReader {
     if (offset + FRAME_HEADER_BYTES + length > this.size) this.fail(offset, `frame of ${length} bytes runs past the end of the file`);
     const payload = this.read(offset + FRAME_HEADER_BYTES, length);
     if (crc32(payload) !== crc) this.fail(offset, 'frame checksum mismatch');
-    let raw: Uint8Array;
+    return { type, payload, next: offset + FRAME_HEADER_BYTES + length };
+  }
+
+  /** The msgpack value of a decompressed frame payload. */
+  private unpack(offset: number, raw: Uint8Array): unknown {
     try {
-      raw = decodePayload(payload);
-    } catch (e) {
-      if (offset === FILE_MAGIC.length) this.olderVersion(payload);
-      this.fail(offset + FRAME_HEADER_BYTES, (e as Error).message);
-    }
-    let value: unknown;
-    try {
-      value = packr.unpack(raw);
+      return packr.unpack(raw);
     } catch (e) {
       // msgpackr appends a dump of what it decoded to some messages: keep the reason, one short line.
       const why = (e as Error).message.split(' {')[0]!.slice(0, 120);
       this.fail(offset + FRAME_HEADER_BYTES, `frame payload is not valid msgpack: ${why}`);
     }
-    return { type, value, next: offset + FRAME_HEADER_BYTES + length };
   }
 
   /**
@@ -200,11 +209,36 @@ export class TraceReader {
   }
 
   segment(i: number): Segment {
+    const e = this.entry(i);
+    const f = this.frame(e.offset);
+    return this.indexedSegment(i, e, f.type, f.value);
+  }
+
+  /**
+   * segment(i) with the payload decompressed by `inflate` (an InflateWorker's decode): the file is read and the
+   * checksum checked now, synchronously; the errors are segment(i)'s.
+   */
+  async segmentWith(i: number, inflate: (payload: Uint8Array) => Promise<Uint8Array>): Promise<Segment> {
+    const e = this.entry(i);
+    const f = this.frameBytes(e.offset);
+    let raw: Uint8Array;
+    try {
+      raw = await inflate(f.payload);
+    } catch (err) {
+      this.fail(e.offset + FRAME_HEADER_BYTES, (err as Error).message);
+    }
+    return this.indexedSegment(i, e, f.type, this.unpack(e.offset, raw));
+  }
+
+  private entry(i: number): FooterEntry {
     const e = this.trace.segments[i];
     if (!e) throw new RangeError(`segment ${i} does not exist`);
-    const f = this.frame(e.offset);
-    if (f.type !== FRAME.segment) this.fail(e.offset, `index entry ${i} does not point at a segment`);
-    const s = this.checkSegment(f.value, e.offset, i);
+    return e;
+  }
+
+  private indexedSegment(i: number, e: FooterEntry, type: number, value: unknown): Segment {
+    if (type !== FRAME.segment) this.fail(e.offset, `index entry ${i} does not point at a segment`);
+    const s = this.checkSegment(value, e.offset, i);
     if (s.firstStep !== e.firstStep || s.steps !== e.steps) this.fail(e.offset, `segment ${i} disagrees with the index`);
     return s;
   }

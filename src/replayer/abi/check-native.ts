@@ -10,7 +10,7 @@ import { decodeSegment } from '../decode.ts';
 import { nativeDecoderAvailable, nativeLibrary } from '../native-decode.ts';
 import { newRegFile, type RegWords, WORDS_PER_REG } from '../regfile.ts';
 import type { Trace } from '../trace.ts';
-import { TRACE_REGS } from '../../trace/schema.ts';
+import { type Segment, TRACE_REGS } from '../../trace/schema.ts';
 import { type PassContext, type Span, stdcallSpan } from './check.ts';
 import { BOUNDARIES } from './rules.ts';
 
@@ -54,49 +54,78 @@ export function nativeCheckAvailable(): boolean {
 
 /** Runs the C pass over every segment, filling ctx as checkPassJs does; returns the steps checked. */
 export function checkPassNative(trace: Trace, ctx: PassContext, onProgress?: (done: number, total: number) => void): number {
-  if (!nativeCheckAvailable()) throw new Error('the native ABI checker is not built (scripts/build-native.sh)');
-  const c = load();
-  const writers = Float64Array.from([...ctx.x18Writers].sort((a, b) => a - b));
-  const opts = Float64Array.of(+ctx.wantX18, +ctx.wantSp, +ctx.wantTeb, +ctx.wantCallee, ctx.cbLo, ctx.cbHi, BOUNDARIES.callbackEntrySize, ctx.stdcallBlr, ctx.threadReturn);
-  const h = c.create(opts, writers, writers.length);
-  if (!h) throw new Error('the native ABI checker could not allocate its state');
-  const setTeb = (tid: number, teb: number) => c.teb(h, tid, teb % 0x1_0000_0000, Math.floor(teb / 0x1_0000_0000));
+  const pass = new NativePass(trace, ctx, onProgress);
   try {
-    for (const [tid, teb] of ctx.teb) setTeb(tid, teb);
-    const open = new Map<number, Span>();
-    const meta = new Uint32Array(6);
-    let done = 0;
-    for (const s of trace.frames()) {
-      ctx.segmentEvents(s.events);
-      for (const e of s.events) if (e.kind === 'thread-created') setTeb(e.newTid, ctx.teb.get(e.newTid)!);
-      const threads = s.keyframe.threads;
-      const keyTid = s.keyframe.currentTid;
-      const entry = trace.entries[s.index]!;
-      // A keyframe without its running thread: the TypeScript decoder names the defect.
-      if (!threads.some((t) => t.tid === keyTid) && (s.steps > 0 || s.data.length > 0)) decodeSegment(s, s.data, trace.path, entry.offset, true, true);
-      const tids = new Int32Array(threads.length);
-      const regs = new Uint8Array(threads.length * REGS_BYTES);
-      threads.forEach((t, i) => {
-        tids[i] = t.tid;
-        regs.set(t.regs.subarray(0, REGS_BYTES), i * REGS_BYTES);
-      });
-      meta.fill(0);
-      meta[0] = s.steps;
-      meta[1] = threads.length;
-      meta[2] = keyTid >>> 0;
-      const rc = c.segment(h, s.data, s.data.length, meta, tids, regs);
-      if (rc === E_MALFORMED) {
-        decodeSegment(s, s.data, trace.path, entry.offset, true, true);
-        throw new TraceFormatError(trace.path, entry.offset, `segment ${s.index} stream at byte ${meta[5]}: malformed (the TypeScript decoder accepts it; report this)`);
-      }
-      if (rc !== 0) throw new Error(`the native ABI checker ran out of memory in segment ${s.index}`);
-      if (meta[3]! > 0) notes(trace, ctx, open, s.index, Number(s.firstStep), c, h, meta[3]!, meta[4]!);
-      done += s.steps;
-      onProgress?.(done, trace.totalSteps);
-    }
-    return done;
+    for (const s of trace.frames()) pass.segment(s);
+    return pass.done;
   } finally {
-    c.free(h);
+    pass.free();
+  }
+}
+
+/** checkPassNative, reading ahead: the next segments decompress on a worker thread while the C pass runs. */
+export async function checkPassNativeAsync(trace: Trace, ctx: PassContext, onProgress?: (done: number, total: number) => void): Promise<number> {
+  const pass = new NativePass(trace, ctx, onProgress);
+  try {
+    for await (const s of trace.framesAhead()) pass.segment(s);
+    return pass.done;
+  } finally {
+    pass.free();
+  }
+}
+
+/** The C state of one pass, fed segment by segment in order. */
+class NativePass {
+  private readonly c = load();
+  private readonly h: unknown;
+  private readonly open = new Map<number, Span>();
+  private readonly meta = new Uint32Array(6);
+  done = 0;
+
+  constructor(private readonly trace: Trace, private readonly ctx: PassContext, private readonly onProgress?: (done: number, total: number) => void) {
+    const writers = Float64Array.from([...ctx.x18Writers].sort((a, b) => a - b));
+    const opts = Float64Array.of(+ctx.wantX18, +ctx.wantSp, +ctx.wantTeb, +ctx.wantCallee, ctx.cbLo, ctx.cbHi, BOUNDARIES.callbackEntrySize, ctx.stdcallBlr, ctx.threadReturn);
+    this.h = this.c.create(opts, writers, writers.length);
+    if (!this.h) throw new Error('the native ABI checker could not allocate its state');
+    for (const [tid, teb] of ctx.teb) this.setTeb(tid, teb);
+  }
+
+  free(): void {
+    this.c.free(this.h);
+  }
+
+  private setTeb(tid: number, teb: number): void {
+    this.c.teb(this.h, tid, teb % 0x1_0000_0000, Math.floor(teb / 0x1_0000_0000));
+  }
+
+  segment(s: Segment): void {
+    const { trace, ctx, c, h, meta } = this;
+    ctx.segmentEvents(s.events);
+    for (const e of s.events) if (e.kind === 'thread-created') this.setTeb(e.newTid, ctx.teb.get(e.newTid)!);
+    const threads = s.keyframe.threads;
+    const keyTid = s.keyframe.currentTid;
+    const entry = trace.entries[s.index]!;
+    // A keyframe without its running thread: the TypeScript decoder names the defect.
+    if (!threads.some((t) => t.tid === keyTid) && (s.steps > 0 || s.data.length > 0)) decodeSegment(s, s.data, trace.path, entry.offset, true, true);
+    const tids = new Int32Array(threads.length);
+    const regs = new Uint8Array(threads.length * REGS_BYTES);
+    threads.forEach((t, i) => {
+      tids[i] = t.tid;
+      regs.set(t.regs.subarray(0, REGS_BYTES), i * REGS_BYTES);
+    });
+    meta.fill(0);
+    meta[0] = s.steps;
+    meta[1] = threads.length;
+    meta[2] = keyTid >>> 0;
+    const rc = c.segment(h, s.data, s.data.length, meta, tids, regs);
+    if (rc === E_MALFORMED) {
+      decodeSegment(s, s.data, trace.path, entry.offset, true, true);
+      throw new TraceFormatError(trace.path, entry.offset, `segment ${s.index} stream at byte ${meta[5]}: malformed (the TypeScript decoder accepts it; report this)`);
+    }
+    if (rc !== 0) throw new Error(`the native ABI checker ran out of memory in segment ${s.index}`);
+    if (meta[3]! > 0) notes(trace, ctx, this.open, s.index, Number(s.firstStep), c, h, meta[3]!, meta[4]!);
+    this.done += s.steps;
+    this.onProgress?.(this.done, trace.totalSteps);
   }
 }
 

@@ -11,7 +11,7 @@ import type { TraceMemory } from '../memory.ts';
 import { newRegFile, type RegWords, regFileFromBytes, SP_SLOT, slotBigint, WORDS_PER_REG, X18_SLOT } from '../regfile.ts';
 import type { Trace } from '../trace.ts';
 import type { TraceEvent } from '../../trace/schema.ts';
-import { checkPassNative, nativeCheckAvailable } from './check-native.ts';
+import { checkPassNative, checkPassNativeAsync, nativeCheckAvailable } from './check-native.ts';
 import { attributeCalleeSaved, type Mismatch } from './callee-saved.ts';
 import { BOUNDARIES, CALLEE_SAVED_D_SLOTS, CALLEE_SAVED_SLOTS, RULE_IDS, type RuleId, rule } from './rules.ts';
 import { hex, type Violation } from './violation.ts';
@@ -55,13 +55,32 @@ const KEPT = new Uint8Array(68);
 for (const slot of [X18_SLOT, SP_SLOT, LR, ...CALLEE_SAVED_SLOTS, ...CALLEE_SAVED_D_SLOTS]) KEPT[slot] = 1;
 
 export function check(trace: Trace, memory: TraceMemory, code: CodeWords, opts: CheckOptions = {}): CheckResult {
+  const { ctx, rules, native } = begin(trace, code, opts);
+  const done = native ? checkPassNative(trace, ctx, opts.onProgress) : checkPassJs(trace, ctx, opts.onProgress);
+  return finish(trace, memory, code, ctx, rules, done);
+}
+
+/**
+ * check(), with the C pass reading segments that a worker thread decompresses ahead of it (what `wintrace check`
+ * and the TUI run). Same result; the TypeScript pass, when chosen, runs as in check().
+ */
+export async function checkAsync(trace: Trace, memory: TraceMemory, code: CodeWords, opts: CheckOptions = {}): Promise<CheckResult> {
+  const { ctx, rules, native } = begin(trace, code, opts);
+  const done = native ? await checkPassNativeAsync(trace, ctx, opts.onProgress) : checkPassJs(trace, ctx, opts.onProgress);
+  return finish(trace, memory, code, ctx, rules, done);
+}
+
+function begin(trace: Trace, code: CodeWords, opts: CheckOptions) {
   const rules = new Set<RuleId>(opts.rules ?? RULE_IDS);
   const ctx = passContext(trace, code, rules, opts.x18Writers ?? new Set<number>());
-  const useNative = opts.engine === 'native' || (opts.engine !== 'js' && nativeCheckAvailable());
-  const done = useNative ? checkPassNative(trace, ctx, opts.onProgress) : checkPassJs(trace, ctx, opts.onProgress);
+  const native = opts.engine === 'native' || (opts.engine !== 'js' && nativeCheckAvailable());
+  return { ctx, rules, native };
+}
+
+/** After the pass: handler spans from events, culprits of callee-saved mismatches, resumes, pcs, order. */
+function finish(trace: Trace, memory: TraceMemory, code: CodeWords, ctx: PassContext, rules: ReadonlySet<RuleId>, done: number): CheckResult {
   const { out, mismatches } = ctx;
   const sym = (pc: number) => trace.symbols.format(pc);
-
   if (ctx.wantCallee) {
     handlerSpans(trace, mismatches, out);
     for (const m of mismatches) out.push(attributeCalleeSaved(trace, memory, code, m));
