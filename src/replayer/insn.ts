@@ -64,10 +64,11 @@ export class CodeWords {
     return w;
   }
 
-  /** Every executable initial page, for static scans (e.g. instructions that write X18). */
-  *allWords(): Generator<[number, number]> {
-    for (const [page, b] of this.pages) {
-      for (let o = 0; o + 4 <= b.length; o += 4) yield [page * 4096 + o, (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0];
-    }
+  /**
+   * Every executable initial page as its base address and bytes, for static scans (e.g. instructions that write
+   * X18): a scan reads the words itself, as a generator of [pc, word] pairs cost ~0.1 s over a Go binary's text.
+   */
+  codePages(): Iterable<readonly [number, Uint8Array]> {
+    return [...this.pages].map(([page, b]) => [page * 4096, b] as const);
   }
 }

@@ -11,11 +11,14 @@ export function x18Writers(code: CodeWords, disasm: Disassembler): Set<number> {
   const out = new Set<number>();
   const bytes = new Uint8Array(4);
   const view = new DataView(bytes.buffer);
-  for (const [pc, w] of code.allWords()) {
-    if (!mayWriteX18(w)) continue;
-    view.setUint32(0, w, true);
-    const insn = disasm.disassemble(bytes, BigInt(pc));
-    if (insn && !insn.bad && insn.regsWritten.includes('x18')) out.add(pc);
+  for (const [base, b] of code.codePages()) {
+    for (let o = 0; o + 4 <= b.length; o += 4) {
+      const w = (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
+      if (!mayWriteX18(w)) continue;
+      view.setUint32(0, w, true);
+      const insn = disasm.disassemble(bytes, BigInt(base + o));
+      if (insn && !insn.bad && insn.regsWritten.includes('x18')) out.add(base + o);
+    }
   }
   return out;
 }
