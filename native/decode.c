@@ -331,14 +331,48 @@ static void check_os_after(wt_check *ck, uint32_t steps_before, int32_t tid, int
 }
 
 /*
- * Reads `count` register changes; moves *pc for a PC change if moves_pc. Decoding (ck NULL): into ch_reg/ch_val
- * from nch. Checking: applied to the current thread's kept registers, noting X18 and SP and their old values.
+ * Finding a write (src/replayer/memory.ts lastWrite/nextWrite) in a segment that is not decoded: the record loop
+ * with no arrays, looking at writes only. Backward: the last write before step record `limit` (FIND_ALL: the
+ * whole segment); forward: the first write from step record `limit` on (FIND_ALL: from the start).
  */
-static inline __attribute__((always_inline)) int changes(wt_decode_io *io, wt_check *ck, const uint8_t *d, uint32_t *ppos,
-                                                         uint32_t n, uint32_t count, int moves_pc, double *pc)
+#define FIND_ALL 0xffffffffu
+
+typedef struct wt_find {
+    double lo, hi;       /* the bytes [lo, hi) */
+    uint32_t limit;
+    int forward;
+    /* Out: the write found (the latest so far, backward). */
+    int found, is_os;
+    uint32_t step;       /* a step's index in the segment; for the emulated Windows' write, the steps before it */
+    int32_t tid;
+    uint32_t data_at, size;
+    double address;
+} wt_find;
+
+/* Notes a write if it touches [lo, hi); returns 1 when the search is over (forward: the first one). */
+static inline int found_write(wt_find *fw, double address, uint32_t size, uint32_t data_at, uint32_t step, int32_t tid, int is_os)
+{
+    if (!(address < fw->hi && address + size > fw->lo)) return 0;
+    fw->found = 1;
+    fw->is_os = is_os;
+    fw->step = step;
+    fw->tid = tid;
+    fw->data_at = data_at;
+    fw->size = size;
+    fw->address = address;
+    return fw->forward;
+}
+
+/*
+ * Reads `count` register changes; moves *pc for a PC change if moves_pc. Decoding: into ch_reg/ch_val from nch.
+ * Checking (ck): applied to the current thread's kept registers, noting X18 and SP and their old values. Finding
+ * a write: only read past.
+ */
+static inline __attribute__((always_inline)) int changes(wt_decode_io *io, wt_check *ck, int decoding, const uint8_t *d,
+                                                         uint32_t *ppos, uint32_t n, uint32_t count, int moves_pc, double *pc)
 {
     uint32_t pos = *ppos;
-    if (!ck && io->nch + count > io->cap_ch) return E_CAPACITY;
+    if (decoding && io->nch + count > io->cap_ch) return E_CAPACITY;
     for (uint32_t i = 0; i < count; i++) {
         if (pos >= n) FAIL(pos);
         uint8_t reg = d[pos++];
@@ -370,7 +404,7 @@ static inline __attribute__((always_inline)) int changes(wt_decode_io *io, wt_ch
                 else if (k == K_SP) { ck->touched |= 2; ck->sp_before = *r; }
                 *r += ((uint64_t)hi << 32) | lo;
             }
-        } else {
+        } else if (decoding) {
             uint32_t c = io->nch * 4;
             io->ch_val[c] = lo;
             io->ch_val[c + 1] = hi;
@@ -410,24 +444,26 @@ static inline __attribute__((always_inline)) int slot_of(wt_decode_io *io, wt_ch
 }
 
 /*
- * The record loop (docs/trace-format.md, "Step stream"), shared by the decoder (ck NULL: fills io's arrays) and
- * the checker (ck set: keeps registers and writes notes; io's arrays are unused). Inlined into each, so the
- * decoder's copy carries no checking code.
+ * The record loop (docs/trace-format.md, "Step stream"), shared by the decoder (fills io's arrays), the checker
+ * (ck: keeps registers and writes notes) and the write finder (fw: looks at writes only). Inlined into each
+ * with constant arguments, so the decoder's copy carries no checking or finding code.
  */
-static inline __attribute__((always_inline)) int run(const uint8_t *d, uint32_t n, wt_decode_io *io, wt_check *ck)
+static inline __attribute__((always_inline)) int run(const uint8_t *d, uint32_t n, wt_decode_io *io, wt_check *ck, wt_find *fw)
 {
+    const int decoding = !ck && !fw;
     uint32_t pos = 0, step = 0;
     io->ops = io->nch = io->nwr = 0;
     int32_t tid = io->key_tid;
-    int cur = slot_of(io, ck, tid);
+    /* Finding a write needs no thread table: only which thread is running. */
+    int cur = fw ? 0 : slot_of(io, ck, tid);
     if (cur < 0) FAIL(0);
     double pc = io->pcs[cur];
     double last_write = 0;
     while (pos < n) {
-        if (!ck && io->ops + 1 >= io->cap_ops) return E_CAPACITY;
+        if (decoding && io->ops + 1 >= io->cap_ops) return E_CAPACITY;
         uint32_t op = io->ops;
         uint8_t tag = d[pos++];
-        if (!ck) {
+        if (decoding) {
             io->op_ch[op] = io->nch;
             io->op_wr[op] = io->nwr;
             io->op_tid[op] = tid;
@@ -435,10 +471,11 @@ static inline __attribute__((always_inline)) int run(const uint8_t *d, uint32_t 
         }
         if (tag < 0x80) {
             if (step >= io->steps) FAIL(pos - 1);
+            if (fw && !fw->forward && step == fw->limit) return E_OK; /* writes from here on are after the position */
             if (ck) {
                 ck->touched = 0;
                 check_step_before(ck, step, tid, pc);
-            } else {
+            } else if (decoding) {
                 io->op_kind[op] = OP_STEP;
                 io->op_arg[op] = (int32_t)step;
                 io->step_op[step] = op;
@@ -468,14 +505,14 @@ static inline __attribute__((always_inline)) int run(const uint8_t *d, uint32_t 
                 count = lo;
             }
             if (count) {
-                int e = changes(io, ck, d, &pos, n, count, 0, &pc);
+                int e = changes(io, ck, decoding, d, &pos, n, count, 0, &pc);
                 if (e) return e;
             }
             if (tag & 0x40) {
                 uint32_t at = pos, m;
                 pos = varint(d, pos, n, &m, &hi, &bad);
                 if (bad || hi != 0 || m > MAX_STEP_WRITES) FAIL(bad ? at : pos);
-                if (!ck && io->nwr + m > io->cap_wr) return E_CAPACITY;
+                if (decoding && io->nwr + m > io->cap_wr) return E_CAPACITY;
                 for (uint32_t i = 0; i < m; i++) {
                     if (pos < n && d[pos] < 0x80) {
                         uint8_t b = d[pos++];
@@ -491,7 +528,8 @@ static inline __attribute__((always_inline)) int run(const uint8_t *d, uint32_t 
                     uint8_t size = d[pos++];
                     if (size == 0 || size > 16) FAIL(pos - 1);
                     if ((uint64_t)pos + 2u * size > n) FAIL(pos);
-                    if (!ck) {
+                    if (fw && (fw->forward ? fw->limit == FIND_ALL || step >= fw->limit : 1) && found_write(fw, last_write, size, pos, step, tid, 0)) return E_OK;
+                    if (decoding) {
                         uint32_t w = io->nwr++;
                         io->wr_addr[w] = last_write;
                         io->wr_size[w] = size;
@@ -503,13 +541,13 @@ static inline __attribute__((always_inline)) int run(const uint8_t *d, uint32_t 
                 }
             }
             if (ck) check_step_after(ck, step, tid, pc);
-            else io->step_next_pc[step] = next;
+            else if (decoding) io->step_next_pc[step] = next;
             pc = next;
             step++;
             continue;
         }
         if (tag == 0x80) {
-            if (!ck) {
+            if (decoding) {
                 io->op_kind[op] = OP_OS;
                 io->op_arg[op] = 0;
             }
@@ -520,7 +558,7 @@ static inline __attribute__((always_inline)) int run(const uint8_t *d, uint32_t 
             if (bad || hi != 0 || count > TRACE_REGS) FAIL(bad ? at : pos);
             uint32_t sp_was = ck ? (uint32_t)ck->regs[(size_t)ck->cur * KEPT + K_SP] : 0;
             if (ck) ck->touched = 0;
-            int e = changes(io, ck, d, &pos, n, count, 1, &pc);
+            int e = changes(io, ck, decoding, d, &pos, n, count, 1, &pc);
             if (e) return e;
             if (ck) check_os_after(ck, step, tid, 0, sp_was);
             continue;
@@ -530,7 +568,7 @@ static inline __attribute__((always_inline)) int run(const uint8_t *d, uint32_t 
             int bad = 0;
             pos = varint(d, pos, n, &next, &hi, &bad);
             if (bad || hi != 0) FAIL(bad ? at : pos);
-            if (!ck) {
+            if (decoding) {
                 io->op_kind[op] = OP_SWITCH;
                 io->op_prev[op] = tid;
                 io->op_tid[op] = (int32_t)next;
@@ -539,7 +577,7 @@ static inline __attribute__((always_inline)) int run(const uint8_t *d, uint32_t 
             io->ops++;
             io->pcs[cur] = pc;
             tid = (int32_t)next;
-            cur = slot_of(io, ck, tid);
+            cur = fw ? 0 : slot_of(io, ck, tid);
             if (cur < 0) return E_CAPACITY;
             pc = io->pcs[cur];
             at = pos;
@@ -547,7 +585,7 @@ static inline __attribute__((always_inline)) int run(const uint8_t *d, uint32_t 
             if (bad || hi != 0 || count > TRACE_REGS) FAIL(bad ? at : pos);
             uint32_t sp_was = ck ? (uint32_t)ck->regs[(size_t)ck->cur * KEPT + K_SP] : 0;
             if (ck) ck->touched = 0;
-            int e = changes(io, ck, d, &pos, n, count, 1, &pc);
+            int e = changes(io, ck, decoding, d, &pos, n, count, 1, &pc);
             if (e) return e;
             if (ck) check_os_after(ck, step, tid, 1, sp_was);
             continue;
@@ -561,7 +599,8 @@ static inline __attribute__((always_inline)) int run(const uint8_t *d, uint32_t 
             pos = varint(d, pos, n, &size, &hi, &bad);
             if (bad || hi != 0 || size > MAX_OS_WRITE) FAIL(bad ? at : pos);
             if ((uint64_t)pos + 2ull * size > n) FAIL(pos);
-            if (!ck) {
+            if (fw && (fw->forward ? fw->limit == FIND_ALL || step > fw->limit : 1) && found_write(fw, address, size, pos, step, tid, 1)) return E_OK;
+            if (decoding) {
                 if (io->nwr + 1 > io->cap_wr) return E_CAPACITY;
                 io->op_kind[op] = OP_OS_WRITE;
                 io->op_arg[op] = (int32_t)io->nwr;
@@ -579,7 +618,7 @@ static inline __attribute__((always_inline)) int run(const uint8_t *d, uint32_t 
         FAIL(pos - 1);
     }
     if (step != io->steps) FAIL(n);
-    if (!ck) {
+    if (decoding) {
         io->op_ch[io->ops] = io->nch;
         io->op_wr[io->ops] = io->nwr;
     }
@@ -590,7 +629,7 @@ static inline __attribute__((always_inline)) int run(const uint8_t *d, uint32_t 
 /* int wt_decode(const uint8_t *data, uint32_t n, wt_decode_io *io); */
 int wt_decode(const uint8_t *d, uint32_t n, wt_decode_io *io)
 {
-    return run(d, n, io, NULL);
+    return run(d, n, io, NULL, NULL);
 }
 
 /* sizeof(wt_decode_io), so the host lays out exactly what the decoder reads. uint32_t wt_decode_io_size(void); */
@@ -725,7 +764,7 @@ int wt_check_segment(void *h, const uint8_t *d, uint32_t n, uint32_t *meta, cons
     io.key_tid = (int32_t)meta[2];
     io.tids = ck->tids;
     io.pcs = ck->pcs;
-    int e = run(d, n, &io, ck);
+    int e = run(d, n, &io, ck, NULL);
     meta[3] = ck->nnotes;
     meta[4] = ck->nsnaps;
     meta[5] = io.error_at;
@@ -745,4 +784,42 @@ void wt_check_take(void *h, uint32_t *notes, double *pcs, uint32_t *snaps)
     memcpy(notes, ck->notes, (size_t)ck->nnotes * NOTE_WORDS * sizeof *notes);
     memcpy(pcs, ck->note_pc, (size_t)ck->nnotes * sizeof *pcs);
     memcpy(snaps, ck->snaps, (size_t)ck->nsnaps * KEPT * 2 * sizeof *snaps);
+}
+
+/*
+ * Finds a write touching [range[0], range[1]) in a segment's stream without decoding it into arrays.
+ * meta (u32): in [0] steps, [1] key tid, [2] limit (a step index, or FIND_ALL), [3] 1 forward / 0 backward;
+ * out [4] found, [5] 1 when the emulated Windows wrote, [6] step (or steps before the write), [7] tid,
+ * [8] offset of the old bytes in the stream (the new ones follow), [9] size, [10] error_at. range[2] (out): the
+ * write's address. Returns 0 or E_MALFORMED.
+ * int wt_find_write(const uint8_t *d, uint32_t n, uint32_t *meta, double *range);
+ */
+int wt_find_write(const uint8_t *d, uint32_t n, uint32_t *meta, double *range)
+{
+    wt_find fw;
+    memset(&fw, 0, sizeof fw);
+    fw.lo = range[0];
+    fw.hi = range[1];
+    fw.limit = meta[2];
+    fw.forward = meta[3] != 0;
+    int32_t tids[1] = { 0 };
+    double pcs[1] = { 0 };
+    wt_decode_io io;
+    memset(&io, 0, sizeof io);
+    io.steps = meta[0];
+    io.key_tid = (int32_t)meta[1];
+    /* The loop keeps one pc slot (run() uses slot 0 when finding): pcs do not locate writes. */
+    io.tids = tids;
+    io.pcs = pcs;
+    io.max_threads = 1;
+    int e = run(d, n, &io, NULL, &fw);
+    meta[4] = (uint32_t)fw.found;
+    meta[5] = (uint32_t)fw.is_os;
+    meta[6] = fw.step;
+    meta[7] = (uint32_t)fw.tid;
+    meta[8] = fw.data_at;
+    meta[9] = fw.size;
+    meta[10] = io.error_at;
+    range[2] = fw.address;
+    return e;
 }

@@ -54,7 +54,7 @@
 /* A segment's Bloom filter of written 8-byte words: 4096 bits, 3 hashes. A segment writes a few hundred
  * distinct words (measured: std-1000goroutines), about 3% false positives; "last write to this address" then
  * decodes the segment that wrote it, not every segment that wrote its page (a p95 of 249 segments). */
-#define WORD_BLOOM_WORDS 64
+#define WORD_BLOOM_WORDS 128
 
 /* The engine's instruction counter (native/counter.c): while a tracer is attached it counts and enforces the
  * budget itself, so one hook decides whether an instruction runs and both counts agree. */
@@ -249,12 +249,12 @@ static int watch_target(uint32_t w, uint32_t *size)
     return 0;
 }
 
-/* The three bit positions of an 8-byte word in the Bloom filter: the top 12 bits of three multiplicative hashes.
- * src/replayer/word-bloom.ts computes the same. */
+/* The three bit positions of an 8-byte word in the Bloom filter (8,192 bits): the top 13 bits of three
+ * multiplicative hashes. src/replayer/word-bloom.ts computes the same. */
 static void note_words(wt_tracer *t, uint64_t address, uint64_t size)
 {
     for (uint64_t w = address >> 3; w <= (address + size - 1) >> 3; w++) {
-        uint64_t h[3] = { (w * 0x9e3779b97f4a7c15ull) >> 52, (w * 0xc2b2ae3d27d4eb4full) >> 52, (w * 0x165667b19e3779f9ull) >> 52 };
+        uint64_t h[3] = { (w * 0x9e3779b97f4a7c15ull) >> 51, (w * 0xc2b2ae3d27d4eb4full) >> 51, (w * 0x165667b19e3779f9ull) >> 51 };
         for (int k = 0; k < 3; k++) t->bloom[h[k] >> 6] |= 1ull << (h[k] & 63);
     }
 }

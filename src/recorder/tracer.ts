@@ -9,7 +9,7 @@ import { loadUnicorn } from './engine/unicorn-ffi.ts';
 /** u64 fields at the start of struct wt_tracer. */
 const PAGE_SET = 8192;
 /** u64 words of the written-words Bloom filter (native/trace.c WORD_BLOOM_WORDS). */
-export const WORD_BLOOM_WORDS = 64;
+export const WORD_BLOOM_WORDS = 128;
 const F = { steps: 0, used: 1, capacity: 2, highWater: 3, paused: 4, regmask: 5, npages: 7, overflow: 8, pages: 9, switchmask: 9 + PAGE_SET, bloom: 11 + PAGE_SET, direct: 11 + PAGE_SET + WORD_BLOOM_WORDS } as const;
 
 interface TraceLib {

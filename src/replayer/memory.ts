@@ -7,7 +7,8 @@
 
 import { type DecodedSegment, opLimit, opPosition } from './decode.ts';
 import type { Trace } from './trace.ts';
-import { mayHaveWritten } from './word-bloom.ts';
+import { FIND_ALL, findWriteNative } from './native-decode.ts';
+import { bloomProbe, mayHaveWrittenProbe } from './word-bloom.ts';
 
 export interface WriteHit {
   /** Position from which the write is visible: its step's index + 1, or where the emulated Windows wrote. */
@@ -76,14 +77,15 @@ export class TraceMemory {
     const S = t.segmentOf(p);
     let back = S;
     let fwd = S;
+    const probe = probeFor(address, n);
     while (left > 0 && back >= 0) {
-      if (this.touches(back, address, address + n)) {
+      if (this.touches(back, address, address + n, probe)) {
         left -= this.scanBackward(this.segment(back), back === S ? p : Infinity, address, bytes, done, floor);
       }
       back--;
       // The segment after it, in the other direction: the first write after p gives the value at p too.
       if (left > 0 && fwd < t.segmentCount) {
-        if (this.touches(fwd, address, address + n)) {
+        if (this.touches(fwd, address, address + n, probe)) {
           left -= this.scanForward(this.segment(fwd), fwd === S ? p : -Infinity, address, bytes, done, ceil);
         }
         fwd++;
@@ -97,15 +99,12 @@ export class TraceMemory {
     const t = this.trace;
     if (t.segmentCount === 0) return undefined;
     const p = t.clamp(position);
-    for (let i = t.segmentOf(p); i >= 0; i--) {
-      if (!this.touches(i, address, address + size)) continue;
-      const seg = this.segment(i);
-      const limit = i === t.segmentOf(p) ? opLimit(seg, p) : seg.opCount;
-      for (let w = seg.wrAddr.length - 1; w >= 0; w--) {
-        if (seg.wrOp[w]! >= limit) continue;
-        const a = seg.wrAddr[w]!;
-        if (a < address + size && a + seg.wrSize[w]! > address) return hit(seg, w);
-      }
+    const probe = probeFor(address, size);
+    const first = t.segmentOf(p);
+    for (let i = first; i >= 0; i--) {
+      if (!this.touches(i, address, address + size, probe)) continue;
+      const found = this.findWrite(i, i === first ? p : undefined, address, size, false);
+      if (found) return found;
     }
     return undefined;
   }
@@ -116,14 +115,51 @@ export class TraceMemory {
     if (t.segmentCount === 0) return undefined;
     const p = t.clamp(position);
     const first = t.segmentOf(p);
+    const probe = probeFor(address, size);
     for (let i = first; i < t.segmentCount; i++) {
-      if (!this.touches(i, address, address + size)) continue;
-      const seg = this.segment(i);
-      const limit = i === first ? opLimit(seg, p) : 0;
+      if (!this.touches(i, address, address + size, probe)) continue;
+      const found = this.findWrite(i, i === first ? p : undefined, address, size, true);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  /**
+   * The last write in segment i before position p (forward: the first from p on; p undefined: the whole
+   * segment) touching [address, address + size). A segment not decoded yet is searched in its stream by the C
+   * finder, which builds no arrays: decoding each candidate (1.5 MB of arrays for 16,384 steps) made the
+   * garbage collector the tail of "last write".
+   */
+  private findWrite(i: number, p: number | undefined, address: number, size: number, forward: boolean): WriteHit | undefined {
+    if (!this.trace.isDecoded(i)) {
+      const s = this.trace.frame(i);
+      const firstStep = Number(s.firstStep);
+      const limit = p === undefined ? FIND_ALL : Math.min(p - firstStep, s.steps);
+      const f = findWriteNative(s.data, s.steps, s.keyframe.currentTid, limit, forward, address, address + size);
+      if (f === null) return undefined;
+      if (f) {
+        const old = Uint8Array.from(s.data.subarray(f.dataAt, f.dataAt + f.size));
+        const data = Uint8Array.from(s.data.subarray(f.dataAt + f.size, f.dataAt + 2 * f.size));
+        if (f.byWindows) return { position: firstStep + f.step, step: undefined, tid: f.tid, address: f.address, old, data };
+        return { position: firstStep + f.step + 1, step: firstStep + f.step, tid: f.tid, address: f.address, old, data };
+      }
+      // No native finder, or a stream it refuses: the decoder below says what is wrong with it.
+    }
+    const seg = this.segment(i);
+    const end = address + size;
+    if (forward) {
+      const limit = p === undefined ? 0 : opLimit(seg, p);
       for (let w = 0; w < seg.wrAddr.length; w++) {
         if (seg.wrOp[w]! < limit) continue;
         const a = seg.wrAddr[w]!;
-        if (a < address + size && a + seg.wrSize[w]! > address) return hit(seg, w);
+        if (a < end && a + seg.wrSize[w]! > address) return hit(seg, w);
+      }
+    } else {
+      const limit = p === undefined ? seg.opCount : opLimit(seg, p);
+      for (let w = seg.wrAddr.length - 1; w >= 0; w--) {
+        if (seg.wrOp[w]! >= limit) continue;
+        const a = seg.wrAddr[w]!;
+        if (a < end && a + seg.wrSize[w]! > address) return hit(seg, w);
       }
     }
     return undefined;
@@ -140,11 +176,11 @@ export class TraceMemory {
    * Could segment i have written any byte of [address, end)? The footer's page index answers first; a segment
    * already decoded once answers from its line summary, so it is never decoded again for bytes it did not write.
    */
-  private touches(i: number, address: number, end: number): boolean {
+  private touches(i: number, address: number, end: number, probe: Uint16Array | undefined): boolean {
     const entry = this.trace.entries[i]!;
     const pages = entry.pagesWritten;
     if (!(pages.length > 0 && pages[0] === -1) && !anyInRange(pages, Math.floor(address / PAGE), Math.floor((end - 1) / PAGE))) return false;
-    if (entry.wordBloom && !mayHaveWritten(entry.wordBloom, address, end - address)) return false;
+    if (probe && entry.wordBloom && !mayHaveWrittenProbe(entry.wordBloom, probe)) return false;
     const lines = this.lines.get(i);
     return lines === undefined || anyInRange(lines, Math.floor(address / LINE), Math.floor((end - 1) / LINE));
   }
@@ -277,6 +313,11 @@ function overlap(address: number, n: number, base: number, end: number, f: (j: n
 }
 
 /** Position from which write w is visible. */
+/** The Bloom filter probe of a range; none for ranges of more than 512 words, which the page index answers. */
+function probeFor(address: number, size: number): Uint16Array | undefined {
+  return size <= 4096 ? bloomProbe(address, size) : undefined;
+}
+
 function writePosition(seg: DecodedSegment, w: number): number {
   return opPosition(seg, seg.wrOp[w]!);
 }

@@ -82,3 +82,42 @@ export function decodeNative(
   if (e !== 0) return undefined;
   return { ops: meta[7]!, nch: meta[8]!, nwr: meta[9]! };
 }
+
+type FindFn = (d: Uint8Array, n: number, meta: Uint32Array, range: Float64Array) => number;
+let findFn: FindFn | null | undefined;
+
+/** Step records of a segment to search from or up to: the whole segment (native/decode.c FIND_ALL). */
+export const FIND_ALL = 0xffffffff;
+
+export interface FoundWrite {
+  /** Index in the segment of the step that wrote; for the emulated Windows' write, of the step after it. */
+  readonly step: number;
+  readonly byWindows: boolean;
+  readonly tid: number;
+  readonly address: number;
+  readonly size: number;
+  /** Offset of the old bytes in the stream; the new bytes follow. */
+  readonly dataAt: number;
+}
+
+/**
+ * The last write before step record `limit` (backward) or the first from it on (forward) touching [lo, hi), found
+ * in a segment's stream without decoding it into arrays (what a "last write" search does to the segments its
+ * filters let through). null: none; undefined: no native library, or a malformed stream (decode it for the error).
+ */
+export function findWriteNative(data: Uint8Array, steps: number, keyTid: number, limit: number, forward: boolean, lo: number, hi: number): FoundWrite | null | undefined {
+  if (findFn === undefined) {
+    const lib = nativeLibrary();
+    findFn = lib ? lib.func('int wt_find_write(const uint8_t *d, uint32_t n, _Inout_ uint32_t *meta, _Inout_ double *range)') as FindFn : null;
+  }
+  if (!findFn) return undefined;
+  const meta = new Uint32Array(11);
+  meta[0] = steps;
+  meta[1] = keyTid >>> 0;
+  meta[2] = limit;
+  meta[3] = forward ? 1 : 0;
+  const range = Float64Array.of(lo, hi, 0);
+  if (findFn(data, data.length, meta, range) !== 0) return undefined;
+  if (!meta[4]) return null;
+  return { step: meta[6]!, byWindows: meta[5] === 1, tid: meta[7]! | 0, address: range[2]!, size: meta[9]!, dataAt: meta[8]! };
+}

@@ -166,6 +166,16 @@ export class Trace {
     acc?.done();
   }
 
+  /** Is segment i in the decoded-segment cache (so its arrays cost nothing to use)? */
+  isDecoded(i: number): boolean {
+    return this.cache.has(i);
+  }
+
+  /** Segment i's frame as read from the file, its step stream not decoded. */
+  frame(i: number): Segment {
+    return this.reader.segment(i);
+  }
+
   /**
    * Every segment frame in order, undecoded (the ABI checker's C pass reads step streams itself); a whole pass
    * gathers the events as scan() does.

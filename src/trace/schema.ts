@@ -107,8 +107,10 @@ export interface SegmentIndex {
   pagesWritten: number[];
 }
 
-/** Size of a segment's written-words Bloom filter (src/replayer/word-bloom.ts, native/trace.c). */
-export const WORD_BLOOM_BYTES = 512;
+/** Size of the written-words Bloom filter the recorder writes per segment (src/replayer/word-bloom.ts, native/trace.c). */
+export const WORD_BLOOM_BYTES = 1024;
+/** Sizes a reader accepts: recordings made before 2026-11-30 carry 512-byte filters. */
+export const WORD_BLOOM_SIZES: readonly number[] = [512, 1024];
 
 export interface Segment {
   index: number;
@@ -130,7 +132,7 @@ export interface FooterEntry {
   steps: number;
   regsChanged: Array<[number, bigint, bigint]>;
   pagesWritten: number[];
-  /** Bloom filter (WORD_BLOOM_BYTES, 3 hashes) of the 8-byte words the segment wrote; absent for an events-only segment. */
+  /** Bloom filter (WORD_BLOOM_SIZES, 3 hashes) of the 8-byte words the segment wrote; absent for an events-only segment. */
   wordBloom?: Uint8Array;
 }
 

@@ -3,7 +3,7 @@
 // the reader refuses such a frame up front, naming the field, so nothing downstream meets an array that is not
 // an array or a register file of the wrong size.
 
-import { TRACE_REGS, WORD_BLOOM_BYTES } from './schema.ts';
+import { TRACE_REGS, WORD_BLOOM_SIZES } from './schema.ts';
 
 export type Shape =
   | 'u64' // a non-negative bigint below 2^64
@@ -14,7 +14,7 @@ export type Shape =
   | 'bytes' // a byte string of any length
   | 'regs' // TRACE_REGS registers of 16 bytes
   | 'page' // one 4096-byte page
-  | 'bloom' // a written-words Bloom filter of WORD_BLOOM_BYTES
+  | 'bloom' // a written-words Bloom filter of one of WORD_BLOOM_SIZES
   | 'any'
   | { readonly array: Shape; readonly max?: number }
   | { readonly tuple: readonly Shape[] }
@@ -103,7 +103,7 @@ function hasShape(v: unknown, shape: Shape): boolean {
     case 'bytes': return v instanceof Uint8Array;
     case 'regs': return v instanceof Uint8Array && v.length === REGFILE_BYTES;
     case 'page': return v instanceof Uint8Array && v.length === 4096;
-    case 'bloom': return v instanceof Uint8Array && v.length === WORD_BLOOM_BYTES;
+    case 'bloom': return v instanceof Uint8Array && WORD_BLOOM_SIZES.includes(v.length);
   }
   if ('literal' in shape) return shape.literal.includes(v as string);
   if ('either' in shape) return shape.either.some((s) => hasShape(v, s));
@@ -143,7 +143,7 @@ function explain(v: unknown, shape: Shape, path: string): string | undefined {
   if (shape === 'bytes') return v instanceof Uint8Array ? undefined : bad('must be a byte string');
   if (shape === 'regs') return v instanceof Uint8Array && v.length === REGFILE_BYTES ? undefined : bad(`must hold ${TRACE_REGS} registers of 16 bytes`);
   if (shape === 'page') return v instanceof Uint8Array && v.length === 4096 ? undefined : bad('must be a 4096-byte page');
-  if (shape === 'bloom') return v instanceof Uint8Array && v.length === WORD_BLOOM_BYTES ? undefined : bad(`must be a ${WORD_BLOOM_BYTES}-byte Bloom filter`);
+  if (shape === 'bloom') return v instanceof Uint8Array && WORD_BLOOM_SIZES.includes(v.length) ? undefined : bad(`must be a Bloom filter of ${WORD_BLOOM_SIZES.join(' or ')} bytes`);
   if ('literal' in shape) return shape.literal.includes(v as string) ? undefined : bad(`must be one of ${shape.literal.join(', ')}`);
   if ('either' in shape) return shape.either.some((s) => hasShape(v, s)) ? undefined : bad('has the wrong type');
   if ('array' in shape) {

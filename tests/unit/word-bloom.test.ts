@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { RecordSession } from '../../src/recorder/session.ts';
 import { Trace } from '../../src/replayer/trace.ts';
 import { mayHaveWritten } from '../../src/replayer/word-bloom.ts';
+import { WORD_BLOOM_BYTES } from '../../src/trace/schema.ts';
 import { fixtureExe } from '../helpers/fixtures.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'wintrace-bloom-'));
@@ -25,7 +26,37 @@ after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** A filter of `bytes` built as native/trace.c builds it, with the top log2(bits) bits of each hash. */
+function filterOf(words: readonly number[], bytes: number): Uint8Array {
+  const f = new Uint8Array(bytes);
+  const bits = BigInt(64 - Math.log2(bytes * 8));
+  for (const w of words) {
+    for (const m of [0x9e3779b97f4a7c15n, 0xc2b2ae3d27d4eb4fn, 0x165667b19e3779f9n]) {
+      const h = Number(((BigInt(w) * m) & 0xffff_ffff_ffff_ffffn) >> bits);
+      f[h >> 3]! |= 1 << (h & 7);
+    }
+  }
+  return f;
+}
+
 describe('written-words Bloom filter', () => {
+  test('the recorder writes 1,024-byte filters', () => {
+    const e = trace.entries.find((x) => x.wordBloom);
+    assert.equal(e?.wordBloom?.length, WORD_BLOOM_BYTES);
+    assert.equal(WORD_BLOOM_BYTES, 1024);
+  });
+
+  test('512-byte filters of older recordings are read with their own bit count', () => {
+    const words = Array.from({ length: 300 }, (_, i) => 0x7ff_f000 + i * 3);
+    for (const bytes of [512, 1024]) {
+      const f = filterOf(words, bytes);
+      for (const w of words) assert.ok(mayHaveWritten(f, w * 8, 8), `${bytes}-byte filter hides word 0x${w.toString(16)}`);
+      let passed = 0;
+      for (let i = 0; i < 1000; i++) if (mayHaveWritten(f, (0x9000_0000 + i * 5) * 8, 8)) passed++;
+      assert.ok(passed < 50, `${bytes}-byte filter: ${passed} of 1000 unwritten words pass`);
+    }
+  });
+
   test('every segment with steps carries one, and every write of the segment passes it', () => {
     let writes = 0;
     for (let i = 0; i < trace.segmentCount; i++) {
