@@ -34,7 +34,8 @@ let lib: CheckLib | undefined;
 
 function load(): CheckLib {
   if (lib) return lib;
-  const l = nativeLibrary()!;
+  const l = nativeLibrary();
+  if (!l) throw new Error('the native ABI checker is not built (scripts/build-native.sh), or WINTRACE_JS_DECODER=1 turned it off');
   // The C state is opaque here: a pointer the calls pass back.
   koffi.opaque('wt_check');
   lib = {
