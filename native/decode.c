@@ -347,13 +347,33 @@ typedef struct wt_find {
     int32_t tid;
     uint32_t data_at, size;
     double address;
+    /*
+     * Window mode (wt_window_writes), when bytes is set: every write is applied to the window instead, byte by
+     * byte, with where it became visible (pos, relative to the segment's first step; -1: none): backward the
+     * last new value before the limit, forward the old value of the first write from the limit on.
+     */
+    const uint8_t *d;
+    uint8_t *bytes;
+    double *pos;
 } wt_find;
 
-/* Notes a write if it touches [lo, hi); returns 1 when the search is over (forward: the first one). */
+/* Notes a write if it touches [lo, hi); returns 1 when the search is over (forward, one write: the first). */
 static inline int found_write(wt_find *fw, double address, uint32_t size, uint32_t data_at, uint32_t step, int32_t tid, int is_os)
 {
     if (!(address < fw->hi && address + size > fw->lo)) return 0;
     fw->found = 1;
+    if (fw->bytes) {
+        double visible = is_os ? (double)step : (double)step + 1;
+        for (uint32_t k = 0; k < size; k++) {
+            double a = address + k;
+            if (a < fw->lo || a >= fw->hi) continue;
+            uint32_t j = (uint32_t)(a - fw->lo);
+            if (fw->forward && fw->pos[j] >= 0) continue;
+            fw->bytes[j] = fw->d[data_at + (fw->forward ? 0 : size) + k];
+            fw->pos[j] = visible;
+        }
+        return 0;
+    }
     fw->is_os = is_os;
     fw->step = step;
     fw->tid = tid;
@@ -821,5 +841,37 @@ int wt_find_write(const uint8_t *d, uint32_t n, uint32_t *meta, double *range)
     meta[9] = fw.size;
     meta[10] = io.error_at;
     range[2] = fw.address;
+    return e;
+}
+
+/*
+ * Applies a segment's writes to the window [range[0], range[0] + len) without decoding the segment: bytes and pos
+ * as wt_find describes (pos must come in as -1 everywhere). meta: in [0] steps, [1] key tid, [2] limit, [3] 1
+ * forward / 0 backward; out [4] 1 when some write touched the window, [10] error_at. Returns 0 or E_MALFORMED.
+ * int wt_window_writes(const uint8_t *d, uint32_t n, uint32_t *meta, double lo, uint32_t len, uint8_t *bytes, double *pos);
+ */
+int wt_window_writes(const uint8_t *d, uint32_t n, uint32_t *meta, double lo, uint32_t len, uint8_t *bytes, double *pos)
+{
+    wt_find fw;
+    memset(&fw, 0, sizeof fw);
+    fw.lo = lo;
+    fw.hi = lo + len;
+    fw.limit = meta[2];
+    fw.forward = meta[3] != 0;
+    fw.d = d;
+    fw.bytes = bytes;
+    fw.pos = pos;
+    int32_t tids[1] = { 0 };
+    double pcs[1] = { 0 };
+    wt_decode_io io;
+    memset(&io, 0, sizeof io);
+    io.steps = meta[0];
+    io.key_tid = (int32_t)meta[1];
+    io.tids = tids;
+    io.pcs = pcs;
+    io.max_threads = 1;
+    int e = run(d, n, &io, NULL, &fw);
+    meta[4] = (uint32_t)fw.found;
+    meta[10] = io.error_at;
     return e;
 }

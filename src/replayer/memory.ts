@@ -7,8 +7,8 @@
 
 import { type DecodedSegment, opLimit, opPosition } from './decode.ts';
 import type { Trace } from './trace.ts';
-import { FIND_ALL, findWriteNative } from './native-decode.ts';
-import { bloomProbe, mayHaveWrittenProbe } from './word-bloom.ts';
+import { FIND_ALL, findWriteNative, windowWritesNative } from './native-decode.ts';
+import { bloomProbe, bloomProbeWords, mayHaveWrittenProbe } from './word-bloom.ts';
 
 export interface WriteHit {
   /** Position from which the write is visible: its step's index + 1, or where the emulated Windows wrote. */
@@ -77,18 +77,32 @@ export class TraceMemory {
     const S = t.segmentOf(p);
     let back = S;
     let fwd = S;
-    const probe = probeFor(address, n);
-    while (left > 0 && back >= 0) {
+    // The filter probe covers the words still unknown: once most of a stack window is found nearby, the search
+    // for the rest skips the segments that wrote only the words already found. Writes before a byte's mapping
+    // (floor) do not count, nor writes after its next mapping change (ceil): the backward search ends past the
+    // earliest floor of the bytes still unknown (a stack page mapped during the run, never written there, sent it
+    // through the whole trace), and the forward shortcut past their latest ceil.
+    let probe = n <= 4096 ? pendingProbe(address, done) : undefined;
+    let [lowest, highest] = pendingBounds(done, floor, ceil);
+    let known = left;
+    while (left > 0 && back >= 0 && this.segmentEnd(back) >= lowest) {
       if (this.touches(back, address, address + n, probe)) {
-        left -= this.scanBackward(this.segment(back), back === S ? p : Infinity, address, bytes, done, floor);
+        const w = this.windowOf(back, back === S ? p : undefined, address, n, false);
+        left -= w ? merge(w, bytes, done, (j, at) => at >= floor[j]!) : this.scanBackward(this.segment(back), back === S ? p : Infinity, address, bytes, done, floor);
       }
       back--;
       // The segment after it, in the other direction: the first write after p gives the value at p too.
-      if (left > 0 && fwd < t.segmentCount) {
+      if (left > 0 && fwd < t.segmentCount && Number(t.entries[fwd]!.firstStep) < highest) {
         if (this.touches(fwd, address, address + n, probe)) {
-          left -= this.scanForward(this.segment(fwd), fwd === S ? p : -Infinity, address, bytes, done, ceil);
+          const w = this.windowOf(fwd, fwd === S ? p : undefined, address, n, true);
+          left -= w ? merge(w, bytes, done, (j, at) => at < ceil[j]!) : this.scanForward(this.segment(fwd), fwd === S ? p : -Infinity, address, bytes, done, ceil);
         }
         fwd++;
+      }
+      if (left < known) {
+        if (probe) probe = pendingProbe(address, done);
+        [lowest, highest] = pendingBounds(done, floor, ceil);
+        known = left;
       }
     }
     return this.finish(address, bytes, mapped, done, floor);
@@ -122,6 +136,26 @@ export class TraceMemory {
       if (found) return found;
     }
     return undefined;
+  }
+
+  /** The position after segment i's last step: the latest a write of it becomes visible. */
+  private segmentEnd(i: number): number {
+    const e = this.trace.entries[i]!;
+    return Number(e.firstStep) + e.steps;
+  }
+
+  /**
+   * Segment i's writes to [address, address + n) from its stream by the C finder, when it is not decoded: what
+   * scanBackward (forward: scanForward) reads from the decoded segment, without building it. undefined: decode.
+   */
+  private windowOf(i: number, p: number | undefined, address: number, n: number, forward: boolean): NativeWindow | undefined {
+    if (this.trace.isDecoded(i)) return undefined;
+    const s = this.trace.frame(i);
+    const firstStep = Number(s.firstStep);
+    const limit = p === undefined ? FIND_ALL : Math.min(p - firstStep, s.steps);
+    const w = windowWritesNative(s.data, s.steps, s.keyframe.currentTid, limit, forward, address, n);
+    if (w === undefined) return undefined;
+    return { firstStep, bytes: w?.bytes, pos: w?.pos };
   }
 
   /**
@@ -313,6 +347,51 @@ function overlap(address: number, n: number, base: number, end: number, f: (j: n
 }
 
 /** Position from which write w is visible. */
+/** A segment's writes to a window, from the C finder (bytes and pos absent: none touched it). */
+interface NativeWindow {
+  readonly firstStep: number;
+  readonly bytes: Uint8Array | undefined;
+  readonly pos: Float64Array | undefined;
+}
+
+/** Takes the bytes of a native window that `keep` accepts (by where they came from) into a read; returns how many. */
+function merge(w: NativeWindow, bytes: Uint8Array, done: Uint8Array, keep: (j: number, at: number) => boolean): number {
+  if (!w.bytes || !w.pos) return 0;
+  let resolved = 0;
+  for (let j = 0; j < bytes.length; j++) {
+    if (done[j] || w.pos[j]! < 0) continue;
+    const at = w.firstStep + w.pos[j]!;
+    if (!keep(j, at)) continue;
+    bytes[j] = w.bytes[j]!;
+    done[j] = 1;
+    resolved++;
+  }
+  return resolved;
+}
+
+/** The earliest floor and the latest ceil of the bytes of a read not yet found. */
+function pendingBounds(done: Uint8Array, floor: Float64Array, ceil: Float64Array): [number, number] {
+  let lowest = Infinity;
+  let highest = -Infinity;
+  for (let j = 0; j < done.length; j++) {
+    if (done[j]) continue;
+    lowest = Math.min(lowest, floor[j]!);
+    highest = Math.max(highest, ceil[j]!);
+  }
+  return [lowest, highest];
+}
+
+/** The filter probe of the words of a read that hold a byte not yet found. */
+function pendingProbe(address: number, done: Uint8Array): Uint16Array {
+  const words: number[] = [];
+  for (let j = 0; j < done.length; j++) {
+    if (done[j]) continue;
+    const w = Math.floor((address + j) / 8);
+    if (words.at(-1) !== w) words.push(w);
+  }
+  return bloomProbeWords(words);
+}
+
 /** The Bloom filter probe of a range; none for ranges of more than 512 words, which the page index answers. */
 function probeFor(address: number, size: number): Uint16Array | undefined {
   return size <= 4096 ? bloomProbe(address, size) : undefined;

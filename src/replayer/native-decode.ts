@@ -121,3 +121,29 @@ export function findWriteNative(data: Uint8Array, steps: number, keyTid: number,
   if (!meta[4]) return null;
   return { step: meta[6]!, byWindows: meta[5] === 1, tid: meta[7]! | 0, address: range[2]!, size: meta[9]!, dataAt: meta[8]! };
 }
+
+type WindowFn = (d: Uint8Array, n: number, meta: Uint32Array, lo: number, len: number, bytes: Uint8Array, pos: Float64Array) => number;
+let windowFn: WindowFn | null | undefined;
+
+/**
+ * A segment's writes applied to the window [lo, lo + len) without decoding it: backward (writes before step
+ * record `limit`), each byte's last new value; forward (from `limit` on), each byte's value before its first
+ * write. `pos` is where each came from, relative to the segment's first step (-1: no write). null: nothing
+ * touched the window; undefined: no native library, or a malformed stream (decode it for the error).
+ */
+export function windowWritesNative(data: Uint8Array, steps: number, keyTid: number, limit: number, forward: boolean, lo: number, len: number): { bytes: Uint8Array; pos: Float64Array } | null | undefined {
+  if (windowFn === undefined) {
+    const lib = nativeLibrary();
+    windowFn = lib ? lib.func('int wt_window_writes(const uint8_t *d, uint32_t n, _Inout_ uint32_t *meta, double lo, uint32_t len, _Inout_ uint8_t *bytes, _Inout_ double *pos)') as WindowFn : null;
+  }
+  if (!windowFn) return undefined;
+  const meta = new Uint32Array(11);
+  meta[0] = steps;
+  meta[1] = keyTid >>> 0;
+  meta[2] = limit;
+  meta[3] = forward ? 1 : 0;
+  const bytes = new Uint8Array(len);
+  const pos = new Float64Array(len).fill(-1);
+  if (windowFn(data, data.length, meta, lo, len, bytes, pos) !== 0) return undefined;
+  return meta[4] ? { bytes, pos } : null;
+}

@@ -11,12 +11,19 @@ const MULTIPLIERS = [0x9e3779b97f4a7c15n, 0xc2b2ae3d27d4eb4fn, 0x165667b19e3779f
  * word) and tested against every segment's filter: the top 16 bits of each product, three per word.
  */
 export function bloomProbe(address: number, size: number): Uint16Array {
-  const first = BigInt(Math.floor(address / 8));
-  const last = BigInt(Math.floor((address + size - 1) / 8));
-  const words = Number(last - first) + 1;
-  const out = new Uint16Array(words * 3);
+  const first = Math.floor(address / 8);
+  const last = Math.floor((address + size - 1) / 8);
+  return bloomProbeWords(Array.from({ length: last - first + 1 }, (_, k) => first + k));
+}
+
+/** The probe of some 8-byte words, by word number (address / 8). */
+export function bloomProbeWords(words: readonly number[]): Uint16Array {
+  const out = new Uint16Array(words.length * 3);
   let k = 0;
-  for (let w = first; w <= last; w++) for (const m of MULTIPLIERS) out[k++] = Number(((w * m) & MASK) >> 48n);
+  for (const word of words) {
+    const w = BigInt(word);
+    for (const m of MULTIPLIERS) out[k++] = Number(((w * m) & MASK) >> 48n);
+  }
   return out;
 }
 

@@ -6,6 +6,7 @@
 // test decodes a bounded number of segments however long the trace: at each cluster's start the test takes
 // the emulator's memory around SP and at the g pointer (X28), then replays the trace's step and OS writes (and
 // fresh mappings, which are zeros) over it; a write the trace missed or got wrong shows up at a later sample.
+// The replayer's memory reads are held to the same truth at a subset of the positions.
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { describe, test } from 'node:test';
 import { REGISTERS } from '../../src/arch/arm64.ts';
 import { RecordSession } from '../../src/recorder/session.ts';
 import type { WindowsProcess } from '../../src/recorder/windows/process.ts';
+import { Replay } from '../../src/replayer/replay.ts';
 import { TraceReader } from '../../src/trace/reader.ts';
 import type { MemWrite } from '../../src/trace/stream.ts';
 import { fixtureExe, fixtureNames } from '../helpers/fixtures.ts';
@@ -121,12 +123,34 @@ describe('trace round trip', () => {
         } finally {
           reader.close();
         }
+        checkReplayerMemory(name, file, truth);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
     });
   }
 });
+
+/**
+ * The replayer's own memory reads (what `show`, the TUI's stack pane and the checker use: the whole history back
+ * to the initial image, filters, the C finder) against the emulator, at every 100th sampled position (a read can
+ * search far back: every 25th added 57 s to std-maps alone).
+ */
+function checkReplayerMemory(name: string, file: string, truth: Map<bigint, Truth>): void {
+  const r = Replay.open(file);
+  try {
+    const positions = [...truth.keys()].sort((a, b) => (a < b ? -1 : 1)).filter((_, i) => i % 100 === 0);
+    for (const position of positions) {
+      for (const [a, bytes] of truth.get(position)!.mem) {
+        const got = r.memory.read(Number(position), Number(a), bytes.length).bytes;
+        const i = got.findIndex((b, j) => b !== bytes[j]);
+        if (i >= 0) assert.fail(`${name} at position ${position}: the replayer reads 0x${(a + BigInt(i)).toString(16)} as ${got[i]}, the emulator had ${bytes[i]}`);
+      }
+    }
+  } finally {
+    r.close();
+  }
+}
 
 function checkCluster(name: string, reader: TraceReader, c: Cluster, truth: Map<bigint, Truth>): void {
   const base = truth.get(c.start)!;

@@ -1,7 +1,8 @@
-// "Last write" and "next write" search segments that are not decoded with the C finder (native/decode.c
-// wt_find_write), which walks the step stream without building arrays. It must answer exactly what the search
-// over decoded segments answers (the reference here: the same queries with every segment taken as decoded), on
-// a real recording with several threads, for stack words and for words the emulated Windows wrote.
+// "Last write", "next write" and memory reads search segments that are not decoded with the C finder
+// (native/decode.c wt_find_write, wt_window_writes), which walks the step stream without building arrays. It must
+// answer exactly what the search over decoded segments answers (the reference here: the same queries with every
+// segment taken as decoded), on a real recording with several threads, for stack words and for words the
+// emulated Windows wrote.
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -77,4 +78,25 @@ test('the C finder and the decoded search give the same last and next writes', {
   // Not a comparison of two empty answers: most queries find a write, some written by the emulated Windows.
   assert.ok(found > asked / 2, `only ${found} of ${asked} queries found a write`);
   assert.ok(byWindows > 0, 'no query found a write of the emulated Windows');
+});
+
+test('memory reads through the C finder equal reads from decoded segments', { skip: nativeDecoderAvailable() ? false : 'native library not built (scripts/build-native.sh)' }, () => {
+  let x = 0x1234567;
+  const rand = (m: number) => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) % m;
+  };
+  const t = reference.trace;
+  for (let i = 0; i < 120; i++) {
+    const p = rand(t.totalSteps + 1);
+    const sp = slotNumber(t.regWords(p).regs, SP_SLOT);
+    // The stack pane's window, and a small unaligned read.
+    for (const [address, n] of [[sp - 64, 256], [sp + rand(48) - 16, 1 + rand(24)]] as const) {
+      const a = finder.memory.read(p, address, n);
+      const b = reference.memory.read(p, address, n);
+      assert.deepEqual(a, b, `read(${p}, 0x${address.toString(16)}, ${n})`);
+    }
+  }
 });
