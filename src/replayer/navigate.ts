@@ -74,8 +74,14 @@ function dispatchStart(trace: Trace, p: number): number | undefined {
 /** The first event strictly after (dir 1) or the last strictly before (dir -1) `position`; never one of those before the trace's first step. */
 export function adjacentEvent(trace: Trace, position: number, dir: Direction): EventAt | undefined {
   const p = trace.clamp(position);
-  if (dir > 0) return p + 1 > trace.totalSteps ? undefined : trace.eventsBetween(p + 1, trace.totalSteps)[0];
-  return p - 1 < 0 ? undefined : trace.eventsBetween(0, p - 1).at(-1);
+  const all = trace.events();
+  // By index, not eventsBetween: a trace of many thread switches has tens of thousands of events on either side.
+  if (dir > 0) {
+    const e = all[trace.firstEventFrom(p + 1)];
+    return e && e.position <= trace.totalSteps ? e : undefined;
+  }
+  const e = all[trace.firstEventFrom(p) - 1];
+  return e && e.position >= 0 ? e : undefined;
 }
 
 /** Index of the last item at or before `position` in a list sorted by position (-1 when none is). */

@@ -309,16 +309,22 @@ export class Trace {
   /** Events whose position lies in [from, to]. */
   eventsBetween(from: number, to: number): EventAt[] {
     const all = this.events();
+    const out: EventAt[] = [];
+    for (let i = this.firstEventFrom(from); i < all.length && all[i]!.position <= to; i++) out.push(all[i]!);
+    return out;
+  }
+
+  /** Index in events() of the first event at or after `position` (events().length when there is none). */
+  firstEventFrom(position: number): number {
+    const all = this.events();
     let lo = 0;
     let hi = all.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (all[mid]!.position < from) lo = mid + 1;
+      if (all[mid]!.position < position) lo = mid + 1;
       else hi = mid;
     }
-    const out: EventAt[] = [];
-    for (let i = lo; i < all.length && all[i]!.position <= to; i++) out.push(all[i]!);
-    return out;
+    return lo;
   }
 
   threads(): readonly ThreadInfo[] {
