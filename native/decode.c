@@ -806,6 +806,26 @@ void wt_check_take(void *h, uint32_t *notes, double *pcs, uint32_t *snaps)
     memcpy(snaps, ck->snaps, (size_t)ck->nsnaps * KEPT * 2 * sizeof *snaps);
 }
 
+/* Runs the record loop over a stream to find writes: meta [0] steps, [1] key tid, [2] limit, [3] forward. */
+static int find_run(const uint8_t *d, uint32_t n, const uint32_t *meta, wt_find *fw, uint32_t *error_at)
+{
+    fw->limit = meta[2];
+    fw->forward = meta[3] != 0;
+    /* The loop keeps one pc slot (run() uses slot 0 when finding): pcs do not locate writes. */
+    int32_t tids[1] = { 0 };
+    double pcs[1] = { 0 };
+    wt_decode_io io;
+    memset(&io, 0, sizeof io);
+    io.steps = meta[0];
+    io.key_tid = (int32_t)meta[1];
+    io.tids = tids;
+    io.pcs = pcs;
+    io.max_threads = 1;
+    int e = run(d, n, &io, NULL, fw);
+    *error_at = io.error_at;
+    return e;
+}
+
 /*
  * Finds a write touching [range[0], range[1]) in a segment's stream without decoding it into arrays.
  * meta (u32): in [0] steps, [1] key tid, [2] limit (a step index, or FIND_ALL), [3] 1 forward / 0 backward;
@@ -820,34 +840,21 @@ int wt_find_write(const uint8_t *d, uint32_t n, uint32_t *meta, double *range)
     memset(&fw, 0, sizeof fw);
     fw.lo = range[0];
     fw.hi = range[1];
-    fw.limit = meta[2];
-    fw.forward = meta[3] != 0;
-    int32_t tids[1] = { 0 };
-    double pcs[1] = { 0 };
-    wt_decode_io io;
-    memset(&io, 0, sizeof io);
-    io.steps = meta[0];
-    io.key_tid = (int32_t)meta[1];
-    /* The loop keeps one pc slot (run() uses slot 0 when finding): pcs do not locate writes. */
-    io.tids = tids;
-    io.pcs = pcs;
-    io.max_threads = 1;
-    int e = run(d, n, &io, NULL, &fw);
+    int e = find_run(d, n, meta, &fw, &meta[10]);
     meta[4] = (uint32_t)fw.found;
     meta[5] = (uint32_t)fw.is_os;
     meta[6] = fw.step;
     meta[7] = (uint32_t)fw.tid;
     meta[8] = fw.data_at;
     meta[9] = fw.size;
-    meta[10] = io.error_at;
     range[2] = fw.address;
     return e;
 }
 
 /*
- * Applies a segment's writes to the window [range[0], range[0] + len) without decoding the segment: bytes and pos
- * as wt_find describes (pos must come in as -1 everywhere). meta: in [0] steps, [1] key tid, [2] limit, [3] 1
- * forward / 0 backward; out [4] 1 when some write touched the window, [10] error_at. Returns 0 or E_MALFORMED.
+ * Applies a segment's writes to the window [lo, lo + len) without decoding the segment: bytes and pos as wt_find
+ * describes (pos must come in as -1 everywhere). meta: in as wt_find_write's; out [4] 1 when some write touched
+ * the window, [10] error_at. Returns 0 or E_MALFORMED.
  * int wt_window_writes(const uint8_t *d, uint32_t n, uint32_t *meta, double lo, uint32_t len, uint8_t *bytes, double *pos);
  */
 int wt_window_writes(const uint8_t *d, uint32_t n, uint32_t *meta, double lo, uint32_t len, uint8_t *bytes, double *pos)
@@ -856,22 +863,10 @@ int wt_window_writes(const uint8_t *d, uint32_t n, uint32_t *meta, double lo, ui
     memset(&fw, 0, sizeof fw);
     fw.lo = lo;
     fw.hi = lo + len;
-    fw.limit = meta[2];
-    fw.forward = meta[3] != 0;
     fw.d = d;
     fw.bytes = bytes;
     fw.pos = pos;
-    int32_t tids[1] = { 0 };
-    double pcs[1] = { 0 };
-    wt_decode_io io;
-    memset(&io, 0, sizeof io);
-    io.steps = meta[0];
-    io.key_tid = (int32_t)meta[1];
-    io.tids = tids;
-    io.pcs = pcs;
-    io.max_threads = 1;
-    int e = run(d, n, &io, NULL, &fw);
+    int e = find_run(d, n, meta, &fw, &meta[10]);
     meta[4] = (uint32_t)fw.found;
-    meta[10] = io.error_at;
     return e;
 }

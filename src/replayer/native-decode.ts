@@ -100,6 +100,11 @@ export interface FoundWrite {
   readonly dataAt: number;
 }
 
+/** The in-words of wt_find_write and wt_window_writes: steps, key tid, limit, direction (11 words in all). */
+function findMeta(steps: number, keyTid: number, limit: number, forward: boolean): Uint32Array {
+  return Uint32Array.of(steps, keyTid >>> 0, limit, forward ? 1 : 0, 0, 0, 0, 0, 0, 0, 0);
+}
+
 /**
  * The last write before step record `limit` (backward) or the first from it on (forward) touching [lo, hi), found
  * in a segment's stream without decoding it into arrays (what a "last write" search does to the segments its
@@ -111,11 +116,7 @@ export function findWriteNative(data: Uint8Array, steps: number, keyTid: number,
     findFn = lib ? lib.func('int wt_find_write(const uint8_t *d, uint32_t n, _Inout_ uint32_t *meta, _Inout_ double *range)') as FindFn : null;
   }
   if (!findFn) return undefined;
-  const meta = new Uint32Array(11);
-  meta[0] = steps;
-  meta[1] = keyTid >>> 0;
-  meta[2] = limit;
-  meta[3] = forward ? 1 : 0;
+  const meta = findMeta(steps, keyTid, limit, forward);
   const range = Float64Array.of(lo, hi, 0);
   if (findFn(data, data.length, meta, range) !== 0) return undefined;
   if (!meta[4]) return null;
@@ -137,11 +138,7 @@ export function windowWritesNative(data: Uint8Array, steps: number, keyTid: numb
     windowFn = lib ? lib.func('int wt_window_writes(const uint8_t *d, uint32_t n, _Inout_ uint32_t *meta, double lo, uint32_t len, _Inout_ uint8_t *bytes, _Inout_ double *pos)') as WindowFn : null;
   }
   if (!windowFn) return undefined;
-  const meta = new Uint32Array(11);
-  meta[0] = steps;
-  meta[1] = keyTid >>> 0;
-  meta[2] = limit;
-  meta[3] = forward ? 1 : 0;
+  const meta = findMeta(steps, keyTid, limit, forward);
   const bytes = new Uint8Array(len);
   const pos = new Float64Array(len).fill(-1);
   if (windowFn(data, data.length, meta, lo, len, bytes, pos) !== 0) return undefined;

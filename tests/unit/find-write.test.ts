@@ -33,14 +33,19 @@ after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function* queries(r: Replay, n: number): Generator<{ p: number; address: number; size: number }> {
-  let x = 0x2545f491;
-  const rand = (m: number) => {
+/** A fixed-seed sequence of integers in [0, m). */
+function xorshift(seed: number): (m: number) => number {
+  let x = seed;
+  return (m) => {
     x ^= x << 13;
     x ^= x >>> 17;
     x ^= x << 5;
     return (x >>> 0) % m;
   };
+}
+
+function* queries(r: Replay, n: number): Generator<{ p: number; address: number; size: number }> {
+  const rand = xorshift(0x2545f491);
   const t = r.trace;
   const osWrites: number[] = [];
   for (const { event } of t.events()) if (event.kind === 'exception-raised') osWrites.push(Number(event.context) + 0x100);
@@ -81,13 +86,7 @@ test('the C finder and the decoded search give the same last and next writes', {
 });
 
 test('memory reads through the C finder equal reads from decoded segments', { skip: nativeDecoderAvailable() ? false : 'native library not built (scripts/build-native.sh)' }, () => {
-  let x = 0x1234567;
-  const rand = (m: number) => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) % m;
-  };
+  const rand = xorshift(0x1234567);
   const t = reference.trace;
   for (let i = 0; i < 120; i++) {
     const p = rand(t.totalSteps + 1);
