@@ -355,6 +355,7 @@ typedef struct wt_find {
     const uint8_t *d;
     uint8_t *bytes;
     double *pos;
+    uint32_t len;
 } wt_find;
 
 /* Notes a write if it touches [lo, hi); returns 1 when the search is over (forward, one write: the first). */
@@ -368,6 +369,8 @@ static inline int found_write(wt_find *fw, double address, uint32_t size, uint32
             double a = address + k;
             if (a < fw->lo || a >= fw->hi) continue;
             uint32_t j = (uint32_t)(a - fw->lo);
+            /* Above 2^53 doubles round: lo + len may exceed the window by a rounding step. */
+            if (j >= fw->len) continue;
             if (fw->forward && fw->pos[j] >= 0) continue;
             fw->bytes[j] = fw->d[data_at + (fw->forward ? 0 : size) + k];
             fw->pos[j] = visible;
@@ -863,6 +866,7 @@ int wt_window_writes(const uint8_t *d, uint32_t n, uint32_t *meta, double lo, ui
     memset(&fw, 0, sizeof fw);
     fw.lo = lo;
     fw.hi = lo + len;
+    fw.len = len;
     fw.d = d;
     fw.bytes = bytes;
     fw.pos = pos;
