@@ -15,6 +15,11 @@ const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { brotliDecompressSync } = require('node:zlib');
 parentPort.on('message', (m) => {
+  // After the requests before it: closing the port lets the thread end with no decompression under way.
+  if (m.close) {
+    parentPort.close();
+    return;
+  }
   let out;
   try {
     out = brotliDecompressSync(m.body, { maxOutputLength: ${MAX_FRAME_BYTES} });
@@ -32,9 +37,11 @@ export class InflateWorker {
   private readonly worker: Worker;
   private readonly waiting = new Map<number, { resolve: (b: Uint8Array) => void; reject: (e: Error) => void }>();
   private next = 0;
+  private readonly exited: Promise<void>;
 
   constructor() {
     this.worker = new Worker(WORKER_SOURCE, { eval: true });
+    this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
     this.worker.on('message', (m: { id: number; out?: Uint8Array; error?: string }) => {
       const w = this.waiting.get(m.id)!;
       this.waiting.delete(m.id);
@@ -57,7 +64,13 @@ export class InflateWorker {
     });
   }
 
+  /**
+   * Ends the thread once the requests already sent are done. Not terminate(): terminating the thread in the middle
+   * of brotliDecompressSync makes node abort (node_zlib.cc "close before init", seen when a check stopped at a bad
+   * segment with decompressions still queued).
+   */
   async close(): Promise<void> {
-    await this.worker.terminate();
+    this.worker.postMessage({ close: true });
+    await this.exited;
   }
 }
