@@ -444,18 +444,16 @@ static inline __attribute__((always_inline)) int changes(wt_decode_io *io, wt_ch
 /* The thread slot of tid, checking: its kept registers zeroed when new, its tinfo found. */
 static inline __attribute__((always_inline)) int slot_of(wt_decode_io *io, wt_check *ck, int32_t tid)
 {
-    if (ck && io->nthreads == io->max_threads) {
-        uint32_t i;
-        for (i = 0; i < io->nthreads && io->tids[i] != tid; i++) {}
-        if (i == io->nthreads) {
-            if (grow_threads(ck)) return -1;
-            io->tids = ck->tids;
-            io->pcs = ck->pcs;
-            io->max_threads = ck->max_threads;
-        }
-    }
     uint32_t before = io->nthreads;
     int slot = thread_slot(io, tid);
+    if (ck && slot < 0) {
+        /* The checker's table is its own: grow it and place the thread (the decoder's caller sized its table). */
+        if (grow_threads(ck)) return -1;
+        io->tids = ck->tids;
+        io->pcs = ck->pcs;
+        io->max_threads = ck->max_threads;
+        slot = thread_slot(io, tid);
+    }
     if (ck && slot >= 0) {
         if ((uint32_t)slot >= before) {
             memset(ck->regs + (size_t)slot * KEPT, 0, KEPT * sizeof(uint64_t));
