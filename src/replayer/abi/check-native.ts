@@ -11,7 +11,7 @@ import { nativeDecoderAvailable, nativeLibrary } from '../native-decode.ts';
 import { newRegFile, type RegWords, WORDS_PER_REG } from '../regfile.ts';
 import type { Trace } from '../trace.ts';
 import { type Segment, TRACE_REGS } from '../../trace/schema.ts';
-import { type PassContext, type Span, stdcallSpan } from './check.ts';
+import { callbackSpan, type PassContext, type Span, stdcallSpan } from './check.ts';
 import { BOUNDARIES } from './rules.ts';
 
 /** Trace slots the C pass keeps, in its order (decode.c KIDX): X18, X19-X29, LR, SP, D8-D15. */
@@ -160,12 +160,9 @@ function notes(trace: Trace, ctx: PassContext, open: Map<number, Span>, index: n
         ctx.close(span, regsOf(k), position, pc);
         break;
       }
-      case N.openCallback: {
-        const regs = regsOf(k);
-        const lr = regs[30 * WORDS_PER_REG + 1]! * 0x1_0000_0000 + regs[30 * WORDS_PER_REG]!;
-        open.set(w[b + 3]!, { kind: 'callback', tid, entry: position, regs, lr, label: `callback ${trace.symbols.format(pc)}` });
+      case N.openCallback:
+        open.set(w[b + 3]!, callbackSpan(trace, tid, position, regsOf(k), pc));
         break;
-      }
       case N.threadReturn: {
         const span = ctx.threadSpan(tid);
         if (span) ctx.close(span, regsOf(k), position, pc);

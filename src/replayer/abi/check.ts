@@ -8,7 +8,7 @@ import type { CodeWords } from '../insn.ts';
 import { isCall } from '../insn.ts';
 import { threadStep } from '../stepping.ts';
 import type { TraceMemory } from '../memory.ts';
-import { newRegFile, type RegWords, regFileFromBytes, SP_SLOT, slotBigint, WORDS_PER_REG, X18_SLOT } from '../regfile.ts';
+import { newRegFile, PC_SLOT, type RegWords, regFileFromBytes, SP_SLOT, slotBigint, slotNumber, WORDS_PER_REG, X18_SLOT } from '../regfile.ts';
 import type { Trace } from '../trace.ts';
 import type { TraceEvent } from '../../trace/schema.ts';
 import { checkPassNative, checkPassNativeAsync, nativeCheckAvailable } from './check-native.ts';
@@ -238,7 +238,7 @@ export function checkPassJs(trace: Trace, ctx: PassContext, onProgress?: (done: 
             }
           }
           if (pc >= cbLo && pc < cbHi && (pc - cbLo) % BOUNDARIES.callbackEntrySize === 0) {
-            pushSpan(pending, { kind: 'callback', tid: cur, entry: position, regs: r.slice(), lr: lrOf(r), label: `callback ${trace.symbols.format(pc)}` });
+            pushSpan(pending, callbackSpan(trace, cur, position, r.slice(), pc));
             pendingCount++;
           } else if (pc === threadReturn) {
             const span = ctx.threadSpan(cur);
@@ -340,6 +340,11 @@ export function checkPassJs(trace: Trace, ctx: PassContext, onProgress?: (done: 
 }
 
 /** The callee's entry state after asmstdcall's BLR, with LR pointing back into asmstdcall. */
+/** A callback's entry state at its entry in the callback table: it must come back to the LR it was given. */
+export function callbackSpan(trace: Trace, tid: number, position: number, regs: RegWords, pc: number): Span {
+  return { kind: 'callback', tid, entry: position, regs, lr: slotNumber(regs, LR), label: `callback ${trace.symbols.format(pc)}` };
+}
+
 export function stdcallSpan(tid: number, position: number, regs: RegWords, pc: number): Span {
   return { kind: 'stdcall', tid, entry: position + 1, regs, lr: pc + 4, label: 'call out through runtime.asmstdcall' };
 }
@@ -368,7 +373,7 @@ function handlerSpans(trace: Trace, mismatches: Mismatch[], out: Violation[]): v
         if (h.regs[k] === regs[k] && h.regs[k + 1] === regs[k + 1]) continue;
         mismatches.push({
           span: 'handler', label: `${h.phase} handler ${trace.symbols.format(Number(h.handler))}`, tid: e.tid, entry: h.position, entryRegs: h.regs,
-          exit: position, exitPc: pcOf(regs), slot, before: slotBigint(h.regs, slot) & 0xffff_ffff_ffff_ffffn, after: slotBigint(regs, slot) & 0xffff_ffff_ffff_ffffn,
+          exit: position, exitPc: slotNumber(regs, PC_SLOT), slot, before: slotBigint(h.regs, slot) & 0xffff_ffff_ffff_ffffn, after: slotBigint(regs, slot) & 0xffff_ffff_ffff_ffffn,
         });
       }
     } else if (e.kind === 'process-exit') {
@@ -429,7 +434,7 @@ function headerStartRegs(trace: Trace): Map<number, { position: number; pc: numb
   if (Number(trace.header.firstStep) !== 0) return m;
   for (const t of trace.header.threads) {
     const regs = regFileFromBytes(t.regs);
-    m.set(t.tid, { position: 0, pc: pcOf(regs), regs });
+    m.set(t.tid, { position: 0, pc: slotNumber(regs, PC_SLOT), regs });
   }
   return m;
 }
@@ -443,14 +448,6 @@ function findBlr(trace: Trace, code: CodeWords, name: string): number {
     if (w !== undefined && isCall(w) && (w & 0xfffffc1f) >>> 0 === 0xd63f0000) return pc;
   }
   return -1;
-}
-
-function lrOf(r: RegWords): number {
-  return r[LR * WORDS_PER_REG + 1]! * 0x1_0000_0000 + r[LR * WORDS_PER_REG]!;
-}
-
-function pcOf(r: RegWords): number {
-  return r[32 * WORDS_PER_REG + 1]! * 0x1_0000_0000 + r[32 * WORDS_PER_REG]!;
 }
 
 function words64(lo: number, hi: number): bigint {
