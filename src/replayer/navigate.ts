@@ -73,15 +73,7 @@ function dispatchStart(trace: Trace, p: number): number | undefined {
 
 /** The first event strictly after (dir 1) or the last strictly before (dir -1) `position`; never one of those before the trace's first step. */
 export function adjacentEvent(trace: Trace, position: number, dir: Direction): EventAt | undefined {
-  const p = trace.clamp(position);
-  const all = trace.events();
-  // By index, not eventsBetween: a trace of many thread switches has tens of thousands of events on either side.
-  if (dir > 0) {
-    const e = all[trace.firstEventFrom(p + 1)];
-    return e && e.position <= trace.totalSteps ? e : undefined;
-  }
-  const e = all[trace.firstEventFrom(p) - 1];
-  return e && e.position >= 0 ? e : undefined;
+  return trace.eventFrom(trace.clamp(position), dir);
 }
 
 /** Index of the last item at or before `position` in a list sorted by position (-1 when none is). */

@@ -98,14 +98,7 @@ export function runTo(trace: Trace, position: number, dir: Direction, cond: RunC
     best = detail === undefined ? { position: q, reason } : { position: q, reason, detail };
   };
   if (cond.eventKinds && cond.eventKinds.size > 0) {
-    const all = trace.events();
-    const wanted = (x: (typeof all)[number]) => cond.eventKinds!.has(x.event.kind) && (cond.tid === undefined || x.event.tid === cond.tid);
-    let e: (typeof all)[number] | undefined;
-    if (dir > 0) {
-      for (let i = trace.firstEventFrom(p + 1); i < all.length && all[i]!.position <= trace.totalSteps && !e; i++) if (wanted(all[i]!)) e = all[i];
-    } else {
-      for (let i = trace.firstEventFrom(p) - 1; i >= 0 && all[i]!.position >= 0 && !e; i--) if (wanted(all[i]!)) e = all[i];
-    }
+    const e = trace.eventFrom(p, dir, (x) => cond.eventKinds!.has(x.event.kind) && (cond.tid === undefined || x.event.tid === cond.tid));
     if (e) offer(e.position, 'event', e.event.kind);
   }
   if (cond.stops && cond.stops.length > 0) {

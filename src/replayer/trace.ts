@@ -314,6 +314,21 @@ export class Trace {
     return out;
   }
 
+  /**
+   * The first event strictly after (dir 1) or the last strictly before (dir -1) `position` that `wanted` accepts;
+   * never one before the trace's first step or past its end. Walks from a binary search, not a list of every
+   * event on that side (tens of thousands in a trace of many thread switches).
+   */
+  eventFrom(position: number, dir: 1 | -1, wanted: (e: EventAt) => boolean = () => true): EventAt | undefined {
+    const all = this.events();
+    if (dir > 0) {
+      for (let i = this.firstEventFrom(position + 1); i < all.length && all[i]!.position <= this.totalSteps; i++) if (wanted(all[i]!)) return all[i];
+    } else {
+      for (let i = this.firstEventFrom(position) - 1; i >= 0 && all[i]!.position >= 0; i--) if (wanted(all[i]!)) return all[i];
+    }
+    return undefined;
+  }
+
   /** Index in events() of the first event at or after `position` (events().length when there is none). */
   firstEventFrom(position: number): number {
     const all = this.events();
