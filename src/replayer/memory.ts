@@ -6,6 +6,7 @@
 // write after a later remapping says nothing about p.
 
 import { type DecodedSegment, opLimit, opPosition } from './decode.ts';
+import type { Segment } from '../trace/schema.ts';
 import type { Trace } from './trace.ts';
 import { FIND_ALL, findWriteNative, windowWritesNative } from './native-decode.ts';
 import { bloomProbe, bloomProbeWords, mayHaveWrittenProbe } from './word-bloom.ts';
@@ -38,6 +39,8 @@ interface RegionEvent {
 const PAGE = 4096;
 /** Granularity of the written-lines summary kept per segment once it has been decoded. */
 const LINE = 64;
+/** Reads and searches up to this many bytes (512 words) test the word filters; longer ones only the page index. */
+const PROBE_MAX_BYTES = 4096;
 
 export class TraceMemory {
   private initial: Map<number, Uint8Array> | undefined;
@@ -82,7 +85,7 @@ export class TraceMemory {
     // (floor) do not count, nor writes after its next mapping change (ceil): the backward search ends past the
     // earliest floor of the bytes still unknown (a stack page mapped during the run, never written there, sent it
     // through the whole trace), and the forward shortcut past their latest ceil.
-    let probe = n <= 4096 ? pendingProbe(address, done) : undefined;
+    let probe = n <= PROBE_MAX_BYTES ? pendingProbe(address, done) : undefined;
     let [lowest, highest] = pendingBounds(done, floor, ceil);
     let known = left;
     while (left > 0 && back >= 0 && this.segmentEnd(back) >= lowest) {
@@ -145,14 +148,22 @@ export class TraceMemory {
   }
 
   /**
+   * Segment i's frame for the C finder, and the step record it searches up to (backward) or from (forward):
+   * position p's, or the whole segment when p is undefined (the position is in another segment).
+   */
+  private undecoded(i: number, p: number | undefined): { s: Segment; firstStep: number; limit: number } {
+    const s = this.trace.frame(i);
+    const firstStep = Number(s.firstStep);
+    return { s, firstStep, limit: p === undefined ? FIND_ALL : Math.min(p - firstStep, s.steps) };
+  }
+
+  /**
    * Segment i's writes to [address, address + n) from its stream by the C finder, when it is not decoded: what
    * scanBackward (forward: scanForward) reads from the decoded segment, without building it. undefined: decode.
    */
   private windowOf(i: number, p: number | undefined, address: number, n: number, forward: boolean): NativeWindow | undefined {
     if (this.trace.isDecoded(i)) return undefined;
-    const s = this.trace.frame(i);
-    const firstStep = Number(s.firstStep);
-    const limit = p === undefined ? FIND_ALL : Math.min(p - firstStep, s.steps);
+    const { s, firstStep, limit } = this.undecoded(i, p);
     const w = windowWritesNative(s.data, s.steps, s.keyframe.currentTid, limit, forward, address, n);
     if (w === undefined) return undefined;
     return { firstStep, bytes: w?.bytes, pos: w?.pos };
@@ -166,9 +177,7 @@ export class TraceMemory {
    */
   private findWrite(i: number, p: number | undefined, address: number, size: number, forward: boolean): WriteHit | undefined {
     if (!this.trace.isDecoded(i)) {
-      const s = this.trace.frame(i);
-      const firstStep = Number(s.firstStep);
-      const limit = p === undefined ? FIND_ALL : Math.min(p - firstStep, s.steps);
+      const { s, firstStep, limit } = this.undecoded(i, p);
       const f = findWriteNative(s.data, s.steps, s.keyframe.currentTid, limit, forward, address, address + size);
       if (f === null) return undefined;
       if (f) {
@@ -346,7 +355,6 @@ function overlap(address: number, n: number, base: number, end: number, f: (j: n
   for (let a = lo; a < hi; a++) f(a - address);
 }
 
-/** Position from which write w is visible. */
 /** A segment's writes to a window, from the C finder (bytes and pos absent: none touched it). */
 interface NativeWindow {
   readonly firstStep: number;
@@ -392,11 +400,12 @@ function pendingProbe(address: number, done: Uint8Array): Uint16Array {
   return bloomProbeWords(words);
 }
 
-/** The Bloom filter probe of a range; none for ranges of more than 512 words, which the page index answers. */
+/** The Bloom filter probe of a range; none for ranges over PROBE_MAX_BYTES, which the page index answers. */
 function probeFor(address: number, size: number): Uint16Array | undefined {
-  return size <= 4096 ? bloomProbe(address, size) : undefined;
+  return size <= PROBE_MAX_BYTES ? bloomProbe(address, size) : undefined;
 }
 
+/** Position from which write w is visible. */
 function writePosition(seg: DecodedSegment, w: number): number {
   return opPosition(seg, seg.wrOp[w]!);
 }
