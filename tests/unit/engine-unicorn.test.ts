@@ -155,6 +155,15 @@ describe('UnicornEngine', () => {
     assert.equal(e.readReg(reg('x3')), 0x2an);
   });
 
+  test('a call to address 0 is an execute fault at 0, not a clean stop (Go 1.21 calls a nil function in a throw)', () => {
+    load([code.NOP, 0xd63f0060 /* blr x3 */]);
+    e.writeReg(reg('x3'), 0n);
+    assert.throws(() => e.start(CODE, { count: 10 }), (err: unknown) =>
+      err instanceof EngineFault && err.fault.type === 'memory' && err.fault.access === 'fetch' &&
+      err.fault.kind === 'unmapped' && err.pc === 0n);
+    assert.equal(e.readReg(reg('lr')), CODE + 8n);
+  });
+
   test('fetch from non-executable memory faults as a fetch', () => {
     e.write(DATA, code.words([code.NOP]));
     assert.throws(() => e.start(DATA, { count: 1 }), (err: unknown) =>

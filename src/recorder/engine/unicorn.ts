@@ -46,6 +46,12 @@ import {
 
 const EVERYWHERE: HookRange = { begin: 1n, end: 0n }; // begin > end means "all addresses" in Unicorn
 const U64 = (1n << 64n) - 1n;
+/**
+ * uc_emu_start's `until` when the caller gives none. Unicorn stops when pc reaches `until`, so the customary 0 made
+ * a guest branch to address 0 (Go 1.21 calling a nil function pointer) look like a clean stop with nothing executed,
+ * and the scheduler retried it forever; an unaligned address is never an A64 pc, so this one is never reached.
+ */
+const NO_UNTIL = U64;
 const REG_SLOT = 16; // bytes per register value buffer: enough for a 128-bit V register
 
 const FAULT_BY_TYPE: Record<number, { access: Access; kind: FaultKind }> = {
@@ -377,7 +383,7 @@ export class UnicornEngine implements Engine {
     this.lastFault = undefined;
     this.lastTrap = undefined;
     this.stopRequested = false;
-    const until = opts.until ?? 0n;
+    const until = opts.until ?? NO_UNTIL;
     const count = opts.count ?? 0;
     // The instruction budget is enforced by the C counter hook rather than uc_emu_start's own count, which
     // Unicorn 2.0.1 was measured to ignore after a run that ended in a fault.
