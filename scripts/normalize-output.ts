@@ -54,10 +54,11 @@ function signalClass(name: string): string {
 
 // First line of a runtime crash report. Everything before it is program output.
 const CRASH_START =
-  /^(panic: |fatal error: |unexpected fault address |SIG[A-Z0-9]+: |Exception 0x[0-9a-f]+ |goroutine \d+ \[)/;
+  /^(panic: |fatal error: |unexpected fault address |SIG[A-Z0-9]+: |Exception 0x[0-9a-f]+ |goroutine \d+ (?:gp=|\[))/;
 
-// "goroutine 1 [running]:", "goroutine 7 [chan receive, 2 minutes, locked to thread]:"
-const GOROUTINE_HEADER = /^goroutine \d+ \[([^\]]*)\]:$/;
+// "goroutine 1 [running]:", "goroutine 7 [chan receive, 2 minutes, locked to thread]:", and since Go 1.23 for
+// throws "goroutine 1 gp=0xc000002380 m=0 mp=0x5713e0 [running]:" (g and m addresses, m=nil when none).
+const GOROUTINE_HEADER = /^goroutine \d+ (?:gp=0x[0-9a-f]+ m=\S+ (?:mp=0x[0-9a-f]+ )?)?\[([^\]]*)\]:$/;
 
 // The file line under every traceback frame: "\t/path/file.go:12 +0x1d fp=.. sp=.. pc=..".
 const FILE_LINE = /^\t.*:\d+( .*)?$/;

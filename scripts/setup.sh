@@ -9,9 +9,9 @@ say() { printf 'setup: %s\n' "$*"; }
 
 # --- Debian packages -------------------------------------------------------------------------------------------
 # libunicorn2: the CPU emulator (Unicorn 2); libunicorn-dev: its headers, for the native trace hook;
-# golang-1.19-go/-src: builds the windows/arm64 fixtures (and documents the runtime assembly we trace);
-# tmux: the end-to-end terminal tests; g++/make/python3: node-gyp for native addons.
-packages=(libunicorn2 libunicorn-dev golang-1.19-go golang-1.19-src tmux g++ make python3)
+# tmux: the end-to-end terminal tests; g++/make/python3: node-gyp for native addons; debian-archive-keyring: checks
+# the private package lists the Go toolchains come from (scripts/toolchains.sh, not installed system-wide).
+packages=(libunicorn2 libunicorn-dev tmux g++ make python3 debian-archive-keyring)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -47,6 +47,9 @@ if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules
     npm install --no-audit --no-fund --loglevel=error
   fi
 fi
+
+# --- Go toolchains (1.19 to 1.27, Debian's packages unpacked into .cache/toolchains) ---------------------------
+bash scripts/toolchains.sh
 
 # --- Fixtures --------------------------------------------------------------------------------------------------
 bash scripts/build-native.sh

@@ -2,6 +2,7 @@
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { pinnedToolchains } from '../../src/toolchains.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const FIXTURE_SOURCES = `${ROOT}fixtures/go`;
@@ -32,17 +33,37 @@ export function runawayFixtureNames(): string[] {
   return allFixtures().filter(isRunaway);
 }
 
+/** The Go release the goldens and the committed expected outputs are made with: its builds are fixtures/bin/*.exe. */
+export const REFERENCE_GO = '1.19';
+
+/** Every Go release toolchains/go.tsv pins, oldest first: scripts/build-fixtures.sh builds each fixture with each. */
+export function fixtureGoReleases(): string[] {
+  return pinnedToolchains().map((t) => t.release);
+}
+
+/** Where the fixtures built by one Go release live (the reference's in fixtures/bin itself). */
+function binDir(release: string): string {
+  return release === REFERENCE_GO ? FIXTURE_BIN : `${FIXTURE_BIN}/go${release}`;
+}
+
 /** Path of a built fixture; throws with the command to run when it is missing. */
-export function fixtureExe(name: string): string {
-  const p = `${FIXTURE_BIN}/${name}.exe`;
-  if (!existsSync(p)) throw new Error(`fixtures/bin/${name}.exe missing: run scripts/build-fixtures.sh`);
+export function fixtureExe(name: string, release = REFERENCE_GO): string {
+  const p = `${binDir(release)}/${name}.exe`;
+  if (!existsSync(p)) throw new Error(`${p.slice(ROOT.length)} missing: run scripts/build-fixtures.sh --go ${release}`);
   return p;
 }
 
-/** Expected normalised output: the hand-written Windows override when Linux cannot produce it. */
-export function expectedOutput(name: string): { text: string; exitCode: number } {
+/**
+ * Expected normalised output of a fixture built by one Go release: its native linux run, or the hand-written
+ * Windows override (expected.windows.out for the reference, expected.windows.goX.out for release X) where linux
+ * cannot produce it.
+ */
+export function expectedOutput(name: string, release = REFERENCE_GO): { text: string; exitCode: number } {
   const dir = `${FIXTURE_SOURCES}/${name}`;
-  const win = `${dir}/expected.windows.out`;
-  const text = readFileSync(existsSync(win) ? win : `${dir}/expected.out`, 'utf8');
-  return { text, exitCode: Number(readFileSync(`${dir}/expected.exit`, 'utf8').trim()) };
+  const reference = release === REFERENCE_GO;
+  const win = reference ? `${dir}/expected.windows.out` : `${dir}/expected.windows.go${release}.out`;
+  const native = reference ? `${dir}/expected` : `${binDir(release)}/${name}.expected`;
+  if (!existsSync(`${native}.exit`)) throw new Error(`${native.slice(ROOT.length)}.exit missing: run scripts/build-fixtures.sh --go ${release}`);
+  const text = readFileSync(existsSync(win) ? win : `${native}.out`, 'utf8');
+  return { text, exitCode: Number(readFileSync(`${native}.exit`, 'utf8').trim()) };
 }

@@ -137,3 +137,31 @@ test('normalisation is idempotent', () => {
     assert.equal(normalizeOutput(once), once);
   }
 });
+
+// Go 1.23+ throws print g and m addresses in each goroutine header (linux/amd64, Go 1.27.3, runtime.Breakpoint).
+const GO127_THROW = [
+  'before breakpoint',
+  'SIGTRAP: trace trap',
+  'PC=0x47c941 m=0 sigcode=128',
+  '',
+  'goroutine 1 gp=0x1326532721e0 m=0 mp=0x571460 [running]:',
+  'runtime.breakpoint()',
+  '\truntime/asm_amd64.s:379 +0x1 fp=0x1326532d0e60 sp=0x1326532d0e58 pc=0x47c941',
+  'main.main()',
+  '\twintrace.dev/fixtures/breakpoint/main.go:18 +0x4f fp=0x1326532d0eb8 sp=0x1326532d0e60 pc=0x499e4f',
+  'runtime.goexit({})',
+  '\truntime/asm_amd64.s:1264 +0x1 fp=0x1326532d0fe8 sp=0x1326532d0fe0 pc=0x47e401',
+  '',
+  'goroutine 2 gp=0x132653272780 m=nil [force gc (idle)]:',
+  'runtime.gopark(0x0?, 0x0?, 0x0?, 0x0?, 0x0?)',
+  '\truntime/proc.go:474 +0xca fp=0x1326532a6fa8 sp=0x1326532a6f88 pc=0x478f8a',
+  'created by runtime.init.7 in goroutine 1',
+  '\truntime/proc.go:375 +0x1a',
+  '',
+].join('\n');
+
+test('Go 1.23+ goroutine headers with gp=/m=/mp= normalise like the old ones, other goroutines dropped', () => {
+  assert.equal(normalizeOutput(GO127_THROW), normalizeOutput(GO127_THROW.replace(
+    'goroutine 1 gp=0x1326532721e0 m=0 mp=0x571460 [running]:', 'goroutine 1 [running]:')));
+  assert.equal(normalizeOutput(GO127_THROW), 'before breakpoint\nfatal signal <illegal>\nPC=<pc>\n\ngoroutine <id> [running]:\nmain.main(...)\n');
+});

@@ -6,9 +6,9 @@ import type { CommandModule } from 'yargs';
 import { loadDisassembler } from '../../arch/disasm.ts';
 import { UnicornEngine } from '../../recorder/engine/unicorn.ts';
 import { ExitCode } from '../../errors.ts';
+import { installedToolchains, pinnedToolchains } from '../../toolchains.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const GO = '/usr/lib/go-1.19/bin/go';
 
 interface Check {
   name: string;
@@ -27,40 +27,48 @@ const CHECKS: Check[] = [
       return '@alexaltea/capstone-js (WASM)';
     },
   },
-  {
-    name: 'go 1.19',
+  ...pinnedToolchains().map((p) => ({
+    name: `go ${p.release}`,
     run: async () => {
-      if (!existsSync(GO)) throw new Error(`${GO} missing`);
-      return GO;
+      const t = installedToolchains().find((i) => i.release === p.release);
+      if (t === undefined) throw new Error(`not unpacked (Debian ${p.suite} golang-${p.release}-go ${p.debianVersion}): run scripts/toolchains.sh ${p.release}`);
+      return `${t.version} ${t.goroot}`;
     },
-  },
+  })),
   {
     name: 'fixtures',
     run: async () => {
       const dir = `${ROOT}fixtures/bin`;
-      const exes = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.exe')) : [];
-      if (exes.length === 0) throw new Error('no fixtures built');
-      return `${exes.length} built in fixtures/bin`;
+      const count = (d: string): number => (existsSync(d) ? readdirSync(d).filter((f) => f.endsWith('.exe')).length : 0);
+      const reference = count(dir);
+      if (reference === 0) throw new Error('no fixtures built');
+      const others = installedToolchains().filter((t) => existsSync(`${dir}/go${t.release}`)).map((t) => `${count(`${dir}/go${t.release}`)} go${t.release}`);
+      return `${reference} built in fixtures/bin${others.length ? ` (and ${others.join(', ')})` : ''}`;
     },
   },
 ];
 
-export const doctorCommand: CommandModule = {
+export const doctorCommand: CommandModule<object, { json: boolean }> = {
   command: 'doctor',
-  describe: 'Check that the emulator, disassembler, Go toolchain and fixtures are installed',
-  handler: async () => {
-    let missing = 0;
+  describe: 'Check that the emulator, disassembler, Go toolchains and fixtures are installed',
+  builder: (y) => y.option('json', { type: 'boolean', default: false, describe: 'print the findings as JSON (toolchains: version and goroot of each)' }),
+  handler: async (argv) => {
+    const results: Array<{ name: string; ok: boolean; detail: string }> = [];
     for (const c of CHECKS) {
       try {
-        process.stdout.write(`ok      ${c.name.padEnd(9)} ${await c.run()}\n`);
+        results.push({ name: c.name, ok: true, detail: await c.run() });
       } catch (e) {
-        missing++;
-        process.stdout.write(`MISSING ${c.name.padEnd(9)} ${(e as Error).message}\n`);
+        results.push({ name: c.name, ok: false, detail: (e as Error).message });
       }
     }
-    if (missing > 0) {
-      process.stdout.write(`\n${missing} missing: run 'bash scripts/setup.sh' to install and build them.\n`);
-      process.exitCode = ExitCode.badInput;
+    const missing = results.filter((r) => !r.ok).length;
+    if (argv.json) {
+      const toolchains = installedToolchains().map((t) => ({ version: t.version, goroot: t.goroot }));
+      process.stdout.write(`${JSON.stringify({ toolchains, checks: results }, null, 2)}\n`);
+    } else {
+      for (const r of results) process.stdout.write(`${r.ok ? 'ok     ' : 'MISSING'} ${r.name.padEnd(9)} ${r.detail}\n`);
+      if (missing > 0) process.stdout.write(`\n${missing} missing: run 'bash scripts/setup.sh' to install and build them.\n`);
     }
+    if (missing > 0) process.exitCode = ExitCode.badInput;
   },
 };
