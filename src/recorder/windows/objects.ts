@@ -88,16 +88,66 @@ export interface CompletionPacket {
   bytes: number;
   key: bigint;
   overlapped: bigint;
+  /** OVERLAPPED_ENTRY.Internal: the IoStatus a wait completion packet was associated with (else 0). */
+  status?: number;
+  /** The wait completion packet this entry came from, so NtCancelWaitCompletionPacket can take it back. */
+  source?: WaitCompletionPacket;
 }
 
 export class IoCompletionPort extends KObject {
   readonly kind = 'IoCompletionPort';
   readonly queue: CompletionPacket[] = [];
-  override signaled(): boolean {
+  /** Wait completion packets waiting for their target object to signal (NtAssociateWaitCompletionPacket). */
+  readonly associations = new Set<WaitCompletionPacket>();
+  override signaled(now: bigint): boolean {
+    this.collect(now);
     return this.queue.length > 0;
   }
+  /**
+   * Queues the packet of every association whose target has signaled, acquiring the target as a satisfied wait
+   * would (an auto-reset timer resets): the kernel does this when the object signals; here it happens whenever
+   * the port is looked at, which is at every wait on it and every scheduling point.
+   */
+  collect(now: bigint): void {
+    for (const p of this.associations) {
+      const a = p.association!;
+      if (!a.target.signaled(now)) continue;
+      a.target.acquire();
+      this.associations.delete(p);
+      p.deliver(this, a);
+    }
+  }
+  /** The earliest due time of a timer an association waits on: when the port can signal with no thread acting. */
+  get due(): bigint | undefined {
+    let d: bigint | undefined;
+    for (const p of this.associations) {
+      const t = (p.association!.target as { due?: bigint }).due;
+      if (typeof t === 'bigint' && (d === undefined || t < d)) d = t;
+    }
+    return d;
+  }
   override describe(): string {
-    return `IoCompletionPort(${this.queue.length} queued)`;
+    return `IoCompletionPort(${this.queue.length} queued${this.associations.size > 0 ? `, ${this.associations.size} waits` : ''})`;
+  }
+}
+
+/**
+ * An NT wait completion packet: associated with a waitable object and a completion port, it posts one entry to
+ * the port when the object signals (Go 1.23+ wakes its netpoller with a high-resolution timer this way).
+ */
+export class WaitCompletionPacket extends KObject {
+  readonly kind = 'WaitCompletionPacket';
+  association: { port: IoCompletionPort; target: KObject; key: bigint; apc: bigint; status: number; information: bigint } | undefined;
+  /** The port holding this packet's entry, until a GetQueuedCompletionStatusEx removes it. */
+  queuedIn: IoCompletionPort | undefined;
+  /** Posts the entry of association `a` (which ends: a packet fires once per association). */
+  deliver(port: IoCompletionPort, a: NonNullable<WaitCompletionPacket['association']>): void {
+    this.association = undefined;
+    port.queue.push({ bytes: Number(a.information & 0xffffffffn), key: a.key, overlapped: a.apc, status: a.status, source: this });
+    this.queuedIn = port;
+  }
+  override describe(): string {
+    return `WaitCompletionPacket(${this.association ? `waiting on ${this.association.target.describe()}` : this.queuedIn ? 'queued' : 'idle'})`;
   }
 }
 

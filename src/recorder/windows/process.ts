@@ -143,6 +143,8 @@ export class WindowsProcess {
   /** Set (e.g. by a SIGINT handler) to end the run at the next scheduling point. */
   stopRequested = false;
   errorMode = 0;
+  /** WerSetFlags' WER_FAULT_REPORTING_* bits (nothing reports faults here; the value is only handed back). */
+  werFlags = 0;
   readonly processorCount = NUMBER_OF_PROCESSORS;
   readonly random = new DeterministicRandom(0x5eed_1234_abcd_0001n);
   readonly sandbox: Sandbox;

@@ -1,7 +1,10 @@
 // errhandlingapi.h
 
 import { winapi } from '../../api.ts';
-import { TEB } from '../../structs.ts';
+import { EXCEPTION_RECORD, TEB } from '../../structs.ts';
+
+/** The code RaiseFailFastException gives a process when the caller passes no EXCEPTION_RECORD (ntstatus.h). */
+const STATUS_FAIL_FAST_EXCEPTION = 0xc0000602;
 
 export const errhandlingapi = [
   // PVOID AddVectoredExceptionHandler(ULONG First, PVECTORED_EXCEPTION_HANDLER Handler);
@@ -41,6 +44,20 @@ export const errhandlingapi = [
     const old = c.process.errorMode;
     c.process.errorMode = Number(c.args[0]! & 0xffffffffn);
     return BigInt(old);
+  }),
+
+  // UINT GetErrorMode(void);
+  winapi('kernel32.dll', 'UINT GetErrorMode(void)', (c) => BigInt(c.process.errorMode)),
+
+  // void RaiseFailFastException(PEXCEPTION_RECORD pExceptionRecord, PCONTEXT pContextRecord, DWORD dwFlags);
+  winapi('kernel32.dll', 'void RaiseFailFastException(PEXCEPTION_RECORD pExceptionRecord, PCONTEXT pContextRecord, DWORD dwFlags)', (c) => {
+    // Bypasses every handler and ends the process (WER, when enabled, only reports): the exit status is the
+    // record's ExceptionCode. Go's crash() passes a record with code 2 (or the signal's exception code), so a
+    // GOTRACEBACK=crash death exits 2 as on Windows; a NULL record means STATUS_FAIL_FAST_EXCEPTION.
+    const record = c.args[0]!;
+    const code = record === 0n ? STATUS_FAIL_FAST_EXCEPTION : c.mem.u32(record + BigInt(EXCEPTION_RECORD.fields.ExceptionCode[0]));
+    c.process.exceptions.failFast(c.thread, code, `RaiseFailFastException(code 0x${code.toString(16)}) from ${c.process.symbolize(c.caller - 4n)}`);
+    return { kind: 'exit-process', code };
   }),
 
   // DWORD GetLastError(void);

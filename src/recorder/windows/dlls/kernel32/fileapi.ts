@@ -2,6 +2,7 @@
 // --mount (sandbox.ts). Everything else looks absent to the guest and is reported as a sandbox refusal.
 
 import { winapi, type ApiCall } from '../../api.ts';
+import { GuestMemory } from '../../guest-memory.ts';
 import { FileObject, FileSearch, MountedFile } from '../../objects.ts';
 import { type DirEntry, MAX_HOST_FILE, Sandbox } from '../../sandbox.ts';
 import { ERROR_INVALID_HANDLE } from '../wait.ts';
@@ -158,7 +159,28 @@ function findFirst(c: ApiCall, pattern: string, out: bigint): bigint {
   return c.process.handles.add(search);
 }
 
+/**
+ * GetTempPathW's directory, as Microsoft documents the search: TMP, TEMP, USERPROFILE, then the Windows
+ * directory, with a trailing backslash. The environment is the guest's own (SetEnvironmentVariableW counts).
+ */
+function tempPath(c: ApiCall, nBufferLength: bigint, buffer: bigint): bigint {
+  const env = c.process.environment;
+  const lookup = (name: string) => Object.entries(env).find(([k]) => k.toUpperCase() === name)?.[1];
+  let dir = lookup('TMP') || lookup('TEMP') || lookup('USERPROFILE') || lookup('WINDIR') || 'C:\\Windows';
+  if (!dir.endsWith('\\')) dir += '\\';
+  // Too small: the size needed including the terminating null, and nothing written.
+  if (BigInt(dir.length + 1) > (nBufferLength & 0xffffffffn)) return BigInt(dir.length + 1);
+  c.mem.write(buffer, GuestMemory.utf16z(dir));
+  return BigInt(dir.length);
+}
+
 export const fileapi = [
+  // DWORD GetTempPathW(DWORD nBufferLength, LPWSTR lpBuffer);
+  winapi('kernel32.dll', 'DWORD GetTempPathW(DWORD nBufferLength, LPWSTR lpBuffer)', (c) => tempPath(c, c.args[0]!, c.args[1]!)),
+  // DWORD GetTempPath2W(DWORD BufferLength, LPWSTR Buffer);
+  // Differs from GetTempPathW only for SYSTEM processes (C:\Windows\SystemTemp); this process is a user's.
+  winapi('kernel32.dll', 'DWORD GetTempPath2W(DWORD BufferLength, LPWSTR Buffer)', (c) => tempPath(c, c.args[0]!, c.args[1]!)),
+
   // HANDLE CreateFileA(LPCSTR lpFileName, DWORD dwDesiredAccess, DWORD dwShareMode,
   //   LPSECURITY_ATTRIBUTES lpSecurityAttributes, DWORD dwCreationDisposition, DWORD dwFlagsAndAttributes,
   //   HANDLE hTemplateFile);

@@ -13,10 +13,11 @@ function drain(c: ApiCall, port: IoCompletionPort, entries: bigint, max: number,
   const f = OVERLAPPED_ENTRY.fields;
   for (let i = 0; i < n; i++) {
     const p = port.queue.shift()!;
+    if (p.source?.queuedIn === port) p.source.queuedIn = undefined;
     const at = entries + BigInt(i * OVERLAPPED_ENTRY.size);
     c.mem.setU64(at + BigInt(f.lpCompletionKey[0]), p.key);
     c.mem.setU64(at + BigInt(f.lpOverlapped[0]), p.overlapped);
-    c.mem.setU64(at + BigInt(f.Internal[0]), 0n);
+    c.mem.setU64(at + BigInt(f.Internal[0]), BigInt(p.status ?? 0));
     c.mem.setU32(at + BigInt(f.dwNumberOfBytesTransferred[0]), p.bytes);
   }
   c.mem.setU32(removedOut, n);

@@ -79,6 +79,10 @@ export const synchapi = [
   winapi('kernel32.dll', 'HANDLE CreateWaitableTimerExW(LPSECURITY_ATTRIBUTES lpTimerAttributes, LPCWSTR lpTimerName, DWORD dwFlags, DWORD dwDesiredAccess)', (c) =>
     c.process.handles.add(new WaitableTimer((c.args[2]! & CREATE_WAITABLE_TIMER_MANUAL_RESET) !== 0n))),
 
+  // HANDLE CreateWaitableTimerW(LPSECURITY_ATTRIBUTES lpTimerAttributes, BOOL bManualReset, LPCWSTR lpTimerName);
+  winapi('kernel32.dll', 'HANDLE CreateWaitableTimerW(LPSECURITY_ATTRIBUTES lpTimerAttributes, BOOL bManualReset, LPCWSTR lpTimerName)', (c) =>
+    c.process.handles.add(new WaitableTimer((c.args[1]! & 0xffffffffn) !== 0n))),
+
   // BOOL SetWaitableTimer(HANDLE hTimer, const LARGE_INTEGER *lpDueTime, LONG lPeriod,
   //   PTIMERAPCROUTINE pfnCompletionRoutine, LPVOID lpArgToCompletionRoutine, BOOL fResume);
   winapi('kernel32.dll', 'BOOL SetWaitableTimer(HANDLE hTimer, const LARGE_INTEGER *lpDueTime, LONG lPeriod, PTIMERAPCROUTINE pfnCompletionRoutine, LPVOID lpArgToCompletionRoutine, BOOL fResume)', (c) => {

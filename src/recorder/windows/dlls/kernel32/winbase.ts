@@ -1,7 +1,7 @@
 // winbase.h
 
 import { winapi } from '../../api.ts';
-import { MountedFile } from '../../objects.ts';
+import { MountedFile, WaitableTimer } from '../../objects.ts';
 import { attributesOf } from './file-info.ts';
 import { objectOf } from './fileapi.ts';
 
@@ -10,6 +10,12 @@ const FileAttributeTagInfo = 9n;
 const ERROR_INVALID_PARAMETER = 87;
 
 export const winbase = [
+  // HANDLE CreateWaitableTimerA(LPSECURITY_ATTRIBUTES lpTimerAttributes, BOOL bManualReset, LPCSTR lpTimerName);
+  // Go's profiler thread (profileLoop) makes one and waits on it with a period; a named timer would be shared
+  // between processes, but only one process exists, so the name changes nothing.
+  winapi('kernel32.dll', 'HANDLE CreateWaitableTimerA(LPSECURITY_ATTRIBUTES lpTimerAttributes, BOOL bManualReset, LPCSTR lpTimerName)', (c) =>
+    c.process.handles.add(new WaitableTimer((c.args[1]! & 0xffffffffn) !== 0n))),
+
   // BOOL SetProcessPriorityBoost(HANDLE hProcess, BOOL bDisablePriorityBoost);
   winapi('kernel32.dll', 'BOOL SetProcessPriorityBoost(HANDLE hProcess, BOOL bDisablePriorityBoost)', () => true),
 

@@ -2,6 +2,7 @@
 
 import { winapi } from '../../api.ts';
 import { deadlineMs, objectsOf, waitOn } from '../wait.ts';
+import { OS_VERSION } from './wdm.ts';
 
 const STATUS_SUCCESS = 0n;
 const STATUS_TIMEOUT = 0x102n;
@@ -28,9 +29,9 @@ export const winternl = [
   // void RtlGetNtVersionNumbers(LPDWORD major, LPDWORD minor, LPDWORD build);
   winapi('ntdll.dll', 'void RtlGetNtVersionNumbers(LPDWORD major, LPDWORD minor, LPDWORD build)', (c) => {
     const [major, minor, build] = c.args as [bigint, bigint, bigint];
-    if (major !== 0n) c.mem.setU32(major, 10);
-    if (minor !== 0n) c.mem.setU32(minor, 0);
-    if (build !== 0n) c.mem.setU32(build, 0xf0000000 | 22631); // the high nibble marks a free build
+    if (major !== 0n) c.mem.setU32(major, OS_VERSION.major);
+    if (minor !== 0n) c.mem.setU32(minor, OS_VERSION.minor);
+    if (build !== 0n) c.mem.setU32(build, 0xf0000000 | OS_VERSION.build); // the high nibble marks a free build
     return 0n;
   }),
 ];
