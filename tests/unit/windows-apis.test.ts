@@ -1,0 +1,296 @@
+// The Win32 functions Go 1.21-1.27 runtimes added, as a program relies on them: each is called on a real
+// emulated process (the hello fixture, loaded but not run) either directly, or from a few instructions of guest
+// code on a thread of its own when the scheduler and the virtual clock are part of the behaviour.
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { openProgram } from '../../src/recorder/program.ts';
+import type { ApiCall, ApiOutcome } from '../../src/recorder/windows/api.ts';
+import { API_TABLE, KNOWN_DLLS } from '../../src/recorder/windows/dlls/index.ts';
+import type { WindowsProcess } from '../../src/recorder/windows/process.ts';
+import { PAGE } from '../../src/recorder/windows/virtual-memory.ts';
+import { fixtureExe } from '../helpers/fixtures.ts';
+import { words } from '../helpers/arm64-code.ts';
+
+interface Harness {
+  proc: WindowsProcess;
+  /** 64 KiB of committed read-write memory for arguments and results. */
+  scratch: bigint;
+  call(api: string, ...args: bigint[]): ApiOutcome;
+  close(): void;
+}
+
+function harness(): Harness {
+  const out: Buffer[] = [];
+  const { process: proc, engine } = openProgram(fixtureExe('hello'), {
+    args: [], env: {}, stdout: (b) => out.push(Buffer.from(b)), stderr: (b) => out.push(Buffer.from(b)),
+  });
+  const r = proc.vm.reserve(0n, 0x10000n, PAGE.READWRITE, 'private', 'test scratch');
+  proc.vm.commit(r.base, r.size, PAGE.READWRITE);
+  const thread = proc.threads[0]!;
+  return {
+    proc,
+    scratch: r.base,
+    call(api, ...args) {
+      const def = API_TABLE.get(api);
+      assert.ok(def, `${api} is not implemented`);
+      const c: ApiCall = {
+        process: proc, thread, mem: proc.mem, args, caller: proc.image.entryPoint + 4n,
+        setLastError: (code) => proc.setLastError(thread, code),
+      };
+      return def.impl(c);
+    },
+    close: () => engine.close(),
+  };
+}
+
+/**
+ * Guest code for a thread that calls one API with the six arguments at [X0] and the stub address at [X0+48],
+ * then ExitProcess with its result (stub at [X0+56]): the exit code is the API's return value.
+ */
+const CALL_THEN_EXIT = [
+  0xaa0003e9, // mov x9, x0
+  0xa9400520, // ldp x0, x1, [x9]
+  0xa9410d22, // ldp x2, x3, [x9, #16]
+  0xa9421524, // ldp x4, x5, [x9, #32]
+  0xf9401930, // ldr x16, [x9, #48]
+  0xd63f0200, // blr x16
+  0xf9401d30, // ldr x16, [x9, #56]
+  0xd63f0200, // blr x16
+];
+
+/** Runs `api(args)` on a new thread while the main thread is held suspended; returns the exit code and clock. */
+function runOnThread(h: Harness, api: string, args: bigint[]): { exitCode: number; endNs: bigint; startNs: bigint } {
+  const { proc } = h;
+  const [dll, name] = api.split('!') as [string, string];
+  const code = proc.vm.reserve(0n, 0x10000n, PAGE.EXECUTE_READ, 'private', 'test code');
+  proc.vm.commit(code.base, code.size, PAGE.EXECUTE_READ);
+  proc.engine.write(code.base, words(CALL_THEN_EXIT));
+  const block = h.scratch + 0x8000n;
+  const a = [...args, ...Array<bigint>(6).fill(0n)].slice(0, 6);
+  a.forEach((v, i) => proc.mem.setU64(block + BigInt(8 * i), v));
+  proc.mem.setU64(block + 48n, proc.stubs.api(dll, name, API_TABLE.get(api)));
+  proc.mem.setU64(block + 56n, proc.stubs.api('kernel32.dll', 'ExitProcess', API_TABLE.get('kernel32.dll!ExitProcess')));
+  proc.threads[0]!.suspendCount = 1; // the Go program itself stays off the CPU
+  proc.createThread(code.base, block, 0x10000n, undefined);
+  const startNs = proc.clock.now();
+  const end = proc.run();
+  assert.equal(end.reason, 'exit', JSON.stringify(end, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
+  return { exitCode: end.exitCode, endNs: proc.clock.now(), startNs };
+}
+
+describe('Go 1.21+ runtime APIs', () => {
+  test('ProcessPrng fills exactly N bytes from the seeded generator, the same on every run', () => {
+    const draw = (): Uint8Array => {
+      const h = harness();
+      try {
+        const buf = h.scratch + 0x100n;
+        h.proc.mem.write(buf - 8n, new Uint8Array(8 + 37 + 8).fill(0xcc));
+        assert.equal(h.call('bcryptprimitives.dll!ProcessPrng', buf, 37n), true, 'ProcessPrng always returns TRUE');
+        const around = h.proc.mem.bytes(buf - 8n, 8 + 37 + 8);
+        assert.deepEqual([...around.subarray(0, 8)], Array(8).fill(0xcc), 'nothing written before the buffer');
+        assert.deepEqual([...around.subarray(45)], Array(8).fill(0xcc), 'nothing written after the 37th byte');
+        return around.slice(8, 45);
+      } finally {
+        h.close();
+      }
+    };
+    const a = draw();
+    const b = draw();
+    assert.deepEqual(a, b, 'two runs draw the same bytes');
+    assert.ok(new Set(a).size > 20, 'the bytes vary');
+  });
+
+  test('bcryptprimitives.dll and powrprof.dll load; a DLL wintrace does not emulate does not', () => {
+    const h = harness();
+    try {
+      for (const dll of ['bcryptprimitives.dll', 'powrprof.dll', 'ntdll.dll', 'winmm.dll']) {
+        assert.ok(KNOWN_DLLS.has(dll), dll);
+        assert.notEqual(h.proc.loadLibrary(dll), 0n, dll);
+      }
+      assert.equal(h.proc.loadLibrary('C:\\Windows\\System32\\bcryptprimitives.dll'), h.proc.loadLibrary('bcryptprimitives'));
+      assert.equal(h.proc.loadLibrary('d3d12.dll'), 0n);
+    } finally {
+      h.close();
+    }
+  });
+
+  test('RtlGetVersion reports Windows 11 (10.0.22631), as RtlGetNtVersionNumbers does', () => {
+    const h = harness();
+    try {
+      const info = h.scratch;
+      h.proc.mem.setU32(info, 276);
+      assert.equal(h.call('ntdll.dll!RtlGetVersion', info), 0n);
+      const v = (o: number) => h.proc.mem.u32(info + BigInt(o));
+      assert.deepEqual([v(4), v(8), v(12), v(16)], [10, 0, 22631, 2]);
+      h.call('ntdll.dll!RtlGetNtVersionNumbers', h.scratch + 0x200n, h.scratch + 0x204n, h.scratch + 0x208n);
+      assert.deepEqual([v(0x200), v(0x204), v(0x208) & 0xffff], [10, 0, 22631]);
+      h.proc.mem.setU32(info, 12);
+      assert.equal(h.call('ntdll.dll!RtlGetVersion', info), 0xc000000dn, 'a size that is neither structure is refused');
+    } finally {
+      h.close();
+    }
+  });
+
+  test('GetTimeZoneInformation: UTC, no bias, no daylight saving', () => {
+    const h = harness();
+    try {
+      const tzi = h.scratch;
+      h.proc.mem.write(tzi, new Uint8Array(172).fill(0xee));
+      assert.equal(h.call('kernel32.dll!GetTimeZoneInformation', tzi), 0n, 'TIME_ZONE_ID_UNKNOWN');
+      const b = h.proc.mem.bytes(tzi, 172);
+      const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+      assert.equal(v.getInt32(0, true), 0, 'Bias');
+      assert.equal(h.proc.mem.wString(tzi + 4n), 'Coordinated Universal Time');
+      assert.equal(h.proc.mem.wString(tzi + 88n), 'Coordinated Universal Time');
+      assert.equal(v.getUint16(68 + 2, true), 0, 'StandardDate.wMonth = 0: no transitions');
+      assert.deepEqual([v.getInt32(84, true), v.getInt32(168, true)], [0, 0]);
+    } finally {
+      h.close();
+    }
+  });
+
+  test('GetTempPathW: TMP with a trailing backslash; too small a buffer gets the size needed', () => {
+    const h = harness();
+    try {
+      const dir = 'C:\\Users\\wintrace\\AppData\\Local\\Temp\\';
+      assert.equal(h.call('kernel32.dll!GetTempPathW', 260n, h.scratch), BigInt(dir.length));
+      assert.equal(h.proc.mem.wString(h.scratch), dir);
+      assert.equal(h.call('kernel32.dll!GetTempPathW', 4n, h.scratch + 0x400n), BigInt(dir.length + 1));
+      h.proc.environment.TMP = 'D:\\t';
+      assert.equal(h.call('kernel32.dll!GetTempPathW', 260n, h.scratch), 5n);
+      assert.equal(h.proc.mem.wString(h.scratch), 'D:\\t\\');
+    } finally {
+      h.close();
+    }
+  });
+
+  test('WerGetFlags returns what WerSetFlags stored; GetErrorMode what SetErrorMode set', () => {
+    const h = harness();
+    try {
+      assert.equal(h.call('kernel32.dll!WerGetFlags', 0xffff_ffff_ffff_ffffn, h.scratch), 0n);
+      assert.equal(h.proc.mem.u32(h.scratch), 0);
+      assert.equal(h.call('kernel32.dll!WerSetFlags', 0x20n /* WER_FAULT_REPORTING_NO_UI */), 0n);
+      h.call('kernel32.dll!WerGetFlags', 0xffff_ffff_ffff_ffffn, h.scratch);
+      assert.equal(h.proc.mem.u32(h.scratch), 0x20);
+      h.call('kernel32.dll!SetErrorMode', 0x8003n);
+      assert.equal(h.call('kernel32.dll!GetErrorMode'), 0x8003n);
+    } finally {
+      h.close();
+    }
+  });
+
+  test('RaiseFailFastException ends the process with the record\'s code (Go passes 2), else STATUS_FAIL_FAST_EXCEPTION', () => {
+    for (const [record, expected] of [[true, 2], [false, 0xc0000602]] as const) {
+      const h = harness();
+      try {
+        let at = 0n;
+        if (record) {
+          at = h.scratch;
+          h.proc.mem.write(at, new Uint8Array(0x98));
+          h.proc.mem.setU32(at, 2);
+        }
+        assert.deepEqual(h.call('kernel32.dll!RaiseFailFastException', at, 0n, 1n), { kind: 'exit-process', code: expected });
+        assert.equal(h.proc.exitCode, expected);
+        assert.match(h.proc.exceptions.failure ?? '', /^RaiseFailFastException\(code 0x/);
+      } finally {
+        h.close();
+      }
+    }
+  });
+
+  test('RtlLookupFunctionEntry: NULL for Go code without .pdata and for addresses outside the image', () => {
+    const h = harness();
+    try {
+      const pc = h.proc.symbols.addressOf('main.main')!;
+      assert.ok(pc !== undefined);
+      assert.equal(h.call('kernel32.dll!RtlLookupFunctionEntry', pc, h.scratch, 0n), 0n);
+      assert.equal(h.call('kernel32.dll!RtlLookupFunctionEntry', 0x1234n, h.scratch, 0n), 0n);
+    } finally {
+      h.close();
+    }
+  });
+
+  test('PowerRegisterSuspendResumeNotification registers a callback and hands back a handle', () => {
+    const h = harness();
+    try {
+      const params = h.scratch;
+      h.proc.mem.setU64(params, 0x1000_2000n);
+      assert.equal(h.call('powrprof.dll!PowerRegisterSuspendResumeNotification', 2n, params, h.scratch + 0x10n), 0n);
+      assert.notEqual(h.proc.mem.u64(h.scratch + 0x10n), 0n);
+      assert.equal(h.call('powrprof.dll!PowerRegisterSuspendResumeNotification', 1n, params, h.scratch + 0x10n), 87n);
+    } finally {
+      h.close();
+    }
+  });
+
+  test('a high-resolution waitable timer set 1.5 s ahead wakes a waiter at that virtual time', () => {
+    const h = harness();
+    try {
+      const CREATE_WAITABLE_TIMER_HIGH_RESOLUTION = 2n;
+      const timer = h.call('kernel32.dll!CreateWaitableTimerExW', 0n, 0n, CREATE_WAITABLE_TIMER_HIGH_RESOLUTION, 0x1f0003n) as bigint;
+      assert.ok(timer > 0n);
+      h.proc.mem.setU64(h.scratch, BigInt.asUintN(64, -15_000_000n)); // relative, 100 ns units
+      const setAt = h.proc.clock.now();
+      assert.equal(h.call('kernel32.dll!SetWaitableTimer', timer, h.scratch, 0n, 0n, 0n, 0n), true);
+      const r = runOnThread(h, 'kernel32.dll!WaitForSingleObject', [timer, 0xffff_ffffn]);
+      assert.equal(r.exitCode, 0, 'WAIT_OBJECT_0');
+      const woke = r.endNs - setAt;
+      assert.ok(woke >= 1_500_000_000n && woke < 1_500_000_000n + 1000n, `woke ${woke} ns after SetWaitableTimer`);
+    } finally {
+      h.close();
+    }
+  });
+
+  test('a wait completion packet posts its entry to the port when the associated timer comes due', () => {
+    const h = harness();
+    try {
+      const port = h.call('kernel32.dll!CreateIoCompletionPort', 0xffff_ffff_ffff_ffffn, 0n, 0n, 0n) as bigint;
+      const timer = h.call('kernel32.dll!CreateWaitableTimerExW', 0n, 0n, 2n, 0x1f0003n) as bigint;
+      const s = h.scratch;
+      assert.equal(h.call('ntdll.dll!NtCreateWaitCompletionPacket', s, 0x10000000n, 0n), 0n);
+      const packet = h.proc.mem.u64(s);
+      assert.equal(h.call('ntdll.dll!NtCancelWaitCompletionPacket', packet, 1n), 0xc0000120n, 'never associated: STATUS_CANCELLED');
+      h.proc.mem.setU64(s + 8n, BigInt.asUintN(64, -2_000_000n)); // 200 ms
+      h.call('kernel32.dll!SetWaitableTimer', timer, s + 8n, 0n, 0n, 0n, 0n);
+      const setAt = h.proc.clock.now();
+      h.proc.mem.write(s + 16n, Uint8Array.of(0xff));
+      assert.equal(h.call('ntdll.dll!NtAssociateWaitCompletionPacket', packet, port, timer, 0x77n, 0x88n, 0n, 0n, s + 16n), 0n);
+      assert.equal(h.proc.mem.bytes(s + 16n, 1)[0], 0, 'AlreadySignaled = FALSE');
+      // GetQueuedCompletionStatusEx(port, entries, 1, &removed, INFINITE, FALSE)
+      const entries = s + 0x100n;
+      const r = runOnThread(h, 'kernel32.dll!GetQueuedCompletionStatusEx', [port, entries, 1n, s + 0x40n, 0xffff_ffffn, 0n]);
+      assert.equal(r.exitCode, 1, 'TRUE: an entry was removed');
+      assert.equal(h.proc.mem.u32(s + 0x40n), 1);
+      assert.equal(h.proc.mem.u64(entries), 0x77n, 'lpCompletionKey = KeyContext');
+      assert.equal(h.proc.mem.u64(entries + 8n), 0x88n, 'lpOverlapped = ApcContext');
+      const woke = r.endNs - setAt;
+      assert.ok(woke >= 200_000_000n && woke < 200_000_000n + 1000n, `woke ${woke} ns after SetWaitableTimer`);
+      assert.equal(h.call('ntdll.dll!NtCancelWaitCompletionPacket', packet, 1n), 0xc0000120n, 'already completed: STATUS_CANCELLED');
+    } finally {
+      h.close();
+    }
+  });
+
+  test('NtAssociateWaitCompletionPacket on a signaled timer queues at once; cancel takes the entry back', () => {
+    const h = harness();
+    try {
+      const port = h.call('kernel32.dll!CreateIoCompletionPort', 0xffff_ffff_ffff_ffffn, 0n, 0n, 0n) as bigint;
+      const timer = h.call('kernel32.dll!CreateWaitableTimerExW', 0n, 0n, 2n, 0x1f0003n) as bigint;
+      const s = h.scratch;
+      h.call('ntdll.dll!NtCreateWaitCompletionPacket', s, 0x10000000n, 0n);
+      const packet = h.proc.mem.u64(s);
+      h.proc.mem.setU64(s + 8n, BigInt.asUintN(64, -1n));
+      h.call('kernel32.dll!SetWaitableTimer', timer, s + 8n, 0n, 0n, 0n, 0n);
+      h.proc.clock.advanceTo(h.proc.clock.now() + 1000n);
+      assert.equal(h.call('ntdll.dll!NtAssociateWaitCompletionPacket', packet, port, timer, 1n, 0n, 0n, 0n, s + 16n), 0n);
+      assert.equal(h.proc.mem.bytes(s + 16n, 1)[0], 1, 'AlreadySignaled = TRUE');
+      assert.equal(h.call('ntdll.dll!NtAssociateWaitCompletionPacket', packet, port, timer, 1n, 0n, 0n, 0n, 0n), 0xc00000efn,
+        'in use while its entry is queued');
+      assert.equal(h.call('ntdll.dll!NtCancelWaitCompletionPacket', packet, 1n), 0n, 'removed from the port');
+      assert.equal(h.call('kernel32.dll!GetQueuedCompletionStatusEx', port, s + 0x100n, 1n, s + 0x40n, 0n, 0n), 0n, 'port empty: timeout');
+    } finally {
+      h.close();
+    }
+  });
+});
