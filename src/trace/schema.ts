@@ -65,7 +65,8 @@ export interface ThreadRegisters {
 export interface TraceHeader {
   formatVersion: number;
   wintraceVersion: string;
-  program: { name: string; sha256: string; size: number };
+  /** goVersion: the Go release that built it ("go1.27.3", from its build info), absent for other programs. */
+  program: { name: string; sha256: string; size: number; goVersion?: string };
   commandLine: string;
   options: Record<string, unknown>;
   segmentSteps: number;

@@ -12,7 +12,6 @@ import { newRegFile, type RegWords, WORDS_PER_REG } from '../regfile.ts';
 import type { Trace } from '../trace.ts';
 import { type Segment, TRACE_REGS } from '../../trace/schema.ts';
 import { callbackSpan, type PassContext, type Span, stdcallSpan } from './check.ts';
-import { BOUNDARIES } from './rules.ts';
 
 /** Trace slots the C pass keeps, in its order (decode.c KIDX): X18, X19-X29, LR, SP, D8-D15. */
 const KEPT_SLOTS = [18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 42, 43, 44, 45, 46, 47, 48, 49] as const;
@@ -85,7 +84,7 @@ class NativePass {
 
   constructor(private readonly trace: Trace, private readonly ctx: PassContext, private readonly onProgress?: (done: number, total: number) => void) {
     const writers = Float64Array.from([...ctx.x18Writers].sort((a, b) => a - b));
-    const opts = Float64Array.of(+ctx.wantX18, +ctx.wantSp, +ctx.wantTeb, +ctx.wantCallee, ctx.cbLo, ctx.cbHi, BOUNDARIES.callbackEntrySize, ctx.stdcallBlr, ctx.threadReturn);
+    const opts = Float64Array.of(+ctx.wantX18, +ctx.wantSp, +ctx.wantTeb, +ctx.wantCallee, ctx.cbLo, ctx.cbHi, ctx.cbEntrySize, ctx.stdcallBlr, ctx.threadReturn);
     this.h = this.c.create(opts, writers, writers.length);
     if (!this.h) throw new Error('the native ABI checker could not allocate its state');
     for (const [tid, teb] of ctx.teb) this.setTeb(tid, teb);
@@ -169,7 +168,7 @@ function notes(trace: Trace, ctx: PassContext, open: Map<number, Span>, index: n
         break;
       }
       case N.openStdcall:
-        open.set(w[b + 3]!, stdcallSpan(tid, position, regsOf(k), pc));
+        open.set(w[b + 3]!, stdcallSpan(trace, tid, position, regsOf(k), pc));
         break;
       case N.x18:
         ctx.x18Write(position, tid, pc, u64(k, 4), u64(k, 6), w[b + 8] === 1);

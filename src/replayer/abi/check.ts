@@ -13,6 +13,7 @@ import type { Trace } from '../trace.ts';
 import type { TraceEvent } from '../../trace/schema.ts';
 import { checkPassNative, checkPassNativeAsync, nativeCheckAvailable } from './check-native.ts';
 import { attributeCalleeSaved, type Mismatch } from './callee-saved.ts';
+import { goRuntimeProfile } from '../go-runtimes.ts';
 import { BOUNDARIES, CALLEE_SAVED_D_SLOTS, CALLEE_SAVED_SLOTS, RULE_IDS, type RuleId, rule } from './rules.ts';
 import { hex, type Violation } from './violation.ts';
 
@@ -111,6 +112,8 @@ export interface PassContext {
   /** Callback table [cbLo, cbHi) (-1 when absent), asmstdcall's BLR and the thread-return stub (-1 when absent). */
   readonly cbLo: number;
   readonly cbHi: number;
+  /** Bytes per callback table entry (the runtime profile's). */
+  readonly cbEntrySize: number;
   readonly stdcallBlr: number;
   readonly threadReturn: number;
   /** Thread TEBs: the header's, then each thread-created event's as the pass reaches its segment. */
@@ -140,7 +143,8 @@ function passContext(trace: Trace, code: CodeWords, rules: ReadonlySet<RuleId>, 
   const teb = new Map<number, number>(trace.header.threads.map((t) => [t.tid, Number(t.teb)]));
   const started = headerStartRegs(trace);
   // Boundaries, from the program's symbols (absent in a non-Go program: those checks then do nothing).
-  const cbRange = trace.symbols.range(BOUNDARIES.callbackTable);
+  const runtime = goRuntimeProfile(trace.symbols, trace.header.program.goVersion);
+  const cbRange = runtime === undefined ? undefined : trace.symbols.range(runtime.callbackTable);
   const threadReturn = trace.symbols.resolve(BOUNDARIES.threadReturn) ?? -1;
   return {
     wantX18: rules.has('x18-untouched'),
@@ -150,7 +154,8 @@ function passContext(trace: Trace, code: CodeWords, rules: ReadonlySet<RuleId>, 
     x18Writers,
     cbLo: cbRange?.[0] ?? -1,
     cbHi: cbRange?.[1] ?? -1,
-    stdcallBlr: findBlr(trace, code, BOUNDARIES.stdcall),
+    cbEntrySize: runtime?.callbackEntrySize ?? 8,
+    stdcallBlr: runtime === undefined ? -1 : findBlr(trace, code, runtime.stdcall),
     threadReturn,
     teb,
     started,
@@ -237,7 +242,7 @@ export function checkPassJs(trace: Trace, ctx: PassContext, onProgress?: (done: 
               ctx.close(top, r, position, pc);
             }
           }
-          if (pc >= cbLo && pc < cbHi && (pc - cbLo) % BOUNDARIES.callbackEntrySize === 0) {
+          if (pc >= cbLo && pc < cbHi && (pc - cbLo) % ctx.cbEntrySize === 0) {
             pushSpan(pending, callbackSpan(trace, cur, position, r.slice(), pc));
             pendingCount++;
           } else if (pc === threadReturn) {
@@ -270,7 +275,7 @@ export function checkPassJs(trace: Trace, ctx: PassContext, onProgress?: (done: 
         }
         if (touched === 0 && x18Writers.size === 0) {
           if (wantCallee && pc === stdcallBlr) {
-            pushSpan(pending, stdcallSpan(cur, position, r.slice(), pc));
+            pushSpan(pending, stdcallSpan(trace, cur, position, r.slice(), pc));
             pendingCount++;
           }
           continue;
@@ -294,7 +299,7 @@ export function checkPassJs(trace: Trace, ctx: PassContext, onProgress?: (done: 
           } else if (aligned) misaligned.delete(cur);
         }
         if (wantCallee && pc === stdcallBlr) {
-          pushSpan(pending, stdcallSpan(cur, position, r.slice(), pc));
+          pushSpan(pending, stdcallSpan(trace, cur, position, r.slice(), pc));
           pendingCount++;
         }
         continue;
@@ -339,14 +344,15 @@ export function checkPassJs(trace: Trace, ctx: PassContext, onProgress?: (done: 
   return done;
 }
 
-/** The callee's entry state after asmstdcall's BLR, with LR pointing back into asmstdcall. */
 /** A callback's entry state at its entry in the callback table: it must come back to the LR it was given. */
 export function callbackSpan(trace: Trace, tid: number, position: number, regs: RegWords, pc: number): Span {
   return { kind: 'callback', tid, entry: position, regs, lr: slotNumber(regs, LR), label: `callback ${trace.symbols.format(pc)}` };
 }
 
-export function stdcallSpan(tid: number, position: number, regs: RegWords, pc: number): Span {
-  return { kind: 'stdcall', tid, entry: position + 1, regs, lr: pc + 4, label: 'call out through runtime.asmstdcall' };
+/** The callee's entry state after asmstdcall's BLR, with LR pointing back into asmstdcall (named as the runtime names it). */
+export function stdcallSpan(trace: Trace, tid: number, position: number, regs: RegWords, pc: number): Span {
+  const caller = trace.symbols.lookup(pc)?.name ?? 'asmstdcall';
+  return { kind: 'stdcall', tid, entry: position + 1, regs, lr: pc + 4, label: `call out through ${caller}` };
 }
 
 function pushSpan(pending: Map<number, Span[]>, s: Span): void {

@@ -55,13 +55,11 @@ export function rule(id: string): AbiRule | undefined {
 export const CALLEE_SAVED_SLOTS: readonly number[] = [19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 31];
 export const CALLEE_SAVED_D_SLOTS: readonly number[] = [42, 43, 44, 45, 46, 47, 48, 49];
 
-/** Boundaries the callee-saved rule watches, as symbols of the Go windows/arm64 runtime. */
+/**
+ * Boundaries the callee-saved rule watches that belong to the emulated Windows. The Go runtime's (its C-ABI
+ * caller, its callback table) differ by version: go-runtimes.ts.
+ */
 export const BOUNDARIES = {
-  /** Callback entries: each is `MOVD $n, R12; B callbackasm1` (8 bytes). */
-  callbackTable: 'runtime.callbackasm',
-  callbackEntrySize: 8,
-  /** The C-ABI caller: its BLR calls out to Windows (or to a callback). */
-  stdcall: 'runtime.asmstdcall',
   /** The emulated Windows' stub that a returning thread start routine lands on. */
   threadReturn: 'wintrace!ThreadReturn',
 } as const;
