@@ -87,6 +87,14 @@ export function peInputMap(bytes: Uint8Array, name: string): InputMap {
     around(functab, 256);
     for (let i = 0; i < 8; i++) fields.push({ name: `Pclntab.Functab[${i}].Entry`, offset: functab + i * 8, size: 4 }, { name: `Pclntab.Functab[${i}].Func`, offset: functab + i * 8 + 4, size: 4 });
   }
+
+  // The moduledata gives pclntab's text start (Go 1.26+ no longer write it in the header).
+  const mdSym = img.symbols.find((x) => x.name === 'runtime.firstmoduledata');
+  const md = mdSym === undefined ? undefined : rvaToFileOffset(img, mdSym.rva);
+  if (md !== undefined) {
+    around(md, 192);
+    fields.push({ name: 'Moduledata.PcHeader', offset: md, size: 8 }, { name: 'Moduledata.Funcnametab', offset: md + 8, size: 8 }, { name: 'Moduledata.Text', offset: md + 176, size: 8 });
+  }
   return { fields, hot };
 }
 

@@ -37,3 +37,18 @@ export function rvaToFileOffset(img: PeImage, rva: number): number | undefined {
   const s = img.sections.find((x) => rva >= x.rva && rva < x.rva + x.initializedSize);
   return s === undefined ? undefined : s.rawOffset + (rva - s.rva);
 }
+
+/**
+ * Gives the file another ImageBase the way a linker would have written it there: the header field and every
+ * DIR64 base-relocation target with file data move by the difference (Go's pclntab textStart up to 1.24 and
+ * its moduledata pointers among them), so the image stays self-consistent.
+ */
+export function rebaseFile(b: Uint8Array, img: PeImage, imageBase: bigint): void {
+  const delta = imageBase - img.imageBase;
+  set64(b, peOffsets(b).opt + 24, imageBase);
+  for (const r of img.relocations) {
+    const at = rvaToFileOffset(img, r.rva);
+    if (r.type !== 10 || at === undefined) continue; // IMAGE_REL_BASED_DIR64; a zero-filled target moves at load
+    set64(b, at, (u64(b, at) + delta) & 0xffff_ffff_ffff_ffffn);
+  }
+}

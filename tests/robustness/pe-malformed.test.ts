@@ -13,7 +13,7 @@ import { parsePe, type PeImage } from '../../src/recorder/loader/pe.ts';
 import { DIR } from '../../src/recorder/loader/pe-structs.ts';
 import { FALLBACK_IMAGE_BASE, loadImageBytes } from '../../src/recorder/program.ts';
 import { fixtureExe, ROOT } from '../helpers/fixtures.ts';
-import { dv, type PeOffsets, peOffsets, rvaToFileOffset, set16, set32, set64, u16, u32, u64 } from '../helpers/pe-bytes.ts';
+import { dv, type PeOffsets, peOffsets, rebaseFile, rvaToFileOffset, set16, set32, set64, u16, u32, u64 } from '../helpers/pe-bytes.ts';
 
 const NAME = 'hello.exe';
 const CLEAN = new Uint8Array(readFileSync(fixtureExe('hello')));
@@ -52,6 +52,8 @@ const symtab = u32(CLEAN, O.coff + 8);
 const nsyms = u32(CLEAN, O.coff + 12);
 const strtab = symtab + nsyms * 18;
 const pclntab = fileAt(IMG.goPclntab!.rva);
+const moduledataRva = IMG.symbols.find((x) => x.name === 'runtime.firstmoduledata')!.rva;
+const moduledata = fileAt(moduledataRva);
 const importDesc = fileAt(IMG.dataDirectories[DIR.IMPORT]!.rva);
 const reloc = IMG.dataDirectories[DIR.BASERELOC]!;
 /** The first COFF symbol record in a section with a long (string table) name. */
@@ -241,9 +243,20 @@ const CORPUS: Malformed[] = [
     defect: ({ img }) => `Go pclntab at RVA ${hex(img.goPclntab!.rva)}: pointer size 4 is not 8`,
   },
   {
-    name: 'Go pclntab textStart outside the image',
+    // Go 1.26+ write 0 there, but a Go 1.19 runtime refuses a textStart that is not moduledata.text.
+    name: 'Go 1.19 pclntab textStart 0',
     make: edit((b) => set64(b, pclntab + 24, 0n)),
-    defect: ({ img }) => `Go pclntab at RVA ${hex(img.goPclntab!.rva)}: textStart 0x0 is outside the image (ImageBase 0x100000000, SizeOfImage ${hex(img.sizeOfImage)})`,
+    defect: ({ img }) => `Go pclntab at RVA ${hex(img.goPclntab!.rva)}: textStart 0x0 differs from moduledata.text 0x100001000`,
+  },
+  {
+    name: 'Go moduledata text outside the executable sections',
+    make: edit((b) => set64(b, moduledata + 176, 0x1_0000_0000n + BigInt(section('.rdata').rva))),
+    defect: () => `Go moduledata at RVA ${hex(moduledataRva)}: text ${hex(0x1_0000_0000n + BigInt(section('.rdata').rva))} is not inside an executable section (ImageBase 0x100000000)`,
+  },
+  {
+    name: 'Go moduledata pointing at another pcHeader',
+    make: edit((b) => set64(b, moduledata, 0x1_0000_0000n + BigInt(IMG.goPclntab!.rva + 8))),
+    defect: ({ img }) => `Go moduledata at RVA ${hex(moduledataRva)}: pcHeader ${hex(0x1_0000_0000n + BigInt(img.goPclntab!.rva + 8))} is not runtime.pclntab at ${hex(0x1_0000_0000n + BigInt(img.goPclntab!.rva))}`,
   },
   {
     name: 'Go pclntab function name offset past the table',
@@ -261,8 +274,7 @@ const CORPUS: Malformed[] = [
   {
     name: 'ImageBase in the TEB area, relocations stripped',
     make: edit((b) => {
-      set64(b, O.opt + 24, 0x7ff8_0000_0000n);
-      set64(b, pclntab + 24, 0x7ff8_0000_1000n); // keep Go's pclntab consistent with the new ImageBase
+      rebaseFile(b, IMG, 0x7ff8_0000_0000n); // Go's pclntab and moduledata agree with the new ImageBase
       set16(b, O.coff + 18, u16(CLEAN, O.coff + 18) | 1);
     }),
     defect: ({ img }) => `ImageBase 0x7ff800000000 + SizeOfImage ${hex(img.sizeOfImage)} overlaps the system areas of the emulated address space and the image has no base relocations to move it`,
@@ -295,8 +307,7 @@ describe('malformed PE corpus', () => {
 
   test('an ImageBase in the TEB area with relocations is loaded at the fallback base instead', () => {
     const b = CLEAN.slice();
-    set64(b, O.opt + 24, 0x7ff8_0000_0000n);
-    set64(b, pclntab + 24, 0x7ff8_0000_1000n);
+    rebaseFile(b, IMG, 0x7ff8_0000_0000n);
     const loaded = loadImageBytes(b, NAME);
     assert.equal(loaded.base, FALLBACK_IMAGE_BASE);
     assert.ok(loaded.relocationsApplied > 0);

@@ -6,13 +6,20 @@
 // symbol plus data symbols). But `-ldflags=-s` removes the COFF table while pclntab always stays
 // (the runtime needs it for tracebacks), and only pclntab gives exact function ends (the COFF table has
 // no sizes). So pe.ts reads both: pclntab gives names that match Go's own tracebacks and exact sizes;
-// COFF adds data symbols and linker markers. Layout (runtime/symtab.go, Go 1.18-1.22):
+// COFF adds data symbols and linker markers. Layout (runtime/symtab.go, the same from Go 1.18 to 1.27):
 //
 //   pcHeader { magic u32; pad1, pad2 u8; minLC u8; ptrSize u8; nfunc int; nfiles uint; textStart uintptr;
 //              funcnameOffset, cuOffset, filetabOffset, pctabOffset, pclnOffset uintptr }  (offsets from header)
-//   functab at pclnOffset: (nfunc + 1) x { entryoff u32 (from textStart); funcoff u32 (from pclnOffset) };
+//   functab at pclnOffset: (nfunc + 1) x { entryoff u32 (from the text start); funcoff u32 (from pclnOffset) };
 //              the last entry's entryoff is the end of the last function.
 //   _func at pclnOffset + funcoff: { entryoff u32; nameoff i32 (into funcnametab); ... }
+//
+// The text start the entry offsets count from is moduledata.text, not pcHeader.textStart: Go 1.26's linker
+// stopped writing textStart (the field is 0 in the file, "unused"; it needed a base relocation) and the
+// runtime reads moduledata.text instead, as debug/gosym takes the start of the text section. Go 1.18-1.24
+// runtimes refuse a header whose textStart differs from moduledata.text (moduledataverify1), so the caller
+// (pe.ts) finds moduledata and passes its text; this reader checks textStart against it: equal for magic
+// 0xFFFFFFF0, equal or 0 for 0xFFFFFFF1.
 //
 // A broken pclntab is a BadImageError, not a warning: Go's runtime validates the same header at start-up
 // (runtime.schedinit -> modulesinit/moduledataverify) and aborts, so such a binary cannot run anyway.
@@ -42,10 +49,22 @@ export interface GoPclntab {
   /** RVA of the pcHeader. */
   rva: number;
   minLC: number;
-  /** pcHeader.textStart as written in the file (a VA at the preferred ImageBase). */
+  /** pcHeader.textStart as written in the file: a VA at the preferred ImageBase up to Go 1.24, 0 from Go 1.26. */
   textStart: bigint;
+  /** RVA the function entry offsets count from (moduledata.text). */
+  textRva: number;
   /** Sorted by entryRva. */
   functions: GoFunction[];
+}
+
+/** The fixed header fields, checked: offsets lie inside `data` and the function table fits. */
+export interface PcHeader {
+  version: GoPclntab['version'];
+  minLC: number;
+  nfunc: number;
+  textStart: bigint;
+  funcnameOffset: number;
+  pclnOffset: number;
 }
 
 /**
@@ -66,15 +85,16 @@ export function findPclntabCandidates(data: Uint8Array, minLC: number, limit = 8
   return out.sort((a, b) => a - b);
 }
 
+const failer = (file: string, rva: number) => (defect: string): never => {
+  throw new BadImageError(file, `Go pclntab at RVA 0x${rva.toString(16)}: ${defect}`);
+};
+
 /**
- * Parse a pclntab whose pcHeader starts at data[0]. `data` extends at most to the end of the containing
- * section's file data. `imageBase` converts textStart to RVAs.
+ * Read and check the pcHeader at data[0]. `data` extends at most to the end of the containing section's
+ * file data.
  */
-export function parseGoPclntab(data: Uint8Array, file: string, rva: number, imageBase: bigint, sizeOfImage: number): GoPclntab {
-  const where = `Go pclntab at RVA 0x${rva.toString(16)}`;
-  const fail = (defect: string): never => {
-    throw new BadImageError(file, `${where}: ${defect}`);
-  };
+export function readPcHeader(data: Uint8Array, file: string, rva: number): PcHeader {
+  const fail = failer(file, rva);
   if (data.length < HEADER_SIZE) fail(`header needs ${HEADER_SIZE} bytes but only ${data.length} remain in the section`);
   const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const magic = dv.getUint32(0, true);
@@ -103,12 +123,25 @@ export function parseGoPclntab(data: Uint8Array, file: string, rva: number, imag
   const nfunc = Number(nfuncBig);
   const functabEnd = pclnOffset + (nfunc + 1) * 8;
   if (functabEnd > data.length) fail(`function table (${nfunc} entries at offset 0x${pclnOffset.toString(16)}) runs past the available 0x${data.length.toString(16)} bytes`);
+  return { version, minLC, nfunc, textStart, funcnameOffset, pclnOffset };
+}
 
-  const textRvaBig = textStart - imageBase;
-  if (textRvaBig < 0n || textRvaBig >= BigInt(sizeOfImage)) {
-    fail(`textStart 0x${textStart.toString(16)} is outside the image (ImageBase 0x${imageBase.toString(16)}, SizeOfImage 0x${sizeOfImage.toString(16)})`);
+/**
+ * Parse a pclntab whose pcHeader starts at data[0] (see readPcHeader). `text` is moduledata.text: the VA
+ * as written in the file (at the preferred ImageBase) and its RVA, which the caller has checked lies in the
+ * image.
+ */
+export function parseGoPclntab(data: Uint8Array, file: string, rva: number, text: { va: bigint; rva: number }, sizeOfImage: number): GoPclntab {
+  const fail = failer(file, rva);
+  const h = readPcHeader(data, file, rva);
+  const { version, minLC, nfunc, textStart, funcnameOffset, pclnOffset } = h;
+  // What each runtime's moduledataverify1 accepts: Go 1.18-1.24 compare textStart with moduledata.text; the
+  // 1.26+ linker writes 0 there (with the 1.20 magic) and its runtime no longer looks.
+  if (textStart !== text.va && !(version === '1.20' && textStart === 0n)) {
+    fail(`textStart 0x${textStart.toString(16)} differs from moduledata.text 0x${text.va.toString(16)}`);
   }
-  const textRva = Number(textRvaBig);
+  const textRva = text.rva;
+  const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const decoder = new TextDecoder('utf-8');
   const functions: GoFunction[] = new Array(nfunc);
   let prevEntry = 0;
@@ -131,5 +164,5 @@ export function parseGoPclntab(data: Uint8Array, file: string, rva: number, imag
     if (endRva > sizeOfImage) fail(`function ${i} ends at RVA 0x${endRva.toString(16)}, outside the image`);
     functions[i] = { name: decoder.decode(data.subarray(no, no + rel)), entryRva: textRva + entryoff, endRva };
   }
-  return { version, rva, minLC, textStart, functions };
+  return { version, rva, minLC, textStart, textRva, functions };
 }

@@ -47,7 +47,7 @@ import {
   type StructDef,
   type StructOf,
 } from './pe-structs.ts';
-import { findPclntabCandidates, parseGoPclntab, type GoPclntab } from './gopclntab.ts';
+import { findPclntabCandidates, parseGoPclntab, readPcHeader, type GoPclntab, type PcHeader } from './gopclntab.ts';
 
 // ---------------------------------------------------------------------------------------------------------
 // Public types
@@ -487,7 +487,7 @@ export function parsePe(bytes: Uint8Array, file: string): PeImage {
   const tlsDirectory = parseTls(reader, dataDirectories[DIR.TLS]!, opt.ImageBase, sizeOfImage);
 
   const coffSymbols = parseCoffSymbols(bytes, coff.PointerToSymbolTable, coff.NumberOfSymbols, strtab, sections, fail);
-  const goPclntab = findGoPclntab(file, bytes, sections, coffSymbols, opt.ImageBase, sizeOfImage, entryPointRva);
+  const goPclntab = findGoPclntab(file, bytes, sections, coffSymbols, opt.ImageBase, sizeOfImage);
   const symbols = mergeSymbols(coffSymbols, goPclntab, sections);
 
   const img: PeImage = {
@@ -616,6 +616,13 @@ function parseCoffSymbols(
 // ---------------------------------------------------------------------------------------------------------
 // Go pclntab and symbol merging
 
+/**
+ * runtime.moduledata's leading fields (runtime/symtab.go, unchanged from Go 1.18 to 1.27): pcHeader
+ * *pcHeader; funcnametab, cutab, filetab, pctab, pclntable, ftab slices; findfunctab, minpc, maxpc uintptr;
+ * text, etext uintptr. Pointers are VAs at the preferred ImageBase in the file (base-relocated at load).
+ */
+const MODULEDATA = { pcHeader: 0, funcnametab: 8, text: 176, size: 184 } as const;
+
 function findGoPclntab(
   file: string,
   bytes: Uint8Array,
@@ -623,7 +630,6 @@ function findGoPclntab(
   coffSymbols: readonly CoffSymbol[],
   imageBase: bigint,
   sizeOfImage: number,
-  entryPointRva: number,
 ): GoPclntab | undefined {
   const viewAt = (rva: number): Uint8Array | undefined => {
     const s = findSection(sections, rva);
@@ -632,26 +638,63 @@ function findGoPclntab(
     if (off >= s.initializedSize) return undefined;
     return bytes.subarray(s.rawOffset + off, s.rawOffset + s.initializedSize);
   };
-  // 1. The linker's own symbol, when the COFF table survived.
+  const word = (data: Uint8Array, off: number): bigint => new DataView(data.buffer, data.byteOffset + off, 8).getBigUint64(0, true);
+  // The moduledata the runtime would use for this pcHeader: the one whose first two words point at the
+  // header and at its funcnametab (the runtime's firstmoduledata; a stray copy of one pointer is not enough).
+  const findModuledata = (pclnRva: number, h: PcHeader): number | undefined => {
+    const va = imageBase + BigInt(pclnRva);
+    const pattern = Buffer.alloc(16);
+    pattern.writeBigUInt64LE(va & U64, MODULEDATA.pcHeader);
+    pattern.writeBigUInt64LE((va + BigInt(h.funcnameOffset)) & U64, MODULEDATA.funcnametab);
+    for (const s of sections) {
+      if (s.protection.execute || !s.protection.write || s.initializedSize < MODULEDATA.size) continue;
+      const data = Buffer.from(bytes.buffer, bytes.byteOffset + s.rawOffset, s.initializedSize);
+      for (let at = data.indexOf(pattern); at >= 0; at = data.indexOf(pattern, at + 1)) {
+        if (at % 8 === 0 && at + MODULEDATA.size <= data.length) return s.rva + at;
+      }
+    }
+    return undefined;
+  };
+  const parseWith = (data: Uint8Array, pclnRva: number, mdRva: number): GoPclntab => {
+    const md = viewAt(mdRva);
+    const where = `Go moduledata at RVA ${hex(mdRva)}`;
+    if (md === undefined || md.length < MODULEDATA.size) throw new BadImageError(file, `${where} has fewer than ${MODULEDATA.size} bytes of file data`);
+    const pclnVa = imageBase + BigInt(pclnRva);
+    const hdr = word(md, MODULEDATA.pcHeader);
+    if (hdr !== pclnVa) throw new BadImageError(file, `${where}: pcHeader ${hex(hdr)} is not runtime.pclntab at ${hex(pclnVa)}`);
+    const text = word(md, MODULEDATA.text);
+    const textRva = text - imageBase;
+    const sec = textRva >= 0n && textRva < BigInt(sizeOfImage) ? findSection(sections, Number(textRva)) : undefined;
+    if (sec === undefined || !sec.protection.execute) {
+      throw new BadImageError(file, `${where}: text ${hex(text)} is not inside an executable section (ImageBase ${hex(imageBase)})`);
+    }
+    return parseGoPclntab(data, file, pclnRva, { va: text, rva: Number(textRva) }, sizeOfImage);
+  };
+  // 1. The linker's own symbols, when the COFF table survived.
   const sym = coffSymbols.find((s) => s.name === 'runtime.pclntab');
   if (sym !== undefined) {
     const data = viewAt(sym.rva);
     if (data === undefined) throw new BadImageError(file, `runtime.pclntab at RVA ${hex(sym.rva)} has no file data`);
-    return parseGoPclntab(data, file, sym.rva, imageBase, sizeOfImage);
+    const h = readPcHeader(data, file, sym.rva);
+    const md = coffSymbols.find((s) => s.name === 'runtime.firstmoduledata')?.rva ?? findModuledata(sym.rva, h);
+    if (md === undefined) throw new BadImageError(file, `Go pclntab at RVA ${hex(sym.rva)}: no moduledata points to it, so its functions' text start is unknown`);
+    return parseWith(data, sym.rva, md);
   }
-  // 2. Stripped (-ldflags=-s): scan read-only data sections for the header, and accept a candidate only if
-  //    its textStart is the start of the executable section holding the entry point.
-  const text = findSection(sections, entryPointRva);
-  if (text === undefined) return undefined;
-  const textStart = imageBase + BigInt(text.rva);
+  // 2. Stripped (-ldflags=-s): scan read-only data sections for the header, and accept a candidate only if a
+  //    moduledata points to it, as the runtime's does.
   for (const s of sections) {
     if (s.protection.execute || s.initializedSize < 72) continue;
     const data = bytes.subarray(s.rawOffset, s.rawOffset + s.initializedSize);
     for (const at of findPclntabCandidates(data, 4)) {
-      if (at + 32 > data.length) continue;
-      const ts = new DataView(data.buffer, data.byteOffset + at + 24, 8).getBigUint64(0, true);
-      if (ts !== textStart) continue;
-      return parseGoPclntab(data.subarray(at), file, s.rva + at, imageBase, sizeOfImage);
+      let h: PcHeader;
+      try {
+        h = readPcHeader(data.subarray(at), file, s.rva + at);
+      } catch (e) {
+        if (e instanceof BadImageError) continue; // header-shaped bytes that are not a pclntab
+        throw e;
+      }
+      const md = findModuledata(s.rva + at, h);
+      if (md !== undefined) return parseWith(data.subarray(at), s.rva + at, md);
     }
   }
   return undefined;
