@@ -95,6 +95,12 @@ export function peInputMap(bytes: Uint8Array, name: string): InputMap {
     around(md, 192);
     fields.push({ name: 'Moduledata.PcHeader', offset: md, size: 8 }, { name: 'Moduledata.Funcnametab', offset: md + 8, size: 8 }, { name: 'Moduledata.Text', offset: md + 176, size: 8 });
   }
+  // The build info blob ("\xff Go buildinf:", flags, then the varint-prefixed version).
+  const bi = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).indexOf('\xff Go buildinf:', 0, 'latin1');
+  if (bi >= 0) {
+    around(bi, 64);
+    fields.push({ name: 'BuildInfo.Flags', offset: bi + 15, size: 1 }, { name: 'BuildInfo.VersionLength', offset: bi + 32, size: 1 });
+  }
   return { fields, hot };
 }
 

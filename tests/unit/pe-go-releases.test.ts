@@ -1,16 +1,17 @@
 // The loader on binaries of every pinned Go release (1.19 to 1.27, windows/arm64): pclntab functions wherever the
-// linker put the text start (Go 1.26+ write 0 in the header and link at 0x140000000), and relocation above 4 GiB.
-// Tests of a release whose fixtures are not built are skipped, saying so.
+// linker put the text start (Go 1.26+ write 0 in the header and link at 0x140000000), relocation above 4 GiB, and
+// the Go version from the build info. Tests of a release whose fixtures are not built are skipped, saying so.
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { UnicornEngine } from '../../src/recorder/engine/unicorn.ts';
+import { readGoVersion } from '../../src/recorder/loader/gobuildinfo.ts';
 import { layoutImage, parsePe, readU64, type LoadedImage, type PeImage } from '../../src/recorder/loader/pe.ts';
 import { FALLBACK_IMAGE_BASE, loadImageBytes } from '../../src/recorder/program.ts';
 import { WindowsProcess } from '../../src/recorder/windows/process.ts';
 import { fixtureExe } from '../helpers/fixtures.ts';
-import { peOffsets, rebaseFile, set32 } from '../helpers/pe-bytes.ts';
+import { peOffsets, rebaseFile, set32, set64 } from '../helpers/pe-bytes.ts';
 
 const RELEASES = ['1.19', '1.21', '1.22', '1.23', '1.24', '1.26', '1.27'];
 const hex = (n: number | bigint): string => `0x${n.toString(16)}`;
@@ -78,6 +79,13 @@ for (const release of RELEASES) {
     assert.equal(sym(asmstdcall)!.size, 0xf0);
     assert.equal(sym('sigtramp')!.size, minor(release) >= 21 ? 0x80 : 0xa0);
     assert.equal(img.symbols.find((s) => s.rva === img.entryPointRva && s.kind === 'function')?.name, '_rt0_arm64_windows');
+  });
+
+  test(`go${release} hello.exe: the Go version comes from the build info`, (t) => {
+    const h = hello(release);
+    if ('skip' in h) return t.skip(h.skip);
+    const v = image(release, h.bytes).goVersion;
+    assert.match(v ?? '(none)', new RegExp(`^go${release.replace('.', '\\.')}(\\.\\d+)?$`));
   });
 }
 
@@ -170,4 +178,55 @@ test('go1.27 hello.exe runs the same at its ImageBase and relocated 13 GiB highe
   // the runtime's start-up, and a relocation missed or applied twice would send the moved copy elsewhere.
   assert.ok(home.instructions > 100_000n, `ran ${home.instructions} instructions: ${home.end}`);
   assert.deepEqual(away, home);
+});
+
+test('readGoVersion: the inline (Go 1.18+) blob, and undefined for anything else, never an exception', () => {
+  const blob = (version: string, opts: { at?: number; flags?: number; len?: number[] } = {}): Uint8Array => {
+    const at = opts.at ?? 32;
+    const b = new Uint8Array(at + 32 + 2 + version.length + 8);
+    b.set(Buffer.from('\xff Go buildinf:', 'latin1'), at);
+    b[at + 14] = 8;
+    b[at + 15] = opts.flags ?? 2;
+    b.set(opts.len ?? [version.length], at + 32);
+    b.set(Buffer.from(version, 'latin1'), at + 32 + (opts.len?.length ?? 1));
+    return b;
+  };
+  assert.equal(readGoVersion(blob('go1.27.3')), 'go1.27.3');
+  assert.equal(readGoVersion(blob('go1.27.3', { at: 0 })), 'go1.27.3');
+  assert.equal(readGoVersion(blob('go1.27.3', { len: [0x88, 0x00] })), 'go1.27.3', 'a non-minimal varint still reads');
+  assert.equal(readGoVersion(blob('go1.27.3', { flags: 0 })), undefined, 'pre-1.18 pointer layout');
+  assert.equal(readGoVersion(blob('go1.27.3', { at: 8 })), undefined, 'magic not 16-byte aligned');
+  assert.equal(readGoVersion(blob('go1.2\x007')), undefined, 'control character');
+  assert.equal(readGoVersion(blob('', { len: [0] })), undefined, 'empty version');
+  assert.equal(readGoVersion(blob('go', { len: [0xff, 0xff, 0x03] })), undefined, 'absurd length');
+  assert.equal(readGoVersion(blob('go1.27.3', { len: [200] })), undefined, 'length past the data');
+  assert.equal(readGoVersion(blob('go1.27.3').subarray(0, 40)), undefined, 'header cut short');
+  assert.equal(readGoVersion(new Uint8Array(0)), undefined);
+  // Misaligned copies of the magic before the real one are skipped, up to a bound.
+  const many = new Uint8Array(4096 + 64);
+  for (let i = 0; i < 100; i++) many.set(Buffer.from('\xff Go buildinf:', 'latin1'), 1 + i * 16);
+  many.set(blob('go1.22.12', { at: 0 }).subarray(0, 64), 4096);
+  assert.equal(readGoVersion(many), undefined, 'gives up after 64 misaligned hits');
+  assert.equal(readGoVersion(many.subarray(1600)), 'go1.22.12');
+  let seed = 7;
+  const rnd = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const base = blob('go1.27.3');
+  for (let n = 0; n < 2000; n++) {
+    const b = base.slice(0, 32 + Math.floor(rnd() * (base.length - 31)));
+    for (let k = 0; k < 3; k++) b[32 + Math.floor(rnd() * (b.length - 32))] = Math.floor(rnd() * 256);
+    const v = readGoVersion(b);
+    assert.ok(v === undefined || /^[\x20-\x7e]{1,256}$/.test(v), JSON.stringify(v));
+  }
+});
+
+test('a Go image whose build info is damaged still loads, without a version', (t) => {
+  const h = hello('1.19');
+  if ('skip' in h) return t.skip(h.skip);
+  const b = h.bytes.slice();
+  const at = Buffer.from(b.buffer, b.byteOffset, b.byteLength).indexOf('\xff Go buildinf:', 0, 'latin1');
+  assert.ok(at > 0);
+  set64(b, at + 32, 0xffff_ffff_ffff_ffffn); // the version's length varint runs on
+  const img = parsePe(b, 'hello.exe');
+  assert.equal(img.goVersion, undefined);
+  assert.ok(img.goPclntab !== undefined);
 });

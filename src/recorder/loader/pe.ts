@@ -47,6 +47,7 @@ import {
   type StructDef,
   type StructOf,
 } from './pe-structs.ts';
+import { readGoVersion } from './gobuildinfo.ts';
 import { findPclntabCandidates, parseGoPclntab, readPcHeader, type GoPclntab, type PcHeader } from './gopclntab.ts';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -171,6 +172,8 @@ export interface PeImage {
   coffSymbolCount: number;
   /** Go's pclntab, when the image is a Go 1.18+ binary. */
   goPclntab?: GoPclntab;
+  /** The Go toolchain that built it ("go1.27.3"), from its build info; absent before Go 1.18 or for non-Go images. */
+  goVersion?: string;
 }
 
 export interface MappedRegion {
@@ -519,6 +522,8 @@ export function parsePe(bytes: Uint8Array, file: string): PeImage {
   if (exports !== undefined) img.exports = exports;
   if (tlsDirectory !== undefined) img.tlsDirectory = tlsDirectory;
   if (goPclntab !== undefined) img.goPclntab = goPclntab;
+  const goVersion = findGoVersion(bytes, sections);
+  if (goVersion !== undefined) img.goVersion = goVersion;
   return img;
 }
 
@@ -698,6 +703,15 @@ function findGoPclntab(
     }
   }
   return undefined;
+}
+
+/** The build info's Go version, from the section debug/buildinfo searches: the first plain writable data section. */
+function findGoVersion(bytes: Uint8Array, sections: readonly PeSection[]): string | undefined {
+  const wanted = (IMAGE_SCN.CNT_INITIALIZED_DATA | IMAGE_SCN.MEM_READ | IMAGE_SCN.MEM_WRITE) >>> 0;
+  const align32 = 0x0060_0000; // IMAGE_SCN_ALIGN_32BYTES, the one alignment debug/buildinfo tolerates
+  const s = sections.find((x) => x.rawSize !== 0 && (x.characteristics & ~align32) >>> 0 === wanted);
+  if (s === undefined || s.initializedSize === 0) return undefined;
+  return readGoVersion(bytes.subarray(s.rawOffset, s.rawOffset + s.initializedSize));
 }
 
 function mergeSymbols(coff: readonly CoffSymbol[], go: GoPclntab | undefined, sections: readonly PeSection[]): PeSymbol[] {
