@@ -211,6 +211,21 @@ describe('Go 1.21+ runtime APIs', () => {
     }
   });
 
+  test('NtQueryInformationFile(FileModeInformation): the standard handles are synchronous (Go 1.26+ os.NewFile)', () => {
+    const h = harness();
+    try {
+      const s = h.scratch;
+      h.proc.mem.write(s, new Uint8Array(32).fill(0xee));
+      assert.equal(h.call('ntdll.dll!NtQueryInformationFile', h.proc.stdHandles.output, s, s + 16n, 4n, 16n), 0n);
+      assert.equal(h.proc.mem.u32(s + 16n), 0x20, 'FILE_SYNCHRONOUS_IO_NONALERT');
+      assert.deepEqual([h.proc.mem.u64(s), h.proc.mem.u64(s + 8n)], [0n, 4n], 'IO_STATUS_BLOCK: success, 4 bytes');
+      assert.equal(h.call('ntdll.dll!NtQueryInformationFile', h.proc.stdHandles.output, s, s + 16n, 4n, 5n), 0xc0000003n);
+      assert.equal(h.call('ntdll.dll!NtQueryInformationFile', 0x999n, s, s + 16n, 4n, 16n), 0xc0000008n);
+    } finally {
+      h.close();
+    }
+  });
+
   test('PowerRegisterSuspendResumeNotification registers a callback and hands back a handle', () => {
     const h = harness();
     try {
