@@ -158,6 +158,7 @@ export class RecordSession {
         name: basename(this.opts.program),
         sha256: createHash('sha256').update(programBytes).digest('hex'),
         size: programBytes.length,
+        ...(this.proc.image.image.goVersion !== undefined ? { goVersion: this.proc.image.image.goVersion } : {}),
       };
       if (this.startAt === undefined || this.startAt === 0n) this.beginRecording();
       const onSigint = () => {

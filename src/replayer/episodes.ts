@@ -3,6 +3,7 @@
 // process exit when nothing handled it); a thread start from the CreateThread call through the routine's entry
 // to its first call into the scheduler (runtime.schedule for Go).
 
+import { goRuntimeProfile, type GoRuntimeProfile } from './go-runtimes.ts';
 import { runTo } from './search.ts';
 import { threadStep } from './stepping.ts';
 import type { EventAt, Trace } from './trace.ts';
@@ -23,12 +24,17 @@ export interface Episode {
   readonly marks: readonly EpisodeMark[];
   /** How it ended: resumed at ..., fail fast, unhandled, reached the scheduler, ... */
   readonly outcome: string;
+  /**
+   * An exception dispatch in a Go program: the routines of its runtime's dispatch path the faulting thread
+   * entered, in order (1.19's sigtramp_g0, 1.21+'s sigtrampgo, ...), and the runtime profile that names them.
+   */
+  readonly path?: { readonly runtime: string; readonly routines: readonly string[] };
 }
 
-/** The Go scheduler's entry: a thread start episode ends when the new thread first calls it. */
-const SCHEDULER_SYMBOLS = ['runtime.schedule'];
 /** Bound on the scan for the scheduler call, per thread (segments of 16,384 steps). */
 const MAX_SCHEDULE_SEGMENTS = 512;
+/** Bound on the scan of one dispatch for its runtime routines. */
+const MAX_PATH_SEGMENTS = 64;
 
 export function episodes(trace: Trace): Episode[] {
   const out: Array<Omit<Episode, 'index'>> = [];
@@ -83,8 +89,22 @@ export function episodes(trace: Trace): Episode[] {
     for (const r of rest) out.push({ kind: 'exception', name: r.name, tid: r.tid, start: r.start, end: trace.totalSteps, marks: r.marks, outcome: 'trace ends during the dispatch' });
   }
 
+  const runtime = goRuntimeProfile(trace.symbols, trace.header.program.goVersion);
+  if (runtime !== undefined) {
+    for (let k = 0; k < out.length; k++) {
+      const d = out[k]!;
+      if (d.kind !== 'exception') continue;
+      const seen = dispatchPath(trace, runtime, d.tid, d.start, d.end);
+      out[k] = {
+        ...d,
+        marks: [...d.marks, ...seen.map((r) => ({ position: r.position, label: `enters ${r.name}` }))].sort((a, b) => a.position - b.position),
+        path: { runtime: runtime.name, routines: seen.map((r) => r.name) },
+      };
+    }
+  }
+
   // Thread starts.
-  const schedule = SCHEDULER_SYMBOLS.map((n) => trace.symbols.resolve(n)).find((a) => a !== undefined);
+  const schedule = runtime === undefined ? undefined : trace.symbols.resolve(runtime.scheduler);
   for (let i = 0; i < events.length; i++) {
     const { position, event: e } = events[i]!;
     if (e.kind !== 'thread-created') continue;
@@ -111,6 +131,26 @@ export function episodes(trace: Trace): Episode[] {
   }
   out.sort((a, b) => a.start - b.start || a.end - b.end);
   return out.map((e, index) => ({ index, ...e }));
+}
+
+/** Where thread `tid` first enters each routine of the runtime's dispatch path within [start, end], in order. */
+function dispatchPath(trace: Trace, runtime: GoRuntimeProfile, tid: number, start: number, end: number): Array<{ name: string; position: number }> {
+  const remaining = new Map<number, string>();
+  for (const name of runtime.dispatchPath) {
+    const a = trace.symbols.resolve(name);
+    if (a !== undefined) remaining.set(a, trace.symbols.format(a));
+  }
+  const seen: Array<{ name: string; position: number }> = [];
+  let at = start;
+  while (remaining.size > 0) {
+    const stop = runTo(trace, at, 1, { breakpoints: new Set(remaining.keys()), tid, maxSegments: MAX_PATH_SEGMENTS });
+    if (stop.reason !== 'breakpoint' || stop.position > end) break;
+    const pc = Number(trace.stepAt(stop.position).pc);
+    seen.push({ name: remaining.get(pc) ?? trace.symbols.format(pc), position: stop.position });
+    remaining.delete(pc);
+    at = stop.position;
+  }
+  return seen;
 }
 
 /** The first position at or after `position` where thread `tid` is about to run. */

@@ -57,7 +57,8 @@ const stubs: Shape = { array: { object: { name: 'string', address: u64 } }, max:
 
 export const HEADER_SHAPE: Shape = {
   object: {
-    formatVersion: 'uint', wintraceVersion: 'string', program: { object: { name: 'string', sha256: 'string', size: 'uint' } },
+    formatVersion: 'uint', wintraceVersion: 'string',
+    program: { object: { name: 'string', sha256: 'string', size: 'uint', goVersion: 'string' }, optional: ['goVersion'] },
     commandLine: 'string', options: 'any', segmentSteps: 'uint', firstStep: 'i64',
     symbols: { array: { object: { name: 'string', address: u64, size: 'uint' } }, max: MAX_LIST },
     stubs,

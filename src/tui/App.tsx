@@ -58,7 +58,7 @@ export function App({ data, initial, width: fixedW, height: fixedH, color = true
   const L = computeLayout(width, height, slots.length);
   const regs = data.registers(state.position, slots);
   const symbol = data.replay.trace.symbols.format(regs.pc);
-  const status = statusLines(note && !state.prompt && !state.running ? { ...state, message: note } : state, data.totalSteps, regs.tid, symbol);
+  const status = statusLines(note && !state.prompt && !state.running ? { ...state, message: note } : state, data.totalSteps, regs.tid, symbol, data.replay.trace.header.program.goVersion);
   const extraPane: SidePane = state.side === 'stack' ? 'calls' : 'stack';
   const side = useLazyLines(sideKey(data, state.side, state, L.sideWidth, L.midRows), () => sideLines(data, state.side, state, L.sideWidth, L.midRows), lazyMs);
   const extra = useLazyLines(L.extraWidth ? sideKey(data, extraPane, state, L.extraWidth, L.midRows) : 'none', () => (L.extraWidth ? sideLines(data, extraPane, state, L.extraWidth, L.midRows) : []), lazyMs);

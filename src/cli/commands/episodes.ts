@@ -32,6 +32,7 @@ export const episodesCommand: CommandModule<object, EpisodesArgs> = {
       }
       for (const e of list) {
         process.stdout.write(`episode:${e.index}  ${e.kind.padEnd(12)} positions ${e.start}-${e.end}  thread ${tidName(e.tid)}  ${e.name}: ${e.outcome}\n`);
+        if (e.path) process.stdout.write(`    ${e.path.runtime} runtime path: ${e.path.routines.length ? e.path.routines.join(' > ') : 'none of its dispatch routines ran'}\n`);
         if (argv.marks) for (const m of e.marks) process.stdout.write(`    ${String(m.position).padStart(10)}  ${m.label}\n`);
       }
     } finally {

@@ -47,6 +47,8 @@ export const showCommand: CommandModule<object, ShowArgs> = {
       const pct = trace.totalSteps ? ((p / trace.totalSteps) * 100).toFixed(1) : '100.0';
       out.push(`${place.label}: position ${p} of ${trace.totalSteps} (${pct}%), thread ${tidName(regs.tid)} ` +
         `(its step ${trace.threadPosition(regs.tid, p)}), ${trace.symbols.format(regs.pc)}`);
+      const program = trace.header.program;
+      out.push(`program ${program.name}${program.goVersion ? `, built by ${program.goVersion}` : ''}`);
       if (thread) out.push(`TEB ${hex(thread.teb)}, stack [${hex(thread.stackLimit)}, ${hex(thread.stackBase)})`);
       out.push('', 'registers (* changed since the thread\'s previous position, ! breaks the ABI):');
       const cells = regs.rows.map((r) => `${(r.changed ? '*' : ' ') + (r.flag ? '!' : ' ')}${r.name.padStart(4)} ${hex(r.value).padStart(18)}`);

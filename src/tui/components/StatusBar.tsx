@@ -1,11 +1,11 @@
-// The two bottom lines: where you are (position/total, percentage, thread, symbol, breakpoints, watch) with the
-// key hint, then the prompt being typed, a continue's progress, or what the last key did.
+// The two bottom lines: where you are (position/total, percentage, the Go that built the program, thread, symbol,
+// breakpoints, watch) with the key hint, then the prompt being typed, a continue's progress, or what the last key did.
 
 import { tidName } from '../../replayer/describe.ts';
 import { PROMPT_LABELS, type UiState } from '../state/ui-state.ts';
 import { type Line, seg } from './Lines.tsx';
 
-export function statusLines(s: UiState, total: number, tid: number, symbol: string): Line[] {
+export function statusLines(s: UiState, total: number, tid: number, symbol: string, goVersion?: string): Line[] {
   const pct = total > 0 ? ((s.position / total) * 100).toFixed(2) : '100.00';
   const extras = [
     s.breakpoints.size ? `bp:${s.breakpoints.size}` : '',
@@ -13,6 +13,7 @@ export function statusLines(s: UiState, total: number, tid: number, symbol: stri
   ].filter(Boolean).join(' ');
   const first: Line = [
     seg(` ${s.position}/${total} ${pct}% `, { inverse: true, bold: true }),
+    ...(goVersion ? [seg(` ${goVersion}`, { dim: true })] : []),
     seg(` thread ${tidName(tid)} `, { color: 'cyan' }),
     seg(`${symbol} `, { bold: true }),
     ...(extras ? [seg(`${extras} `, { color: 'yellow' })] : []),
