@@ -51,7 +51,7 @@ async function main(): Promise<void> {
   try {
     for (const s of chosen) {
       const t0 = performance.now();
-      const run = produce(s, fixtureExe(s.fixture), work);
+      const run = produce(s, fixtureExe(s.fixture, s.go), work);
       const mp = join(TRACES, `${s.name}.mp`);
       const dump = join(TRACES, `${s.name}.dump`);
       const oldDump = existsSync(dump) ? readFileSync(dump, 'utf8') : undefined;

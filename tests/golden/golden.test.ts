@@ -20,7 +20,7 @@ after(() => rmSync(work, { recursive: true, force: true }));
 describe('golden traces, re-recorded', () => {
   for (const s of SCENARIOS) {
     test(`${s.name}: the same dump as traces/${s.name}.dump, no unlisted ABI violation`, async (t) => {
-      const run = produce(s, fixtureExe(s.fixture), work);
+      const run = produce(s, fixtureExe(s.fixture, s.go), work);
       const was = readManifest()[s.name];
       if (was && (was.start !== run.window.start || was.stop !== run.window.stop)) {
         t.diagnostic(`window moved in the run: instructions ${was.start}-${was.stop} at the last update, ${run.window.start}-${run.window.stop} now`);

@@ -7,7 +7,7 @@ import { join, relative } from 'node:path';
 import type { Violation } from '../../src/replayer/abi/violation.ts';
 import { Replay } from '../../src/replayer/replay.ts';
 import { wintrace } from '../helpers/cli.ts';
-import { ROOT } from '../helpers/fixtures.ts';
+import { ROOT, fixtureExe } from '../helpers/fixtures.ts';
 import type { GoldenWindow, Scenario } from './scenarios.ts';
 
 export const TRACES = join(ROOT, 'traces');
@@ -60,7 +60,8 @@ export function produce(scenario: Scenario, exe: string, dir: string): GoldenRun
   if (!existsSync(trace)) throw new Error(`wintrace ${record.join(' ')} wrote no trace (exit ${r.code}): ${r.err.trim().split('\n').at(-1)}`);
   const dumpArgs = ['dump', trace, ...window.dumpArgs];
   const dump = run(dumpArgs);
-  const shown = (p: string) => (p === exe ? `fixtures/bin/${scenario.fixture}.exe` : p === trace ? `traces/${scenario.name}.mp` : p);
+  // The fixture's own path even for a patched copy, as the README lists the command lines.
+  const shown = (p: string) => (p === exe ? relative(ROOT, fixtureExe(scenario.fixture, scenario.go)) : p === trace ? `traces/${scenario.name}.mp` : p);
   const commands = [
     ['wintrace', ...record.map(shown)].join(' '),
     `${['wintrace', ...dumpArgs.map(shown)].join(' ')} > traces/${scenario.name}.dump`,

@@ -23,6 +23,8 @@ export interface Scenario {
   /** File stem in traces/: <name>.mp and <name>.dump. */
   readonly name: string;
   readonly fixture: string;
+  /** The Go release whose build of the fixture it records (the reference, 1.19, when absent). */
+  readonly go?: string;
   /** What the golden shows. */
   readonly shows: string;
   /** How the window is found, for traces/README.md. */
@@ -93,6 +95,44 @@ function callWindow(replay: Replay, entry: number, tid: number, dumpArgs: readon
   return { start: count(t, call), stop: count(t, back + 1), dumpArgs };
 }
 
+/** The first thread-start episode, for the new thread (see first-thread's `window`). */
+function firstThread(replay: Replay): GoldenWindow {
+  const t = replay.trace;
+  const e = need(replay.episodes().find((x) => x.kind === 'thread-start'), 'the recording starts no thread');
+  const created = need(t.events().find((x) => x.event.kind === 'thread-created' && x.event.newTid === e.tid), 'no thread-created event');
+  const started = need(t.thread(e.tid)?.startedAt, `thread ${tidName(e.tid)} never runs`);
+  // The event follows the stub's SVC: the window begins at that SVC.
+  return {
+    start: count(t, stepBefore(t, created.position, created.event.tid)),
+    // One step of another thread more, so the events of the new thread's last instruction (the wait it
+    // blocks in) lie inside the window.
+    stop: count(t, endOfRun(t, started, e.tid) + 1),
+    dumpArgs: ['--thread', tidName(e.tid)],
+  };
+}
+
+/** The exception and thread-start goldens of a newer runtime: same windows, located the same way, on its build. */
+function newerRuntime(release: string): Scenario[] {
+  return [
+    {
+      name: `recovered-nil-dereference-go${release}`,
+      fixture: 'panic-recover',
+      go: release,
+      shows: `recovered-nil-dereference on Go ${release}'s runtime: exceptiontramp → sigtramp (one frame) → sigtrampgo deciding the g0 switch in Go code → exceptionhandler, firstcontinuetramp, the resume at runtime.sigresume, sigpanic, into gopanic`,
+      window: 'as recovered-nil-dereference, on this release\'s build',
+      locate: firstNilDereference,
+    },
+    {
+      name: `first-thread-go${release}`,
+      fixture: 'goroutines',
+      go: release,
+      shows: `first-thread on Go ${release}'s runtime: CreateThread, tstart_stdcall → mstart → ... → the new thread's first wait`,
+      window: 'as first-thread, on this release\'s build; dumped for the new thread only',
+      locate: firstThread,
+    },
+  ];
+}
+
 export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'recovered-nil-dereference',
@@ -113,20 +153,7 @@ export const SCENARIOS: readonly Scenario[] = [
     fixture: 'goroutines',
     shows: 'the first thread the runtime creates: the thread-created event (start routine, parameter, TEB, stack), the registers the emulated CreateThread gave the thread, tstart_stdcall → mstart → mstart0 → mstart1 → minit (DuplicateHandle, VirtualQuery of its own stack) → sysmon, up to its first wait',
     window: 'the first thread-start episode; from the creating thread\'s SVC in the CreateThread stub to the new thread\'s last instruction before it first leaves the CPU and one instruction of the thread that runs next; dumped for the new thread only',
-    locate(replay) {
-      const t = replay.trace;
-      const e = need(replay.episodes().find((x) => x.kind === 'thread-start'), 'the recording starts no thread');
-      const created = need(t.events().find((x) => x.event.kind === 'thread-created' && x.event.newTid === e.tid), 'no thread-created event');
-      const started = need(t.thread(e.tid)?.startedAt, `thread ${tidName(e.tid)} never runs`);
-      // The event follows the stub's SVC: the window begins at that SVC.
-      return {
-        start: count(t, stepBefore(t, created.position, created.event.tid)),
-        // One step of another thread more, so the events of the new thread's last instruction (the wait it
-        // blocks in) lie inside the window.
-        stop: count(t, endOfRun(t, started, e.tid) + 1),
-        dumpArgs: ['--thread', tidName(e.tid)],
-      };
-    },
+    locate: firstThread,
   },
   {
     name: 'callback-12-arguments',
@@ -152,4 +179,6 @@ export const SCENARIOS: readonly Scenario[] = [
       return callWindow(replay, entry, tid, ['--depth', '1']);
     },
   },
+  ...newerRuntime('1.24'),
+  ...newerRuntime('1.27'),
 ];
