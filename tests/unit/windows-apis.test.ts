@@ -274,6 +274,7 @@ describe('Go 1.21+ runtime APIs', () => {
       assert.equal(h.proc.mem.bytes(s + 16n, 1)[0], 0, 'AlreadySignaled = FALSE');
       // GetQueuedCompletionStatusEx(port, entries, 1, &removed, INFINITE, FALSE)
       const entries = s + 0x100n;
+      const wakesBefore = h.proc.objectWakes;
       const r = runOnThread(h, 'kernel32.dll!GetQueuedCompletionStatusEx', [port, entries, 1n, s + 0x40n, 0xffff_ffffn, 0n]);
       assert.equal(r.exitCode, 1, 'TRUE: an entry was removed');
       assert.equal(h.proc.mem.u32(s + 0x40n), 1);
@@ -281,6 +282,7 @@ describe('Go 1.21+ runtime APIs', () => {
       assert.equal(h.proc.mem.u64(entries + 8n), 0x88n, 'lpOverlapped = ApcContext');
       const woke = r.endNs - setAt;
       assert.ok(woke >= 200_000_000n && woke < 200_000_000n + 1000n, `woke ${woke} ns after SetWaitableTimer`);
+      assert.equal(h.proc.objectWakes, wakesBefore, 'a timer packet is the passing of time, not activity (deadlock.ts)');
       assert.equal(h.call('ntdll.dll!NtCancelWaitCompletionPacket', packet, 1n), 0xc0000120n, 'already completed: STATUS_CANCELLED');
     } finally {
       h.close();

@@ -12,6 +12,13 @@ export abstract class KObject {
   }
   /** Side effect of a satisfied wait (auto-reset events and timers reset). */
   acquire(): void {}
+  /**
+   * Whether a wait this object satisfies is only the passing of time (a timer, or a port holding nothing but
+   * timer packets): such wakes do not count as activity for the idle-deadlock rule (deadlock.ts).
+   */
+  onlyTime(): boolean {
+    return false;
+  }
   describe(): string {
     return this.kind;
   }
@@ -79,6 +86,9 @@ export class WaitableTimer extends KObject {
     this.fired = this.manualReset;
     if (!this.manualReset) this.due = undefined;
   }
+  override onlyTime(): boolean {
+    return true;
+  }
   override describe(): string {
     return `WaitableTimer(due ${this.due ?? 'never'})`;
   }
@@ -92,6 +102,8 @@ export interface CompletionPacket {
   status?: number;
   /** The wait completion packet this entry came from, so NtCancelWaitCompletionPacket can take it back. */
   source?: WaitCompletionPacket;
+  /** Posted because a timer came due (a wait completion packet on a timer), not by another thread. */
+  timer?: boolean;
 }
 
 export class IoCompletionPort extends KObject {
@@ -116,6 +128,9 @@ export class IoCompletionPort extends KObject {
       this.associations.delete(p);
       p.deliver(this, a);
     }
+  }
+  override onlyTime(): boolean {
+    return this.queue.length > 0 && this.queue.every((e) => e.timer === true);
   }
   /** The earliest due time of a timer an association waits on: when the port can signal with no thread acting. */
   get due(): bigint | undefined {
@@ -143,7 +158,10 @@ export class WaitCompletionPacket extends KObject {
   /** Posts the entry of association `a` (which ends: a packet fires once per association). */
   deliver(port: IoCompletionPort, a: NonNullable<WaitCompletionPacket['association']>): void {
     this.association = undefined;
-    port.queue.push({ bytes: Number(a.information & 0xffffffffn), key: a.key, overlapped: a.apc, status: a.status, source: this });
+    port.queue.push({
+      bytes: Number(a.information & 0xffffffffn), key: a.key, overlapped: a.apc, status: a.status, source: this,
+      timer: a.target.onlyTime(),
+    });
     this.queuedIn = port;
   }
   override describe(): string {

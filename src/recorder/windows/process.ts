@@ -18,7 +18,7 @@ import { DeterministicRandom } from './random.ts';
 import { HandleTable, PSEUDO } from './handles.ts';
 import { alignDown, hex, LAYOUT, PAGE_SIZE } from './layout.ts';
 import { describeWaits, IDLE_LIMIT_NS, IdleWatch } from './deadlock.ts';
-import { FileObject, type KObject, ProcessObject, ThreadObject, WaitableTimer } from './objects.ts';
+import { FileObject, type KObject, ProcessObject, ThreadObject } from './objects.ts';
 import { KUSER_SHARED_DATA, PEB, TEB } from './structs.ts';
 import { StubTable } from './stubs.ts';
 import { Sandbox } from './sandbox.ts';
@@ -475,9 +475,10 @@ export class WindowsProcess {
       const outcome = satisfied(w, now);
       if (outcome !== undefined) {
         if (typeof outcome === 'number') {
-          if (w.all) for (const o of w.objects) o.acquire();
-          else w.objects[outcome]!.acquire();
-          if (w.objects.some((o) => !(o instanceof WaitableTimer))) this.objectWakes++;
+          const by = w.all ? w.objects : [w.objects[outcome]!];
+          // Judged before acquiring: acquiring may empty a port or reset a timer.
+          if (!by.every((o) => o.onlyTime())) this.objectWakes++;
+          for (const o of by) o.acquire();
         }
         t.pendingResult = w.complete(outcome);
         t.wait = undefined;
