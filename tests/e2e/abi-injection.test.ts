@@ -6,6 +6,11 @@
 //   tstart_stdcall+0x44     bl runtime.emptyfunc -> sub sp, sp, #8       (SP off by 8 for the new thread)
 //   callbackasm1+0x70       ldp x19, x20, [sp, #0x48] -> ldr x20, [sp, #0x50]  (restore of R19 skipped)
 //   sigtramp_g0+0x88        str x2, [x6, #0x100] -> str xzr, [x6, #0x100]     (resume SP 0: outside the stack)
+// and the same kinds of bug in Go 1.27's runtime (its sigtramp is one frame that calls sigtrampgo, which rewrites
+// the context in Go code):
+//   sigtramp+0xc            mov x5, x0           -> mov x18, x0
+//   tstart_stdcall+0x44     bl runtime.emptyfunc -> sub sp, sp, #8
+//   sigtrampgo+0xf0         str x2, [x1, #0x100] -> str xzr, [x1, #0x100]     (c.set_sp(g0's sp) writes 0)
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,6 +20,7 @@ import { after, describe, test } from 'node:test';
 import { RecordSession } from '../../src/recorder/session.ts';
 import { nativeCheckAvailable } from '../../src/replayer/abi/check-native.ts';
 import type { RuleId } from '../../src/replayer/abi/rules.ts';
+import type { Violation } from '../../src/replayer/abi/violation.ts';
 import { Replay } from '../../src/replayer/replay.ts';
 import { fixtureExe } from '../helpers/fixtures.ts';
 import { patchProgram, type WordPatch } from '../helpers/patch.ts';
@@ -37,7 +43,16 @@ async function recordAndCheck(exe: string, name: string) {
   }
 }
 
-const CASES: Array<{ name: string; fixture: string; patch: WordPatch; rule: RuleId; subject: string }> = [
+/**
+ * A real finding on every Go 1.21+ callback fixture build we record, not a false positive: callbackasm1 (every
+ * release, runtime/sys_windows_arm64.s) saves R19-R28 for its C caller but never D8-D15, and from Go 1.21 on the
+ * callback's way into Go (cgocallback -> unspillArgs) loads F8-F15, so a Windows caller's D8-D15 come back as the
+ * callback's float arguments. 1.19's path does not touch them. Seeded bugs elsewhere in a callback must still be
+ * found beside it.
+ */
+const callbackFloatClobber = (v: Violation) => v.rule === 'callee-saved' && /^d(8|9|1[0-5])\b/.test(v.subject) && v.symbol.startsWith('runtime.unspillArgs');
+
+const CASES: Array<{ name: string; fixture: string; go?: string; patch: WordPatch; rule: RuleId; subject: string; known?: (v: Violation) => boolean }> = [
   { name: 'a write to X18 inside sigtramp', fixture: 'panic-recover', rule: 'x18-untouched', subject: 'x18',
     patch: { symbol: 'sigtramp', offset: 0x0c, expect: 0xaa1b03f0, replace: 0xaa1b03f2 } },
   { name: 'an SP adjustment of 8 inside tstart_stdcall', fixture: 'goroutines', rule: 'sp-aligned', subject: 'sp',
@@ -46,14 +61,20 @@ const CASES: Array<{ name: string; fixture: string; patch: WordPatch; rule: Rule
     patch: { symbol: 'runtime.callbackasm1', offset: 0x70, expect: 0xa944d3f3, replace: 0xf9402bf4 } },
   { name: 'a resume SP outside the stack', fixture: 'panic-recover', rule: 'resume-in-stack', subject: 'CONTEXT.Sp',
     patch: { symbol: 'sigtramp_g0', offset: 0x88, expect: 0xf90080c2, replace: 0xf90080df } },
+  { name: 'go1.27: a write to X18 inside sigtramp', fixture: 'panic-recover', go: '1.27', rule: 'x18-untouched', subject: 'x18',
+    patch: { symbol: 'sigtramp', offset: 0x0c, expect: 0xaa0003e5, replace: 0xaa0003f2 } },
+  { name: 'go1.27: an SP adjustment of 8 inside tstart_stdcall', fixture: 'goroutines', go: '1.27', rule: 'sp-aligned', subject: 'sp',
+    patch: { symbol: 'runtime.tstart_stdcall', offset: 0x44, expect: 0x97fffd6b, replace: 0xd10023ff } },
+  { name: 'go1.27: a resume SP outside the stack', fixture: 'panic-recover', go: '1.27', rule: 'resume-in-stack', subject: 'CONTEXT.Sp',
+    patch: { symbol: 'runtime.sigtrampgo', offset: 0xf0, expect: 0xf9008022, replace: 0xf900803f } },
 ];
 
 describe('bug injection: each patched instruction is reported by exactly the expected rule', () => {
   for (const c of CASES) {
     test(c.name, async () => {
-      const p = patchProgram(fixtureExe(c.fixture), [c.patch]);
+      const p = patchProgram(fixtureExe(c.fixture, c.go), [c.patch]);
       try {
-        const vs = await recordAndCheck(p.path, c.rule);
+        const vs = (await recordAndCheck(p.path, c.rule)).filter((v) => !c.known?.(v));
         const pc = Number(p.addresses[0]);
         const atPatch = vs.filter((v) => v.pc === pc && v.step !== undefined);
         assert.ok(atPatch.length > 0, `no violation at the patched instruction; got ${vs.slice(0, 5).map((v) => `${v.rule}@${v.symbol}`).join(', ')}`);
@@ -72,11 +93,35 @@ describe('bug injection: each patched instruction is reported by exactly the exp
   }
 });
 
+// Go 1.27's callee-saved bugs of the same kind: caught, but not yet blamed at the patched instruction. A skipped
+// restore of R27 in sigtramp is reported as x27 clobbered, at its last writer (runtime.save_g) rather than at the
+// LDP that should have restored it. (A skipped restore of R19 in 1.27's callbackasm1 or sigtramp is not seen at
+// all: nothing on 1.27's path changes R19, so it keeps its value; sentinel values at every entry from Windows
+// would expose both — issue 15.)
+test('go1.27: a skipped restore of R27 in sigtramp is reported as x27 not preserved across the handler', async () => {
+  const p = patchProgram(fixtureExe('panic-recover', '1.27'), [{ symbol: 'sigtramp', offset: 0x5c, expect: 0xa94673fb, replace: 0xf94037fc }]);
+  try {
+    const vs = await recordAndCheck(p.path, 'r27-1.27');
+    assert.ok(vs.length > 0, 'caught');
+    assert.deepEqual([...new Set(vs.map((v) => `${v.rule} ${v.subject.split(/[ :]/)[0]}`))], ['callee-saved x27']);
+    assert.match(vs[0]!.detail, /handler runtime\.exceptiontramp/);
+  } finally {
+    p.cleanup();
+  }
+});
+
 describe('unpatched fixtures check clean', () => {
-  for (const name of ['panic-recover', 'goroutines', 'callback', 'crash']) {
-    test(name, async () => {
-      const vs = await recordAndCheck(fixtureExe(name), `clean-${name}`);
+  for (const [name, go] of [['panic-recover'], ['goroutines'], ['callback'], ['crash'], ['panic-recover', '1.27'], ['goroutines', '1.27'], ['crash', '1.27']] as Array<[string, string?]>) {
+    test(go ? `go${go} ${name}` : name, async () => {
+      const vs = await recordAndCheck(fixtureExe(name, go), `clean-${name}-${go ?? ''}`);
       assert.deepEqual(vs.map((v) => `${v.rule} at ${v.symbol} (${v.position})`), []);
     });
   }
+});
+
+test('go1.27 callback: the D8-D15 clobber callbackasm1 lets through is reported, and nothing else', async () => {
+  const vs = await recordAndCheck(fixtureExe('callback', '1.27'), 'finding-callback-1.27');
+  assert.ok(vs.length > 0, 'the unsaved D8-D15 across a callback is reported');
+  assert.deepEqual(vs.filter((v) => !callbackFloatClobber(v)).map((v) => `${v.rule} ${v.subject} at ${v.symbol}`), []);
+  assert.match(vs[0]!.detail, /callback runtime\.callbackasm\+0x/);
 });
