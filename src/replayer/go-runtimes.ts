@@ -32,49 +32,34 @@ export interface GoRuntimeProfile {
   readonly only: readonly string[];
 }
 
+/** What every generation so far shares. */
+const COMMON = {
+  callbackTable: 'runtime.callbackasm',
+  callbackEntrySize: 8,
+  scheduler: 'runtime.schedule',
+  threadStart: 'runtime.tstart_stdcall',
+} as const;
+
+/** 1.21 on: sigtramp's one frame calls sigtrampgo, and the context resumes at the exported runtime.sigresume. */
+const SIGTRAMPGO_PATH = ['runtime.exceptiontramp', 'sigtramp', 'runtime.sigtrampgo', 'runtime.exceptionhandler', 'runtime.firstcontinuetramp', 'runtime.firstcontinuehandler', 'runtime.sigresume'];
+
 export const GO_RUNTIMES: readonly GoRuntimeProfile[] = [
   {
+    ...COMMON,
     name: 'go1.19',
     releases: ['1.19', '1.20'],
     stdcall: 'runtime.asmstdcall',
-    callbackTable: 'runtime.callbackasm',
-    callbackEntrySize: 8,
-    scheduler: 'runtime.schedule',
-    threadStart: 'runtime.tstart_stdcall',
     dispatchPath: ['runtime.exceptiontramp', 'sigtramp', 'sigtramp_g0', 'runtime.exceptionhandler', 'runtime.firstcontinuetramp', 'runtime.firstcontinuehandler', 'sigresume'],
     only: ['sigtramp_g0', 'runtime.badsignal2'],
   },
+  { ...COMMON, name: 'go1.21', releases: ['1.21'], stdcall: 'runtime.asmstdcall', dispatchPath: SIGTRAMPGO_PATH, only: ['runtime.usleep2', 'runtime.switchtothread'] },
+  { ...COMMON, name: 'go1.22', releases: ['1.22', '1.23', '1.24', '1.25'], stdcall: 'runtime.asmstdcall', dispatchPath: SIGTRAMPGO_PATH, only: ['runtime.asmstdcall_trampoline'] },
   {
-    name: 'go1.21',
-    releases: ['1.21'],
-    stdcall: 'runtime.asmstdcall',
-    callbackTable: 'runtime.callbackasm',
-    callbackEntrySize: 8,
-    scheduler: 'runtime.schedule',
-    threadStart: 'runtime.tstart_stdcall',
-    dispatchPath: ['runtime.exceptiontramp', 'sigtramp', 'runtime.sigtrampgo', 'runtime.exceptionhandler', 'runtime.firstcontinuetramp', 'runtime.firstcontinuehandler', 'runtime.sigresume'],
-    only: ['runtime.usleep2', 'runtime.switchtothread'],
-  },
-  {
-    name: 'go1.22',
-    releases: ['1.22', '1.23', '1.24', '1.25'],
-    stdcall: 'runtime.asmstdcall',
-    callbackTable: 'runtime.callbackasm',
-    callbackEntrySize: 8,
-    scheduler: 'runtime.schedule',
-    threadStart: 'runtime.tstart_stdcall',
-    dispatchPath: ['runtime.exceptiontramp', 'sigtramp', 'runtime.sigtrampgo', 'runtime.exceptionhandler', 'runtime.firstcontinuetramp', 'runtime.firstcontinuehandler', 'runtime.sigresume'],
-    only: ['runtime.asmstdcall_trampoline'],
-  },
-  {
+    ...COMMON,
     name: 'go1.26',
     releases: ['1.26', '1.27'],
     stdcall: 'internal/runtime/syscall/windows.asmstdcall',
-    callbackTable: 'runtime.callbackasm',
-    callbackEntrySize: 8,
-    scheduler: 'runtime.schedule',
-    threadStart: 'runtime.tstart_stdcall',
-    dispatchPath: ['runtime.exceptiontramp', 'sigtramp', 'runtime.sigtrampgo', 'runtime.exceptionhandler', 'runtime.firstcontinuetramp', 'runtime.firstcontinuehandler', 'runtime.sigresume'],
+    dispatchPath: SIGTRAMPGO_PATH,
     only: ['internal/runtime/syscall/windows.asmstdcall'],
   },
 ];
