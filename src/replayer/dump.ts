@@ -15,7 +15,7 @@ import { isCall } from './insn.ts';
 import { PC_SLOT, type RegWords, SP_SLOT, slotNumber, V0_SLOT, V31_SLOT, WORDS_PER_REG } from './regfile.ts';
 import type { Replay } from './replay.ts';
 import { TRACE_REGS } from '../trace/schema.ts';
-import { ValueNames } from './value-names.ts';
+import { type CanonicalNames, ValueNames } from './value-names.ts';
 
 export type DumpLineKind = 'regs' | 'step' | 'os' | 'event' | 'fold';
 
@@ -29,6 +29,8 @@ export interface DumpLine {
   /** Steps: the instruction's address and word (the word undefined when no memory holds it). */
   readonly pc?: number;
   readonly word?: number;
+  /** With DumpOptions.keys: the line as `wintrace diff` matches it across builds (value-names.ts, CanonicalNames). */
+  readonly key?: string;
 }
 
 export interface DumpOptions {
@@ -36,6 +38,8 @@ export interface DumpOptions {
   readonly depth?: number;
   /** Every value in hex: no symbols, clock values shown. */
   readonly raw?: boolean;
+  /** Also give every line a key made with these names. */
+  readonly keys?: CanonicalNames;
 }
 
 const NZCV_SLOT = 33;
@@ -53,6 +57,8 @@ export function* dumpLines(replay: Replay, sel: DumpSelection, opts: DumpOptions
   const trace = replay.trace;
   const names = new ValueNames(trace.symbols, opts.raw);
   const code = new CodeText(replay, names);
+  const keys = opts.keys;
+  const keyCode = keys ? new CodeText(replay, keys) : undefined;
   const events = trace.eventsBetween(sel.from, sel.to);
   let ev = 0;
   const seen = new Set<number>();
@@ -78,7 +84,8 @@ export function* dumpLines(replay: Replay, sel: DumpSelection, opts: DumpOptions
       const { position, event: e } = events[ev]!;
       if (!eventSelected(sel, e, position) || folding(e.tid)) continue;
       yield* lead(e.tid, position);
-      yield { kind: 'event', position, tid: e.tid, text: `${tidName(e.tid)} * ${eventText(e, names, replay)}` };
+      const text = `${tidName(e.tid)} * ${eventText(e, names, replay)}`;
+      yield { kind: 'event', position, tid: e.tid, text, ...(keys ? { key: keys.text(`${tidName(e.tid)} * ${eventText(e, keys, replay)}`) } : {}) };
     }
   }
 
@@ -123,14 +130,14 @@ export function* dumpLines(replay: Replay, sel: DumpSelection, opts: DumpOptions
           if (seen.has(tid) && !changed) continue;
           yield* lead(tid, q);
           if (!seen.has(tid)) yield* regsOnce(tid, q, cur.regs);
-          else yield { kind: 'os', position: q, tid, text: `${tidName(tid)} switched in ${changesText(seg, k, cur.regs, names, true)}` };
+          else yield { kind: 'os', position: q, tid, text: `${tidName(tid)} switched in ${changesText(seg, k, cur.regs, names, true)}`, ...(keys ? { key: `${tidName(tid)} switched in ${changesText(seg, k, cur.regs, keys, true)}` } : {}) };
           continue;
         }
         yield* lead(tid, q);
         yield* regsOnce(tid, q, cur.regs);
         cur.forward();
-        const text = kind === OP_OS_WRITE ? `os-write ${osWriteText(seg, seg.opArg[k]!, names)}` : `os ${changesText(seg, k, cur.regs, names, true)}`;
-        yield { kind: 'os', position: q, tid, text: `${tidName(tid)} ${text}` };
+        const osText = (n: ValueNames) => (kind === OP_OS_WRITE ? `os-write ${osWriteText(seg, seg.opArg[k]!, n)}` : `os ${changesText(seg, k, cur.regs, n, true)}`);
+        yield { kind: 'os', position: q, tid, text: `${tidName(tid)} ${osText(names)}`, ...(keys ? { key: `${tidName(tid)} ${osText(keys)}` } : {}) };
       }
     }
   }
@@ -146,7 +153,7 @@ export function* dumpLines(replay: Replay, sel: DumpSelection, opts: DumpOptions
   function* regsOnce(tid: number, position: number, r: RegWords): Generator<DumpLine> {
     if (seen.has(tid)) return;
     seen.add(tid);
-    yield { kind: 'regs', position, tid, text: `${tidName(tid)} regs ${registersText(r, names)}` };
+    yield { kind: 'regs', position, tid, text: `${tidName(tid)} regs ${registersText(r, names)}`, ...(keys ? { key: `${tidName(tid)} regs ${registersText(r, keys)}` } : {}) };
   }
 
   function* stepLine(seg: DecodedSegment, k: number, q: number, tid: number, cur: SegmentCursor): Generator<DumpLine> {
@@ -170,10 +177,17 @@ export function* dumpLines(replay: Replay, sel: DumpSelection, opts: DumpOptions
     yield* regsOnce(tid, q, cur.regs);
     cur.forward();
     const { word, text } = code.at(pc, q);
-    const effects = [changesText(seg, k, cur.regs, names, false), writesText(seg, k, names)].filter((x) => x !== '').join('  ');
+    const effectsOf = (n: ValueNames) => [changesText(seg, k, cur.regs, n, false), writesText(seg, k, n)].filter((x) => x !== '').join('  ');
+    const effects = effectsOf(names);
+    let key: string | undefined;
+    if (keys) {
+      const insn = keys.step(word, replay.code.word(pc - 4), keyCode!.at(pc, q).text, effectsOf(keys));
+      key = `${tidName(tid)} ${code.location(pc)}  ${insn}`;
+    }
     yield {
       kind: 'step', position: q, tid, pc, ...(word !== undefined ? { word } : {}),
       text: `${tidName(tid)} ${code.location(pc).padEnd(32)}  ${effects ? `${text.padEnd(28)}  ${effects}` : text}`,
+      ...(key !== undefined ? { key } : {}),
     };
     if (t && word !== undefined && isCall(word)) {
       if (t.open.length >= opts.depth!) t.fold = { ret: pc + 4, sp, callee: seg.stepNextPc[s]!, steps: 0 };
