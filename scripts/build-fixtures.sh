@@ -20,10 +20,12 @@
 # .expected.exit beside it (rebuilt, not committed).
 #
 # Override files: where linux natively cannot produce the text the Windows
-# program prints, fixtures/go/<name>/expected.windows.out (Go 1.19) or
-# expected.windows.goX.out (Go X) holds the expected Windows output, written
-# by hand (already normalised) from that runtime's source. This script never
-# writes or deletes it; tests prefer it over the native output. Currently:
+# program prints, fixtures/go/<name>/expected.windows.out holds the expected
+# Windows output of every Go release (expected.windows.goX.out of release X
+# where its runtime prints something else), written by hand (already
+# normalised) from the runtime's source. This script never writes or deletes
+# it; tests prefer it over the native output. Currently hostfile (it reads a
+# host directory mounted into the emulated Windows) and
 # breakpoint (runtime.Breakpoint is a fatal SIGTRAP on linux, but on
 # windows/arm64 BRK #0xf000 raises EXCEPTION_BREAKPOINT -> exceptionhandler
 # -> sigpanic -> throw("fault"), see runtime/signal_windows.go and
