@@ -1,7 +1,18 @@
 #!/usr/bin/env bash
 # Installs everything wintrace needs on a Debian machine and builds the fixtures. Idempotent: when everything is
 # already there it only checks, which takes a few seconds. Run as root (apt-get) the first time.
+#
+# Usage: scripts/setup.sh [--go X]...   only these Go toolchains and their fixtures (the demo needs 1.19 alone);
+#                                        default: every toolchain of toolchains/go.tsv
 set -euo pipefail
+releases=()
+while (($#)); do
+  case "$1" in
+    --go) (($# >= 2)) || { echo "setup: --go needs a version (e.g. --go 1.27)" >&2; exit 2; }; releases+=("$2"); shift ;;
+    *) echo "setup: unknown argument: $1" >&2; exit 2 ;;
+  esac
+  shift
+done
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
@@ -49,9 +60,11 @@ if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules
 fi
 
 # --- Go toolchains (1.19 to 1.27, Debian's packages unpacked into .cache/toolchains) ---------------------------
-bash scripts/toolchains.sh
+bash scripts/toolchains.sh "${releases[@]}"
 
 # --- Fixtures --------------------------------------------------------------------------------------------------
 bash scripts/build-native.sh
-bash scripts/build-fixtures.sh
+fixture_args=()
+for r in "${releases[@]}"; do fixture_args+=(--go "$r"); done
+bash scripts/build-fixtures.sh "${fixture_args[@]}"
 say "ready"
