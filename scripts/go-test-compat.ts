@@ -381,6 +381,7 @@ function causeOf(r: TestResult): string {
     const first = /got "([^"]*)"/.exec(w.firstDiff ?? '')?.[1] ?? '';
     return `wintrace aborted (${w.signal})${first ? `: ${first.replace(/^node: /, '')}` : ''}`;
   }
+  if ((m = /^wintrace: sandbox refused: (\S+)/.exec(e))) return `program exit ${w.exitCode} after the sandbox refused ${m[1]}`;
   if (e) return e.replace(/ \(thread \d+\)$/, '').replace(/0x[0-9a-f]+/gi, '0x…').replace(/\+0x…/g, '');
   if (w.exitCode !== 0) return `program exit ${w.exitCode} (no wintrace message)`;
   return 'output differs';
