@@ -14,7 +14,7 @@
 import type { Symbols } from './symbols.ts';
 
 export interface GoRuntimeProfile {
-  /** "go1.19": the oldest release of the generation. */
+  /** "go1.22-1.25": the releases of the generation, as the episodes and the diff print it. */
   readonly name: string;
   /** Releases ("1.19", "1.20") this profile describes; a program's build info picks by these. */
   readonly releases: readonly string[];
@@ -46,17 +46,17 @@ const SIGTRAMPGO_PATH = ['runtime.exceptiontramp', 'sigtramp', 'runtime.sigtramp
 export const GO_RUNTIMES: readonly GoRuntimeProfile[] = [
   {
     ...COMMON,
-    name: 'go1.19',
+    name: 'go1.19-1.20',
     releases: ['1.19', '1.20'],
     stdcall: 'runtime.asmstdcall',
     dispatchPath: ['runtime.exceptiontramp', 'sigtramp', 'sigtramp_g0', 'runtime.exceptionhandler', 'runtime.firstcontinuetramp', 'runtime.firstcontinuehandler', 'sigresume'],
     only: ['sigtramp_g0', 'runtime.badsignal2'],
   },
   { ...COMMON, name: 'go1.21', releases: ['1.21'], stdcall: 'runtime.asmstdcall', dispatchPath: SIGTRAMPGO_PATH, only: ['runtime.usleep2', 'runtime.switchtothread'] },
-  { ...COMMON, name: 'go1.22', releases: ['1.22', '1.23', '1.24', '1.25'], stdcall: 'runtime.asmstdcall', dispatchPath: SIGTRAMPGO_PATH, only: ['runtime.asmstdcall_trampoline'] },
+  { ...COMMON, name: 'go1.22-1.25', releases: ['1.22', '1.23', '1.24', '1.25'], stdcall: 'runtime.asmstdcall', dispatchPath: SIGTRAMPGO_PATH, only: ['runtime.asmstdcall_trampoline'] },
   {
     ...COMMON,
-    name: 'go1.26',
+    name: 'go1.26-1.27',
     releases: ['1.26', '1.27'],
     stdcall: 'internal/runtime/syscall/windows.asmstdcall',
     dispatchPath: SIGTRAMPGO_PATH,
