@@ -47,14 +47,19 @@ function xorshift(seed: number): (m: number) => number {
 function* queries(r: Replay, n: number): Generator<{ p: number; address: number; size: number }> {
   const rand = xorshift(0x2545f491);
   const t = r.trace;
-  const osWrites: number[] = [];
-  for (const { event } of t.events()) if (event.kind === 'exception-raised') osWrites.push(Number(event.context) + 0x100);
+  // Words the emulated Windows wrote (exception frames, API results, the TEB, the clock), from the recording itself:
+  // random stack positions alone found none once the run's layout moved.
+  const osWrites: Array<{ address: number; size: number }> = [];
+  for (let i = 0; i < t.segmentCount; i++) {
+    const seg = t.decoded(i);
+    for (let w = 0; w < seg.wrStep.length; w++) if (seg.wrStep[w] === -1) osWrites.push({ address: seg.wrAddr[w]!, size: Math.min(8, seg.wrSize[w]!) });
+  }
   for (let i = 0; i < n; i++) {
     const p = rand(t.totalSteps + 1);
     const sp = slotNumber(t.regWords(p).regs, SP_SLOT);
     yield { p, address: sp + 8 * rand(32) - 64, size: 8 };
     yield { p, address: sp + rand(64), size: 1 + rand(16) };
-    if (osWrites.length) yield { p, address: osWrites[rand(osWrites.length)]!, size: 8 };
+    if (osWrites.length) yield { p, ...osWrites[rand(osWrites.length)]! };
     // The boundaries: a word the step at p writes is its next write from p, and its last write from p + 1 only.
     const w = p < t.totalSteps ? t.step(p).writes[0] : undefined;
     if (w) {
