@@ -59,6 +59,13 @@ if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules
   fi
 fi
 
+# --- The installed command's JavaScript (dist/, compiled from src/ by tsc) -------------------------------------
+# bin/wintrace.js runs dist/; rebuilt when a source or the build settings changed since the last build.
+if [[ ! -f dist/cli/main.js ]] || [[ -n $(find src tsconfig.json tsconfig.build.json package-lock.json -newer dist/cli/main.js -print -quit) ]]; then
+  say "building dist/ (npm run build)"
+  npm run build --silent
+fi
+
 # --- Go toolchains (1.19 to 1.27, Debian's packages unpacked into .cache/toolchains) ---------------------------
 bash scripts/toolchains.sh "${releases[@]}"
 
