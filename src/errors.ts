@@ -1,6 +1,8 @@
 // One small tree of errors so the CLI can map each failure to a distinct exit code and a one-line message.
 // Messages name the file/address/API and what went wrong; the CLI prints `wintrace: <message>`.
 
+import { escapeControl } from './text/terminal.ts';
+
 export const ExitCode = {
   ok: 0,
   violations: 1,
@@ -15,14 +17,8 @@ export const ExitCode = {
   internal: 70,
 } as const;
 
-/**
- * Control characters shown as \xNN: messages quote names taken from the input (section names, DLL and API names,
- * strings the guest passed), and a message must stay one line whatever those hold.
- */
-export function escapeControl(text: string): string {
-  return text.replace(/[\x00-\x1f\x7f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
-
+/** Messages quote names taken from the input (section names, DLL and API names, strings the guest passed), and a
+ * message must stay one line whatever those hold: escaped like every line a view prints. */
 export class WintraceError extends Error {
   constructor(message: string, readonly exitCode: number) {
     super(escapeControl(message));

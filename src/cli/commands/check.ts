@@ -8,6 +8,7 @@ import { RULE_IDS, RULES, type RuleId } from '../../replayer/abi/rules.ts';
 import { tidName } from '../../replayer/describe.ts';
 import { Replay } from '../../replayer/replay.ts';
 import { progressLine } from '../progress.ts';
+import { jsonText, printLines } from '../../text/terminal.ts';
 
 interface CheckArgs {
   trace: string;
@@ -20,7 +21,7 @@ interface CheckArgs {
 /** Violations printed in full before the rest are summarised by rule and address (--all prints every one). */
 const DETAILED = 20;
 
-export function formatViolation(v: Violation, index: number): string {
+export function formatViolation(v: Violation, index: number): string[] {
   const where = v.step !== undefined ? `${v.symbol} (0x${v.pc.toString(16)})  ${v.instruction}` : `${v.symbol} (by the emulated Windows)`;
   const lines = [
     `#${index} ${v.rule}  position ${v.position}  thread ${tidName(v.tid)}  ${where}`,
@@ -28,7 +29,7 @@ export function formatViolation(v: Violation, index: number): string {
     `    ${v.detail}${v.detectedAt !== undefined && v.detectedAt !== v.position ? ` [noticed at position ${v.detectedAt}]` : ''}`,
     `    why: ${v.why}`,
   ];
-  return lines.join('\n');
+  return lines;
 }
 
 export const checkCommand: CommandModule<object, CheckArgs> = {
@@ -57,22 +58,23 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
       const secs = (performance.now() - t0) / 1000;
       const vs = result.violations;
       if (argv.json) {
-        process.stdout.write(`${JSON.stringify({
+        process.stdout.write(`${jsonText(JSON.stringify({
           trace: argv.trace, steps: result.steps, truncated: replay.trace.truncated, rules: result.rules, violations: vs,
-        }, null, 2)}\n`);
+        }, null, 2))}\n`);
       } else {
         const t = replay.trace;
-        process.stdout.write(`${argv.trace}: ${result.steps.toLocaleString('en-US')} steps, ${t.threads().length} threads${t.truncated ? ' (truncated recording: checked up to its last complete segment)' : ''}; rules: ${result.rules.join(', ')}\n`);
+        const out = [`${argv.trace}: ${result.steps.toLocaleString('en-US')} steps, ${t.threads().length} threads${t.truncated ? ' (truncated recording: checked up to its last complete segment)' : ''}; rules: ${result.rules.join(', ')}`];
         const shown = argv.all ? vs : vs.slice(0, DETAILED);
-        shown.forEach((v, i) => process.stdout.write(`${formatViolation(v, i)}\n`));
+        shown.forEach((v, i) => out.push(...formatViolation(v, i)));
         if (vs.length > shown.length) {
           const groups = new Map<string, number>();
           for (const v of vs.slice(shown.length)) groups.set(`${v.rule} at ${v.symbol}`, (groups.get(`${v.rule} at ${v.symbol}`) ?? 0) + 1);
-          process.stdout.write(`... and ${vs.length - shown.length} more (--all prints them):\n`);
-          for (const [k, n] of [...groups].sort((a, b) => b[1] - a[1])) process.stdout.write(`    ${String(n).padStart(6)} x ${k}\n`);
+          out.push(`... and ${vs.length - shown.length} more (--all prints them):`);
+          for (const [k, n] of [...groups].sort((a, b) => b[1] - a[1])) out.push(`    ${String(n).padStart(6)} x ${k}`);
         }
         const counts = RULE_IDS.filter((r) => result.rules.includes(r)).map((r) => `${r} ${vs.filter((v) => v.rule === r).length}`);
-        process.stdout.write(`${vs.length === 0 ? 'no violations' : `${vs.length} violation${vs.length === 1 ? '' : 's'}`} (${counts.join(', ')}) in ${secs.toFixed(2)} s\n`);
+        out.push(`${vs.length === 0 ? 'no violations' : `${vs.length} violation${vs.length === 1 ? '' : 's'}`} (${counts.join(', ')}) in ${secs.toFixed(2)} s`);
+        printLines(out);
       }
       process.exitCode = vs.length === 0 ? 0 : 1;
     } finally {

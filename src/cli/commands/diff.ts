@@ -9,6 +9,7 @@ import { UsageError } from '../../errors.ts';
 import { tidName } from '../../replayer/describe.ts';
 import { Replay } from '../../replayer/replay.ts';
 import { type DiffMode, type Divergence, diffTraces, type EpisodePair, type RoutineDivergence } from '../../replayer/trace-diff.ts';
+import { printLines } from '../../text/terminal.ts';
 
 interface DiffArgs {
   a: string;
@@ -170,7 +171,7 @@ export const diffCommand: CommandModule<object, DiffArgs> = {
           if (!d.same) out.push('the traces differ');
           else out.push(d.whole ? `no differences: ${d.whole.steps.toLocaleString('en-US')} steps compared, ${episodes}` : `no differences in the ${episodes}`);
         }
-        process.stdout.write(`${out.join('\n')}\n`);
+        printLines(out);
         process.exitCode = d.same ? 0 : 1;
       } finally {
         b.close();

@@ -6,6 +6,7 @@ import { UsageError } from '../../errors.ts';
 import { type DumpSelection, episodeSelection, threadsSelection, wholeTrace } from '../../replayer/dump-selection.ts';
 import { dumpTextLines } from '../../replayer/dump.ts';
 import { Replay } from '../../replayer/replay.ts';
+import { printLines } from '../../text/terminal.ts';
 
 interface DumpArgs {
   trace: string;
@@ -75,11 +76,11 @@ export const dumpCommand: CommandModule<object, DumpArgs> = {
       for (const line of dumpTextLines(replay, sel, { ...(argv.depth !== undefined ? { depth: argv.depth } : {}), raw: argv.raw ?? false })) {
         buf.push(line);
         if (buf.length >= BATCH) {
-          process.stdout.write(`${buf.join('\n')}\n`);
+          printLines(buf);
           buf = [];
         }
       }
-      if (buf.length) process.stdout.write(`${buf.join('\n')}\n`);
+      printLines(buf);
     } finally {
       replay.close();
     }

@@ -3,6 +3,7 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { tidName } from '../../replayer/describe.ts';
 import { Replay } from '../../replayer/replay.ts';
+import { jsonText, printLines } from '../../text/terminal.ts';
 
 interface EpisodesArgs {
   trace: string;
@@ -23,7 +24,7 @@ export const episodesCommand: CommandModule<object, EpisodesArgs> = {
     try {
       const list = replay.episodes();
       if (argv.json) {
-        process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+        process.stdout.write(`${jsonText(JSON.stringify(list, null, 2))}\n`);
         return;
       }
       if (list.length === 0) {
@@ -31,9 +32,10 @@ export const episodesCommand: CommandModule<object, EpisodesArgs> = {
         return;
       }
       for (const e of list) {
-        process.stdout.write(`episode:${e.index}  ${e.kind.padEnd(12)} positions ${e.start}-${e.end}  thread ${tidName(e.tid)}  ${e.name}: ${e.outcome}\n`);
-        if (e.path) process.stdout.write(`    ${e.path.runtime} runtime path: ${e.path.routines.length ? e.path.routines.join(' > ') : 'none of its dispatch routines ran'}\n`);
-        if (argv.marks) for (const m of e.marks) process.stdout.write(`    ${String(m.position).padStart(10)}  ${m.label}\n`);
+        const out = [`episode:${e.index}  ${e.kind.padEnd(12)} positions ${e.start}-${e.end}  thread ${tidName(e.tid)}  ${e.name}: ${e.outcome}`];
+        if (e.path) out.push(`    ${e.path.runtime} runtime path: ${e.path.routines.length ? e.path.routines.join(' > ') : 'none of its dispatch routines ran'}`);
+        if (argv.marks) for (const m of e.marks) out.push(`    ${String(m.position).padStart(10)}  ${m.label}`);
+        printLines(out);
       }
     } finally {
       replay.close();

@@ -4,6 +4,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors.ts';
 import { describeEvent, EVENT_KINDS, tidName } from '../../replayer/describe.ts';
 import { Replay } from '../../replayer/replay.ts';
+import { jsonText, printLines } from '../../text/terminal.ts';
 
 interface EventsArgs {
   trace: string;
@@ -35,13 +36,13 @@ export const eventsCommand: CommandModule<object, EventsArgs> = {
         if (tid !== undefined && event.tid !== tid) continue;
         if (argv.json) {
           const { regs: _regs, ...rest } = event as typeof event & { regs?: unknown };
-          lines.push(JSON.stringify({ index, position, ...rest }, (_k, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v)));
+          lines.push(jsonText(JSON.stringify({ index, position, ...rest }, (_k, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v))));
         } else {
           lines.push(`${String(index).padStart(6)}  ${String(position).padStart(10)}  ${tidName(event.tid).padEnd(7)} ${event.kind.padEnd(16)} ${describeEvent(event, replay.trace.symbols)}`);
         }
       }
-      if (!argv.json) process.stdout.write(`${'event'.padStart(6)}  ${'position'.padStart(10)}  thread  kind\n`);
-      process.stdout.write(lines.length ? `${lines.join('\n')}\n` : '');
+      if (argv.json) process.stdout.write(lines.length ? `${lines.join('\n')}\n` : '');
+      else printLines([`${'event'.padStart(6)}  ${'position'.padStart(10)}  thread  kind`, ...lines]);
     } finally {
       replay.close();
     }

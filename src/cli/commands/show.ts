@@ -7,6 +7,7 @@ import { hex, tidName } from '../../replayer/describe.ts';
 import { locate } from '../../replayer/locate.ts';
 import { Replay } from '../../replayer/replay.ts';
 import { D8_D15_SLOTS, disassemblyAround, GENERAL_SLOTS, registersView, stackView } from '../../replayer/view.ts';
+import { jsonText, printLines } from '../../text/terminal.ts';
 
 interface ShowArgs {
   trace: string;
@@ -39,8 +40,8 @@ export const showCommand: CommandModule<object, ShowArgs> = {
       const frames = callStack(trace, replay.memory, replay.code, p, { maxFrames: 32 });
       const thread = trace.thread(regs.tid);
       if (argv.json) {
-        process.stdout.write(`${JSON.stringify({ place, tid: regs.tid, registers: regs.rows, disassembly: dis, stack, callStack: frames },
-          (_k, v) => (typeof v === 'bigint' ? hex(v) : v), 2)}\n`);
+        process.stdout.write(`${jsonText(JSON.stringify({ place, tid: regs.tid, registers: regs.rows, disassembly: dis, stack, callStack: frames },
+          (_k, v) => (typeof v === 'bigint' ? hex(v) : v), 2))}\n`);
         return;
       }
       const out: string[] = [];
@@ -63,7 +64,7 @@ export const showCommand: CommandModule<object, ShowArgs> = {
       }
       out.push('', 'call stack (shadow = calls seen in the trace, fp = frame records, both = they agree):');
       frames.forEach((f, i) => out.push(`  #${String(i).padEnd(2)} ${f.symbol.padEnd(44)} ${f.source}${f.callPosition !== undefined ? `, call at position ${f.callPosition}` : ''}`));
-      process.stdout.write(`${out.join('\n')}\n`);
+      printLines(out);
     } finally {
       replay.close();
     }

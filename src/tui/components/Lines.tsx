@@ -3,6 +3,7 @@
 // `[focused]`) still say everything.
 
 import { Box, Text } from 'ink';
+import { escapeControl } from '../../text/terminal.ts';
 
 export interface Seg {
   readonly text: string;
@@ -22,14 +23,16 @@ const sameStyle = (a: Seg, b: Seg) => a.color === b.color && !!a.bold === !!b.bo
 
 /**
  * Cuts the segments to `width` characters, joining neighbours of the same style. No padding: the pane's box has
- * its width, and every character written costs Ink a tokenizing pass per frame.
+ * its width, and every character written costs Ink a tokenizing pass per frame. Every pane's text passes here, so
+ * here control characters from the trace (names a guest chose, its output) become inert \xNN before the cut.
  */
 export function fitLine(line: Line, width: number, color = true): Seg[] {
   const out: Seg[] = [];
   let left = width;
   for (const s of line) {
     if (left <= 0) break;
-    const t = s.text.length > left ? s.text.slice(0, left) : s.text;
+    const text = escapeControl(s.text);
+    const t = text.length > left ? text.slice(0, left) : text;
     if (t === '') continue;
     left -= t.length;
     const last = out[out.length - 1];
