@@ -29,7 +29,7 @@ describe('Sandbox', () => {
 
   test('a mounted file resolves, in any case and with either slash, to the host file', () => {
     for (const p of ['C:\\data\\note.txt', 'c:/DATA/note.txt', '\\\\?\\C:\\data\\note.txt', 'C:\\data\\sub\\..\\note.txt']) {
-      assert.deepEqual(sb.resolve(p), { kind: 'host', host: join(data, 'note.txt'), isDirectory: false, size: 5 }, p);
+      assert.deepEqual(sb.resolve(p), { kind: 'host', host: join(data, 'note.txt'), root: data, isDirectory: false, size: 5 }, p);
     }
     const dir = sb.resolve('C:\\data\\');
     assert.ok(dir.kind === 'host' && dir.isDirectory && dir.host === data, JSON.stringify(dir));
@@ -41,12 +41,12 @@ describe('Sandbox', () => {
     assert.deepEqual(sb.resolve('C:\\Windows\\win.ini'), { kind: 'refused', reason: 'no --mount covers it' });
     assert.deepEqual(sb.resolve('C:\\database\\x'), { kind: 'refused', reason: 'no --mount covers it' }, 'a prefix of a name is not the mount');
     assert.deepEqual(sb.resolve('C:\\data\\..\\secret.txt'), { kind: 'refused', reason: 'climbs out of --mount C:\\data' });
-    assert.deepEqual(sb.resolve('C:\\data\\escape.txt'), { kind: 'refused', reason: 'leads out of --mount C:\\data' });
+    assert.deepEqual(sb.resolve('C:\\data\\escape.txt'), { kind: 'denied', reason: 'leads out of --mount C:\\data' });
     assert.deepEqual(new Sandbox().resolve('C:\\data\\note.txt'), { kind: 'refused', reason: 'no --mount covers it' });
   });
 
   test('a directory lists ".", ".." and its entries in sorted order', () => {
-    assert.deepEqual(Sandbox.list(data).map((e) => `${e.name}${e.isDirectory ? '/' : ''}`), ['./', '../', 'escape.txt', 'note.txt', 'sub/']);
+    assert.deepEqual(Sandbox.list({ host: data, root: data }).map((e) => `${e.name}${e.isDirectory ? '/' : ''}`), ['./', '../', 'escape.txt', 'note.txt', 'sub/']);
   });
 
   test('--mount needs HOST:GUEST with a drive path and an existing host directory', () => {
@@ -135,5 +135,80 @@ describe('what run and record print at the end', () => {
       '  thread 4096: WaitForSingleObject on Event(manual, unset) (no timeout)',
     ]);
     assert.match(endLines({ reason: 'deadlock', exitCode: 5, waits: [], idleNs: 24n * 3_600_000_000_000n }, limits)[0]!, /for 24 h of virtual time only timeouts expired/);
+  });
+});
+
+describe('links out of a mount tell the guest nothing about the host', () => {
+  // Outside the mount: a file of a telling size, a directory with a file, and a name that does not exist.
+  const top = mkdtempSync(join(tmpdir(), 'wintrace-sandbox-links-'));
+  const mount = join(top, 'mount');
+  mkdirSync(join(mount, 'sub'), { recursive: true });
+  mkdirSync(join(top, 'outdir'));
+  writeFileSync(join(top, 'outdir', 'f'), 'x');
+  writeFileSync(join(top, 'outfile'), 'y'.repeat(1234));
+  writeFileSync(join(mount, 'note.txt'), 'hello');
+  const OUT: Record<string, string> = {
+    'file': '../outfile', 'missing': '../no-such-file', 'dir': '../outdir', 'abs-file': join(top, 'outfile'),
+    'abs-missing': join(top, 'no-such-file'), 'abs-dir': join(top, 'outdir'), 'dotdot': 'sub/../../outfile',
+    'chain': 'file', 'chain-missing': 'missing', 'loop1': 'loop2', 'loop2': 'loop1', 'root-prefix': `${mount}x/f`,
+  };
+  for (const [name, target] of Object.entries(OUT)) symlinkSync(target, join(mount, name));
+  symlinkSync('note.txt', join(mount, 'in-file'));
+  symlinkSync('sub', join(mount, 'in-dir'));
+  symlinkSync(join(mount, 'note.txt'), join(mount, 'abs-in'));
+  symlinkSync('sub/../note.txt', join(mount, 'in-dotdot'));
+  after(() => rmSync(top, { recursive: true, force: true }));
+  const sb = new Sandbox([parseMount(`${mount}:C:\\m`)]);
+  const denied = { kind: 'denied', reason: 'leads out of --mount C:\\m' };
+
+  test('each link out, and every path through one, resolves the same whether or not its target exists', () => {
+    for (const name of Object.keys(OUT)) {
+      for (const tail of ['', '\\f', '\\no-such-file']) assert.deepEqual(sb.resolve(`C:\\m\\${name}${tail}`), denied, `${name}${tail}`);
+      // `..` in a guest path is undone before any lookup, as Win32 does: the link is never followed.
+      assert.deepEqual(sb.resolve(`C:\\m\\${name}\\..\\note.txt`), { kind: 'host', host: join(mount, 'note.txt'), root: mount, isDirectory: false, size: 5 });
+    }
+  });
+
+  test('links that stay inside resolve to their target, as before', () => {
+    for (const name of ['in-file', 'abs-in', 'in-dotdot']) assert.deepEqual(sb.resolve(`C:\\m\\${name}`), { kind: 'host', host: join(mount, 'note.txt'), root: mount, isDirectory: false, size: 5 }, name);
+    const d = sb.resolve('C:\\m\\in-dir');
+    assert.ok(d.kind === 'host' && d.isDirectory && d.host === join(mount, 'sub'), JSON.stringify(d));
+  });
+
+  test('a listing shows a link out by name as an empty file: neither the type nor the size of its target, nor whether it exists', () => {
+    const entries = Object.fromEntries(Sandbox.list({ host: mount, root: mount }).map((e) => [e.name, { dir: e.isDirectory, size: e.size }]));
+    for (const name of Object.keys(OUT)) assert.deepEqual(entries[name], { dir: false, size: 0 }, name);
+    assert.deepEqual(entries['in-file'], { dir: false, size: 5 });
+    assert.deepEqual(entries['in-dir'], { dir: true, size: 0 });
+  });
+
+  test('every file API answers ERROR_ACCESS_DENIED through a link out, the same for a present and an absent target', () => {
+    const answers = (path: string) => {
+      const out: Record<string, number> = {};
+      for (const [api, args] of [
+        ['CreateFileW', [0n, 0x8000_0000n, 0n, 0n, 3n, 0n, 0n]], ['CreateFileW', [0n, 0x4000_0000n, 0n, 0n, 2n, 0n, 0n]],
+        ['CreateFileW', [0n, 0x8000_0000n, 0n, 0n, 4n, 0x0200_0000n, 0n]], ['GetFileAttributesW', [0n]],
+        ['GetFileAttributesExW', [0n, 0n, 0n]], ['FindFirstFileW', [0n, 0n]],
+      ] as Array<[string, bigint[]]>) {
+        let error = 0;
+        API_TABLE.get(`kernel32.dll!${api}`)!.impl({
+          process: { sandbox: sb, handles: new HandleTable() } as unknown as WindowsProcess,
+          thread: undefined as never,
+          mem: { wString: () => (api === 'FindFirstFileW' ? `${path}\\*` : path) } as unknown as GuestMemory,
+          args, caller: 0n,
+          setLastError: (e) => {
+            error = e;
+          },
+        });
+        out[`${api}(${args[1]},${args[4]})`] = error;
+      }
+      return out;
+    };
+    const expected = answers('C:\\m\\file');
+    assert.ok(Object.values(expected).every((e) => e === 5), JSON.stringify(expected));
+    for (const name of Object.keys(OUT)) {
+      assert.deepEqual(answers(`C:\\m\\${name}`), expected, name);
+      assert.deepEqual(answers(`C:\\m\\${name}\\f`), expected, `${name}\\f`);
+    }
   });
 });

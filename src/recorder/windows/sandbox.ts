@@ -3,8 +3,9 @@
 // tried. Host file contents are read when the guest opens them, like any other input of the run; nothing else of
 // the host (times, owners, other files) becomes visible.
 
-import { closeSync, openSync, readSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { join, sep } from 'node:path';
+import { closeSync, lstatSync, openSync, readSync, readdirSync, readlinkSync, type Stats, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { escapeControl } from '../../text/terminal.ts';
 
 export interface Mount {
   /** Absolute host directory. */
@@ -22,11 +23,71 @@ export interface DirEntry {
 /** Largest host file a guest may open: its contents are held in memory for the run. */
 export const MAX_HOST_FILE = 64 * 1024 * 1024;
 
-/** Where a guest path leads: a host file or directory under a mount, or a refusal with its reason. */
+/**
+ * Where a guest path leads: a host file or directory under a mount (`root`, the mount's host directory), nothing,
+ * a path no mount covers (`refused`: absent to the guest), or an entry of a mount that leads out of it through a
+ * symbolic link (`denied`: the guest may see its name in a listing, nothing behind it).
+ */
 export type Resolution =
-  | { kind: 'host'; host: string; isDirectory: boolean; size: number }
+  | { kind: 'host'; host: string; root: string; isDirectory: boolean; size: number }
   | { kind: 'missing' }
-  | { kind: 'refused'; reason: string };
+  | { kind: 'refused'; reason: string }
+  | { kind: 'denied'; reason: string };
+
+/** Links followed in one lookup before giving up, as Linux does (ELOOP). */
+const MAX_LINKS = 40;
+
+type Walk = { kind: 'inside'; host: string; st: Stats } | { kind: 'missing' } | { kind: 'outside' };
+
+/**
+ * Follows `parts` from a mount's root the way the host kernel would, one component at a time with lstat and
+ * readlink, so that nothing outside the root is ever examined: a link whose target leaves the root stops the walk
+ * ('outside') whether or not that target exists, so no answer depends on the rest of the host (realpath, used
+ * before, said "missing" for an absent outside target and "refused" for a present one). `..` in a link's target
+ * climbs from where the walk has got to, as the kernel's does; climbing above the root leaves it.
+ */
+function walk(root: string, parts: readonly string[]): Walk {
+  const todo = [...parts].reverse();
+  const at: string[] = [];
+  let links = 0;
+  while (todo.length) {
+    const part = todo.pop()!;
+    if (part === '' || part === '.') continue;
+    if (part === '..') {
+      if (at.length === 0) return { kind: 'outside' };
+      at.pop();
+      continue;
+    }
+    const host = join(root, ...at, part);
+    let st: Stats;
+    try {
+      st = lstatSync(host);
+    } catch {
+      return { kind: 'missing' };
+    }
+    if (!st.isSymbolicLink()) {
+      at.push(part);
+      continue;
+    }
+    // A loop of links answers like a link out: the walk gives up without saying where it went.
+    if (++links > MAX_LINKS) return { kind: 'outside' };
+    const target = readlinkSync(host);
+    if (target.startsWith(sep)) {
+      // An absolute target counts as inside only when spelled under the root; it is never looked at otherwise.
+      if (target !== root && !target.startsWith(root.endsWith(sep) ? root : root + sep)) return { kind: 'outside' };
+      at.length = 0;
+      todo.push(...target.slice(root.length).split(sep).reverse());
+    } else {
+      todo.push(...target.split(sep).reverse());
+    }
+  }
+  const host = join(root, ...at);
+  try {
+    return { kind: 'inside', host, st: statSync(host) };
+  } catch {
+    return { kind: 'missing' };
+  }
+}
 
 /** Backslashes, no `\\?\` prefix (Go adds it to long paths), relative paths under the program's directory. */
 export function normalize(path: string): string {
@@ -42,7 +103,8 @@ export class Sandbox {
   constructor(readonly mounts: readonly Mount[] = []) {}
 
   deny(api: string, what: string, reason: string): void {
-    this.denials.push(`${api} ${what} (${reason})`);
+    // Printed to the user's terminal by run and record: the path is the guest's, so it is escaped.
+    this.denials.push(escapeControl(`${api} ${what} (${reason})`));
   }
 
   /** The host path behind a guest path, if a mount covers it and it does not climb out of the mount. */
@@ -60,17 +122,14 @@ export class Sandbox {
           parts.pop();
         } else parts.push(part);
       }
-      const host = join(m.host, ...parts);
-      let real: string;
-      try {
-        real = realpathSync(host);
-      } catch {
-        return { kind: 'missing' };
-      }
-      // A symbolic link inside the mount must not lead the guest to the rest of the host.
-      if (real !== m.host && !real.startsWith(m.host + sep)) return { kind: 'refused', reason: `leads out of --mount ${m.guest}` };
-      const st = statSync(real);
-      return { kind: 'host', host: real, isDirectory: st.isDirectory(), size: st.size };
+      // A symbolic link inside the mount must not lead the guest to the rest of the host, nor tell it anything
+      // about what lies there.
+      const found = walk(m.host, parts);
+      if (found.kind === 'missing') return found;
+      if (found.kind === 'outside') return { kind: 'denied', reason: `leads out of --mount ${m.guest}` };
+      const real = found.host;
+      const st = found.st;
+      return { kind: 'host', host: real, root: m.host, isDirectory: st.isDirectory(), size: st.size };
     }
     return { kind: 'refused', reason: 'no --mount covers it' };
   }
@@ -95,17 +154,16 @@ export class Sandbox {
 
   /**
    * A mounted directory's entries as FindFirstFile lists them: "." and "..", then the names sorted so that every
-   * run sees the same order. Entries that cannot be examined (dangling links) are left out.
+   * run sees the same order. A link is described by what it leads to inside the mount; a link that leads out of
+   * it, or nowhere, is listed by name alone as an empty file, since its target's type and size are the host's.
    */
-  static list(host: string): DirEntry[] {
+  static list(dir: { host: string; root: string }): DirEntry[] {
     const out: DirEntry[] = [{ name: '.', isDirectory: true, size: 0 }, { name: '..', isDirectory: true, size: 0 }];
-    for (const name of readdirSync(host).sort()) {
-      try {
-        const st = statSync(join(host, name));
-        out.push({ name, isDirectory: st.isDirectory(), size: st.isDirectory() ? 0 : st.size });
-      } catch {
-        // gone or dangling since readdir
-      }
+    const below = relative(dir.root, dir.host).split(sep);
+    for (const name of readdirSync(dir.host).sort()) {
+      const found = walk(dir.root, [...below, name]);
+      if (found.kind === 'inside') out.push({ name, isDirectory: found.st.isDirectory(), size: found.st.isDirectory() ? 0 : found.st.size });
+      else out.push({ name, isDirectory: false, size: 0 });
     }
     return out;
   }

@@ -25,6 +25,12 @@ const CREATE_ALWAYS = 2n;
 const OPEN_ALWAYS = 4n;
 const TRUNCATE_EXISTING = 5n;
 const FILE_FLAG_BACKUP_SEMANTICS = 0x0200_0000n;
+/**
+ * What a link out of a mount answers to every API, whatever lies at its target: ERROR_ACCESS_DENIED, as Windows
+ * answers for an entry its directory lists but whose security keeps the caller out. "Not found" would contradict
+ * the listing, which shows the name (the mount's own data); the same answer for every target reveals none.
+ */
+const DENIED_ERROR = ERROR_ACCESS_DENIED;
 
 /**
  * A path no file system can hold: a component longer than 255 characters. Windows refuses the name itself before
@@ -58,6 +64,7 @@ function open(c: ApiCall, api: string, path: string, access: bigint, disposition
     return INVALID_HANDLE_VALUE;
   };
   if (r.kind === 'refused') return refuse(r.reason, ERROR_FILE_NOT_FOUND);
+  if (r.kind === 'denied') return refuse(r.reason, DENIED_ERROR);
   const writes = (access & WRITE_ACCESS) !== 0n || disposition === CREATE_NEW || disposition === CREATE_ALWAYS || disposition === TRUNCATE_EXISTING;
   if (writes || (r.kind === 'missing' && disposition === OPEN_ALWAYS)) return refuse('mounts are read-only', ERROR_ACCESS_DENIED);
   if (r.kind === 'missing') {
@@ -124,8 +131,8 @@ function lookup(c: ApiCall, api: string, path: string): { isDirectory: boolean; 
   if (invalidName(c, path)) return undefined;
   const r = c.process.sandbox.resolve(path);
   if (r.kind === 'host') return r;
-  if (r.kind === 'refused') c.process.sandbox.deny(api, path, r.reason);
-  c.setLastError(ERROR_FILE_NOT_FOUND);
+  if (r.kind === 'refused' || r.kind === 'denied') c.process.sandbox.deny(api, path, r.reason);
+  c.setLastError(r.kind === 'denied' ? DENIED_ERROR : ERROR_FILE_NOT_FOUND);
   return undefined;
 }
 
@@ -144,12 +151,12 @@ function findFirst(c: ApiCall, pattern: string, out: bigint): bigint {
   const mask = p.slice(cut + 1);
   const r = c.process.sandbox.resolve(dir);
   if (r.kind !== 'host' || !r.isDirectory) {
-    if (r.kind === 'refused') c.process.sandbox.deny('FindFirstFileW', pattern, r.reason);
-    c.setLastError(ERROR_PATH_NOT_FOUND);
+    if (r.kind === 'refused' || r.kind === 'denied') c.process.sandbox.deny('FindFirstFileW', pattern, r.reason);
+    c.setLastError(r.kind === 'denied' ? DENIED_ERROR : ERROR_PATH_NOT_FOUND);
     return INVALID_HANDLE_VALUE;
   }
   const re = globToRegExp(mask);
-  const entries: DirEntry[] = Sandbox.list(r.host).filter((e) => re.test(e.name));
+  const entries: DirEntry[] = Sandbox.list(r).filter((e) => re.test(e.name));
   if (entries.length === 0) {
     c.setLastError(ERROR_FILE_NOT_FOUND);
     return INVALID_HANDLE_VALUE;
