@@ -370,6 +370,12 @@ export class Trace {
     return this.threads().find((t) => t.tid === tid);
   }
 
+  /** A thread's TEB. A thread there at the start has it in the header (thread ids are never reused), so the
+   * registers pane of a TUI's first frame does not read every segment's events as threads() does. */
+  tebOf(tid: number): bigint | undefined {
+    return this.header.threads.find((t) => t.tid === tid)?.teb ?? this.thread(tid)?.teb;
+  }
+
   /** Steps thread `tid` executed before `position`: its own position in the trace. */
   threadPosition(tid: number, position: number): number {
     if (!this.perSegmentThreadSteps) this.loadFrames();

@@ -36,7 +36,7 @@ export function registersView(replay: Replay, position: number, slots: readonly 
   const now = trace.regWords(p);
   const prevPos = threadStep(trace, p, tid, -1);
   const prev = prevPos < p ? trace.regWords(prevPos) : undefined;
-  const teb = trace.thread(tid)?.teb;
+  const teb = trace.tebOf(tid);
   const rows = slots.map((slot) => {
     const value = slotBigint(now.regs, slot);
     const before = prev && prev.tid === tid ? slotBigint(prev.regs, slot) : value;
