@@ -57,15 +57,49 @@ export interface ApiCall {
 
 export type ApiImpl = (call: ApiCall) => ApiOutcome;
 
+/** What a function returns, and the error it sets, when it fails in a way its return type does not imply. */
+export interface Failure {
+  readonly value: bigint;
+  /** The thread's last error (GetLastError, or WSAGetLastError for Winsock); absent: left as it is. */
+  readonly lastError?: number;
+}
+
 export interface ApiDef {
   readonly dll: string;
   readonly proto: Prototype;
   readonly impl: ApiImpl;
+  /** Its answer to a bad pointer argument when its return type's (badPointerFailure) is not the documented one. */
+  readonly onBadPointer?: Failure;
 }
 
 /** Declares one Win32 function. `dll` is lower-case with extension, e.g. 'kernel32.dll'. */
-export function winapi(dll: string, prototype: string, impl: ApiImpl): ApiDef {
-  return { dll: dll.toLowerCase(), proto: parsePrototype(prototype), impl };
+export function winapi(dll: string, prototype: string, impl: ApiImpl, opts: { onBadPointer?: Failure } = {}): ApiDef {
+  return { dll: dll.toLowerCase(), proto: parsePrototype(prototype), impl, ...(opts.onBadPointer ? { onBadPointer: opts.onBadPointer } : {}) };
+}
+
+export const STATUS_ACCESS_VIOLATION = 0xc0000005n;
+/** The Win32 error for STATUS_ACCESS_VIOLATION in Microsoft's NT status to Win32 error mapping (KB113996). */
+export const ERROR_NOACCESS = 998;
+export const INVALID_HANDLE_VALUE = 0xffff_ffff_ffff_ffffn;
+/** For APIs whose failure value is (DWORD)-1: INVALID_FILE_ATTRIBUTES, WAIT_FAILED, TIME_ZONE_ID_INVALID. */
+export const DWORD_FAILED = 0xffff_ffffn;
+
+/**
+ * What a function answers when a pointer argument leads to memory the guest may not access. On Windows the kernel
+ * probes every buffer a system call is given and fails the call with STATUS_ACCESS_VIOLATION, which the native API
+ * returns and the Win32 layer turns into its usual failure value with ERROR_NOACCESS; so a WriteFile from a bad
+ * buffer returns FALSE and GetLastError() 998, and the program goes on. One rule for every emulated function, by
+ * its return type, with `onBadPointer` where the documented failure value is another (INVALID_HANDLE_VALUE,
+ * (DWORD)-1, an error code returned directly). A function that returns nothing has no way to say it failed.
+ */
+export function badPointerFailure(def: ApiDef): Failure {
+  if (def.onBadPointer) return def.onBadPointer;
+  switch (def.proto.returns) {
+    case 'NTSTATUS': return { value: STATUS_ACCESS_VIOLATION };
+    // HRESULT_FROM_WIN32(ERROR_NOACCESS)
+    case 'HRESULT': return { value: 0x8007_0000n | BigInt(ERROR_NOACCESS) };
+    default: return { value: 0n, lastError: ERROR_NOACCESS };
+  }
 }
 
 export const TRUE = 1n;

@@ -1,57 +1,81 @@
 // Typed reads and writes of guest memory over an Engine, in the units Win32 structures use.
 
+import { ExitCode, WintraceError } from '../../errors.ts';
 import type { Engine } from '../engine/engine.ts';
+
+/**
+ * A read or write of guest memory the guest could not have made itself: the address is unmapped, uncommitted or
+ * protected against that access. Thrown by every GuestMemory access, so that the API dispatcher can tell a bad
+ * pointer argument (the guest's mistake, answered as Windows answers it) from a failure of wintrace itself.
+ */
+export class GuestAccessError extends WintraceError {
+  constructor(readonly access: 'read' | 'write', readonly address: bigint, readonly size: number, cause: unknown) {
+    super(`guest memory ${access} of ${size} bytes at 0x${address.toString(16)} failed: ${(cause as Error)?.message ?? String(cause)}`, ExitCode.engine);
+  }
+}
 
 export class GuestMemory {
   constructor(readonly engine: Engine) {}
 
   bytes(address: bigint, size: number): Uint8Array {
-    return this.engine.read(address, size);
+    try {
+      return this.engine.read(address, size);
+    } catch (e) {
+      throw new GuestAccessError('read', address, size, e);
+    }
   }
 
   write(address: bigint, bytes: Uint8Array): void {
-    this.engine.write(address, bytes);
+    try {
+      this.engine.write(address, bytes);
+    } catch (e) {
+      throw new GuestAccessError('write', address, bytes.length, e);
+    }
   }
 
   u8(address: bigint): number {
-    return this.engine.read(address, 1)[0]!;
+    return this.bytes(address, 1)[0]!;
   }
 
   u16(address: bigint): number {
-    const b = this.engine.read(address, 2);
+    const b = this.bytes(address, 2);
     return b[0]! | (b[1]! << 8);
   }
 
   u32(address: bigint): number {
-    return new DataView(this.engine.read(address, 4).buffer).getUint32(0, true);
+    return new DataView(this.bytes(address, 4).buffer).getUint32(0, true);
   }
 
   u64(address: bigint): bigint {
-    return new DataView(this.engine.read(address, 8).buffer).getBigUint64(0, true);
+    return new DataView(this.bytes(address, 8).buffer).getBigUint64(0, true);
   }
 
   setU8(address: bigint, v: number): void {
-    this.engine.write(address, Uint8Array.of(v & 0xff));
+    this.write(address, Uint8Array.of(v & 0xff));
   }
 
   setU16(address: bigint, v: number): void {
-    this.engine.write(address, Uint8Array.of(v & 0xff, (v >>> 8) & 0xff));
+    this.write(address, Uint8Array.of(v & 0xff, (v >>> 8) & 0xff));
   }
 
   setU32(address: bigint, v: number | bigint): void {
     const b = new Uint8Array(4);
     new DataView(b.buffer).setUint32(0, Number(BigInt.asUintN(32, BigInt(v))), true);
-    this.engine.write(address, b);
+    this.write(address, b);
   }
 
   setU64(address: bigint, v: bigint): void {
     const b = new Uint8Array(8);
     new DataView(b.buffer).setBigUint64(0, BigInt.asUintN(64, v), true);
-    this.engine.write(address, b);
+    this.write(address, b);
   }
 
-  /** A NUL-terminated 8-bit string (read in chunks, at most `max` bytes). */
+  /**
+   * A NUL-terminated 8-bit string (read in chunks, at most `max` bytes). NULL reads as '' (optional names); any
+   * other address with no readable first byte is a bad pointer (GuestAccessError).
+   */
   cString(address: bigint, max = 32768): string {
+    if (address !== 0n) this.bytes(address, 1);
     const out: number[] = [];
     for (let off = 0; off < max; off += 64) {
       const chunk = this.safeRead(address + BigInt(off), Math.min(64, max - off));
@@ -64,8 +88,9 @@ export class GuestMemory {
     return Buffer.from(out).toString('latin1');
   }
 
-  /** A NUL-terminated UTF-16LE string. */
+  /** A NUL-terminated UTF-16LE string; NULL and bad pointers as cString. */
   wString(address: bigint, maxChars = 32768): string {
+    if (address !== 0n) this.bytes(address, 1);
     const units: number[] = [];
     for (let off = 0; off < maxChars * 2; off += 128) {
       const chunk = this.safeRead(address + BigInt(off), Math.min(128, maxChars * 2 - off));

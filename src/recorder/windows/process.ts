@@ -9,11 +9,11 @@ import type { Engine, EngineContext, Interrupt } from '../engine/engine.ts';
 import { PROT_R } from '../engine/engine.ts';
 import { EngineFault } from '../engine/faults.ts';
 import type { LoadedImage } from '../loader/pe.ts';
-import type { ApiCall, ApiDef, ApiOutcome } from './api.ts';
+import { type ApiCall, type ApiDef, type ApiOutcome, badPointerFailure } from './api.ts';
 import { VirtualClock } from './clock.ts';
 import { API_TABLE, KNOWN_DLLS } from './dlls/index.ts';
 import { ExceptionDispatcher } from './exceptions.ts';
-import { GuestMemory } from './guest-memory.ts';
+import { GuestAccessError, GuestMemory } from './guest-memory.ts';
 import { DeterministicRandom } from './random.ts';
 import { HandleTable, PSEUDO } from './handles.ts';
 import { alignDown, hex, LAYOUT, PAGE_SIZE } from './layout.ts';
@@ -385,7 +385,16 @@ export class WindowsProcess {
       process: this, thread: t, mem: this.mem, args, caller: lr,
       setLastError: (code) => this.setLastError(t, code),
     };
-    const outcome = def.impl(call);
+    let outcome: ApiOutcome;
+    try {
+      outcome = def.impl(call);
+    } catch (e) {
+      if (!(e instanceof GuestAccessError)) throw e;
+      // A pointer argument the guest cannot access: answered as Windows answers it, the run goes on.
+      const failure = badPointerFailure(def);
+      if (failure.lastError !== undefined) call.setLastError(failure.lastError);
+      outcome = failure.value;
+    }
     this.options.observer?.apiReturn?.(t, def, outcome);
     this.applyOutcome(t, outcome);
     this.options.observer?.afterTrap?.(t);

@@ -1,7 +1,7 @@
 // fileapi.h. The guest sees no host file: only the console streams, NUL, and what the user mounts read-only with
 // --mount (sandbox.ts). Everything else looks absent to the guest and is reported as a sandbox refusal.
 
-import { winapi, type ApiCall } from '../../api.ts';
+import { DWORD_FAILED, ERROR_NOACCESS, winapi, type ApiCall } from '../../api.ts';
 import { GuestMemory } from '../../guest-memory.ts';
 import { FileObject, FileSearch, MountedFile } from '../../objects.ts';
 import { type DirEntry, MAX_HOST_FILE, Sandbox } from '../../sandbox.ts';
@@ -192,12 +192,12 @@ export const fileapi = [
   //   LPSECURITY_ATTRIBUTES lpSecurityAttributes, DWORD dwCreationDisposition, DWORD dwFlagsAndAttributes,
   //   HANDLE hTemplateFile);
   winapi('kernel32.dll', 'HANDLE CreateFileA(LPCSTR lpFileName, DWORD dwDesiredAccess, DWORD dwShareMode, LPSECURITY_ATTRIBUTES lpSecurityAttributes, DWORD dwCreationDisposition, DWORD dwFlagsAndAttributes, HANDLE hTemplateFile)', (c) =>
-    open(c, 'CreateFileA', c.mem.cString(c.args[0]!), c.args[1]! & 0xffffffffn, c.args[4]! & 0xffffffffn, c.args[5]! & 0xffffffffn)),
+    open(c, 'CreateFileA', c.mem.cString(c.args[0]!), c.args[1]! & 0xffffffffn, c.args[4]! & 0xffffffffn, c.args[5]! & 0xffffffffn), { onBadPointer: { value: INVALID_HANDLE_VALUE, lastError: ERROR_NOACCESS } }),
   // HANDLE CreateFileW(LPCWSTR lpFileName, DWORD dwDesiredAccess, DWORD dwShareMode,
   //   LPSECURITY_ATTRIBUTES lpSecurityAttributes, DWORD dwCreationDisposition, DWORD dwFlagsAndAttributes,
   //   HANDLE hTemplateFile);
   winapi('kernel32.dll', 'HANDLE CreateFileW(LPCWSTR lpFileName, DWORD dwDesiredAccess, DWORD dwShareMode, LPSECURITY_ATTRIBUTES lpSecurityAttributes, DWORD dwCreationDisposition, DWORD dwFlagsAndAttributes, HANDLE hTemplateFile)', (c) =>
-    open(c, 'CreateFileW', c.mem.wString(c.args[0]!), c.args[1]! & 0xffffffffn, c.args[4]! & 0xffffffffn, c.args[5]! & 0xffffffffn)),
+    open(c, 'CreateFileW', c.mem.wString(c.args[0]!), c.args[1]! & 0xffffffffn, c.args[4]! & 0xffffffffn, c.args[5]! & 0xffffffffn), { onBadPointer: { value: INVALID_HANDLE_VALUE, lastError: ERROR_NOACCESS } }),
 
   // BOOL WriteFile(HANDLE hFile, LPCVOID lpBuffer, DWORD nNumberOfBytesToWrite, LPDWORD lpNumberOfBytesWritten,
   //   LPOVERLAPPED lpOverlapped);
@@ -223,7 +223,7 @@ export const fileapi = [
   winapi('kernel32.dll', 'DWORD GetFileAttributesW(LPCWSTR lpFileName)', (c) => {
     const f = lookup(c, 'GetFileAttributesW', c.mem.wString(c.args[0]!));
     return f === undefined ? INVALID_FILE_ATTRIBUTES : BigInt(attributesOf(f));
-  }),
+  }, { onBadPointer: { value: DWORD_FAILED, lastError: ERROR_NOACCESS } }),
 
   // BOOL GetFileAttributesExW(LPCWSTR lpFileName, GET_FILEEX_INFO_LEVELS fInfoLevelId, LPVOID lpFileInformation);
   winapi('kernel32.dll', 'BOOL GetFileAttributesExW(LPCWSTR lpFileName, GET_FILEEX_INFO_LEVELS fInfoLevelId, LPVOID lpFileInformation)', (c) => {
@@ -267,7 +267,7 @@ export const fileapi = [
 
   // HANDLE FindFirstFileW(LPCWSTR lpFileName, LPWIN32_FIND_DATAW lpFindFileData);
   winapi('kernel32.dll', 'HANDLE FindFirstFileW(LPCWSTR lpFileName, LPWIN32_FIND_DATAW lpFindFileData)', (c) =>
-    findFirst(c, c.mem.wString(c.args[0]!), c.args[1]!)),
+    findFirst(c, c.mem.wString(c.args[0]!), c.args[1]!), { onBadPointer: { value: INVALID_HANDLE_VALUE, lastError: ERROR_NOACCESS } }),
 
   // BOOL FindNextFileW(HANDLE hFindFile, LPWIN32_FIND_DATAW lpFindFileData);
   winapi('kernel32.dll', 'BOOL FindNextFileW(HANDLE hFindFile, LPWIN32_FIND_DATAW lpFindFileData)', (c) => {

@@ -1,6 +1,6 @@
 // synchapi.h
 
-import { winapi } from '../../api.ts';
+import { DWORD_FAILED, ERROR_NOACCESS, winapi } from '../../api.ts';
 import { EventObject, WaitableTimer } from '../../objects.ts';
 import { deadlineMs, ERROR_INVALID_HANDLE, objectsOf, WAIT, waitOn } from '../wait.ts';
 
@@ -65,7 +65,7 @@ export const synchapi = [
     }
     return waitOn(c, 'WaitForMultipleObjects', objs, c.args[2]! !== 0n, deadlineMs(c, c.args[3]!),
       (o) => (o === 'timeout' ? WAIT.TIMEOUT : BigInt(o)));
-  }),
+  }, { onBadPointer: { value: DWORD_FAILED, lastError: ERROR_NOACCESS } }),
 
   // void Sleep(DWORD dwMilliseconds);
   winapi('kernel32.dll', 'void Sleep(DWORD dwMilliseconds)', (c) => {

@@ -1,7 +1,7 @@
 // timezoneapi.h. The emulated machine's clock is set to UTC with no daylight saving, so a program's local time
 // is UTC on every run (Go's time.Local reads this at the first use of local time).
 
-import { winapi } from '../../api.ts';
+import { DWORD_FAILED, ERROR_NOACCESS, winapi } from '../../api.ts';
 import { GuestMemory } from '../../guest-memory.ts';
 
 /** TIME_ZONE_INFORMATION: LONG Bias; WCHAR StandardName[32]; SYSTEMTIME StandardDate; LONG StandardBias;
@@ -21,5 +21,5 @@ export const timezoneapi = [
     b.set(name, TZI.DaylightName);
     c.mem.write(c.args[0]!, b);
     return TIME_ZONE_ID_UNKNOWN;
-  }),
+  }, { onBadPointer: { value: DWORD_FAILED, lastError: ERROR_NOACCESS } }),
 ];

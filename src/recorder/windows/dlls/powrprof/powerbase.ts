@@ -1,7 +1,7 @@
 // powerbase.h (powrprof.dll). Go 1.21+ registers for suspend/resume notifications so its timers catch up after
 // the machine sleeps; the emulated machine never sleeps, so the callback is recorded and never called.
 
-import { winapi } from '../../api.ts';
+import { ERROR_NOACCESS, winapi } from '../../api.ts';
 import { KObject } from '../../objects.ts';
 
 const ERROR_SUCCESS = 0n;
@@ -26,7 +26,7 @@ export const powerbase = [
     const h = c.process.handles.add(new PowerNotification(c.mem.u64(recipient), c.mem.u64(recipient + 8n)));
     c.mem.setU64(out, h);
     return ERROR_SUCCESS;
-  }),
+  }, { onBadPointer: { value: BigInt(ERROR_NOACCESS) } }),
 
   // DWORD PowerUnregisterSuspendResumeNotification(HPOWERNOTIFY RegistrationHandle);
   winapi('powrprof.dll', 'DWORD PowerUnregisterSuspendResumeNotification(HPOWERNOTIFY RegistrationHandle)', (c) =>

@@ -3,6 +3,8 @@
 import { winapi } from '../../api.ts';
 
 const WSAENETDOWN = 10050;
+/** WSAStartup's documented answer to an lpWSAData that is not a valid pointer: it returns its errors directly. */
+const WSAEFAULT = 10014n;
 /** sizeof(WSADATA) on 64-bit Windows. */
 const WSADATA_SIZE = 408;
 
@@ -21,7 +23,7 @@ export const winsock2 = [
     c.mem.setU16(c.args[1]!, 0x0202);
     c.mem.setU16(c.args[1]! + 2n, 0x0202);
     return 0n;
-  }),
+  }, { onBadPointer: { value: WSAEFAULT } }),
 
   // int WSAEnumProtocolsW(LPINT lpiProtocols, LPWSAPROTOCOL_INFOW lpProtocolBuffer, LPDWORD lpdwBufferLength);
   // No protocols: Go then skips SetFileCompletionNotificationModes, which only matters for sockets.
