@@ -8,20 +8,27 @@
 //
 // Without --trace the fixture (std-1000goroutines, 51M instructions) is recorded once into the temporary
 // directory and kept there for later runs.
+//
+// Start-up first: the real `wintrace tui` command (bin/wintrace.js) in a pseudo-terminal (util-linux `script`,
+// 80x24), from spawning node to the first frame on the terminal, once running the built dist/ and once src/ under
+// tsx (WINTRACE_FROM_SOURCE=0/1), alternating, on the demo (panic-recover, recorded once like the big trace) and on
+// the big trace, each figure with the 1-minute load average when it was taken. `--startup` measures start-up only.
 
+import { spawn, spawnSync } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { RecordSession } from '../src/recorder/session.ts';
 import { Replay } from '../src/replayer/replay.ts';
 import { PaneData } from '../src/tui/pane-data.ts';
 import { initialState } from '../src/tui/state/ui-state.ts';
-import { fixtureExe } from '../tests/helpers/fixtures.ts';
+import { fixtureExe, ROOT } from '../tests/helpers/fixtures.ts';
 import type { Benchmark, BenchOptions, BenchResult, Cell } from './run.ts';
 import { PerRun, rng, SUMMARY_COLUMNS } from './samples.ts';
 
-const PARAMS = new Set(['trace', 'fixture', 'positions', 'nocache']);
+const PARAMS = new Set(['trace', 'fixture', 'positions', 'nocache', 'startup']);
 
 class FakeStdout extends EventEmitter {
   readonly isTTY = true;
@@ -81,6 +88,108 @@ function readable(file: string): boolean {
   }
 }
 
+/** A trace of this fixture in the temporary directory, recorded the first time (and when the format moved on). */
+function keptTrace(fixture: string, opts: BenchOptions): string {
+  const file = join(tmpdir(), `wintrace-bench-tui-${fixture}.mp`);
+  if (!readable(file)) {
+    opts.log(`tui: recording ${fixture} into ${file} (kept for later runs)`);
+    new RecordSession({ program: fixtureExe(fixture), output: file, args: [], env: {} }).run();
+  }
+  return file;
+}
+
+const BIN = fileURLToPath(new URL('../bin/wintrace.js', import.meta.url));
+const shq = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
+const stripAnsi = (s: string) => s.replace(/\x1b\[[0-?]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>]/g, '');
+
+interface StartSample {
+  /** From spawning the command to the first frame on its terminal. */
+  ms: number;
+  /** 1-minute load average just before. */
+  load: number;
+}
+
+/** Starts `wintrace tui FILE` in an 80x24 pseudo-terminal, waits for its first frame (the status line's
+ * `0/TOTAL`), presses q and waits for the exit. */
+async function firstFrame(file: string, total: number, fromSource: boolean): Promise<StartSample> {
+  const env: NodeJS.ProcessEnv = { ...process.env, WINTRACE_FROM_SOURCE: fromSource ? '1' : '0', TERM: 'xterm-256color' };
+  // A user's terminal: Ink draws nothing before the exit in CI.
+  delete env.CI;
+  delete env.NODE_OPTIONS;
+  const load = loadavg()[0]!;
+  const t0 = performance.now();
+  const child = spawn('script', ['-q', '-f', '-e', '-c', `stty cols 80 rows 24; exec node ${shq(BIN)} tui ${shq(file)}`, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let out = '';
+  const mark = ` 0/${total} `;
+  const ms = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`tui: no first frame after 60 s:\n${stripAnsi(out).slice(-2000)}`)), 60_000);
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString('utf8');
+      if (stripAnsi(out).includes(mark)) {
+        clearTimeout(timer);
+        resolve(performance.now() - t0);
+      }
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`tui: exited ${code} before its first frame:\n${stripAnsi(out).slice(-2000)}`));
+    });
+  });
+  child.stdin.write('q');
+  const code = await Promise.race([exited, sleep(10_000).then(() => 'timeout' as const)]);
+  if (code !== 0) {
+    child.kill('SIGKILL');
+    throw new Error(`tui: q did not end it cleanly (${code}):\n${stripAnsi(out).slice(-2000)}`);
+  }
+  return { ms, load };
+}
+
+/** Whether dist/ is older than some source (the launcher would then run src/ by itself; here it is forced). */
+function distStale(): boolean {
+  const r = spawnSync('find', ['src', '-newer', 'dist/cli/main.js', '-name', '*.ts*', '-print', '-quit'], { cwd: ROOT, encoding: 'utf8' });
+  return r.status !== 0 || r.stdout.trim() !== '';
+}
+
+/** First-frame rows: per trace, dist/ and tsx alternating within each run, with the load beside each. */
+async function startup(traces: Array<[string, string]>, opts: BenchOptions): Promise<{ rows: Array<Record<string, Cell>>; notes: string[] }> {
+  if (!existsSync(join(ROOT, 'dist/cli/main.js'))) {
+    opts.log('tui: building dist/ (npm run build)');
+    const b = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
+    if (b.status !== 0) throw new Error('tui: npm run build failed');
+  }
+  const notes: string[] = [];
+  if (distStale()) notes.push('dist/ is older than some source file: its figures are those of the last build (npm run build).');
+  const rows: Array<Record<string, Cell>> = [];
+  for (const [label, file] of traces) {
+    const r = Replay.open(file);
+    const total = r.trace.totalSteps;
+    r.close();
+    const samples: Record<'dist' | 'tsx', StartSample[]> = { dist: [], tsx: [] };
+    for (let run = 0; run < opts.runs; run++) {
+      opts.log(`tui: first frame on ${label}, run ${run + 1}/${opts.runs}`);
+      // Alternating, so both see the same load.
+      for (const mode of run % 2 === 0 ? (['dist', 'tsx'] as const) : (['tsx', 'dist'] as const)) {
+        samples[mode].push(await firstFrame(file, total, mode === 'tsx'));
+      }
+    }
+    for (const mode of ['dist', 'tsx'] as const) {
+      const xs = samples[mode];
+      rows.push({
+        measure: `first frame, ${mode === 'dist' ? 'built dist/' : 'src/ under tsx'}: ${label} (${total.toLocaleString('en-US')} steps)`,
+        n: 1,
+        median: xs.map((x) => x.ms),
+        p95: '',
+        max: '',
+        target: mode === 'dist' ? '< 1 s' : '',
+        load: xs.map((x) => x.load.toFixed(2)).join(' '),
+      });
+    }
+  }
+  notes.push('first frame: `wintrace tui FILE` (bin/wintrace.js) spawned in an 80x24 pseudo-terminal (script -c) until its status line shows `0/TOTAL`, then q; dist/ and tsx alternate; load: the 1-minute load average before each sample, in run order.');
+  return { rows, notes };
+}
+
 export const tui: Benchmark = {
   name: 'tui',
   description: 'TUI key-to-frame time (step, step over, next event) on a 20M+ instruction trace',
@@ -94,15 +203,16 @@ export const tui: Benchmark = {
     const { App } = await import('../src/tui/App.tsx');
     const { keepInkLineCaches } = await import('../src/tui/ink-line-cache.ts');
     if (opts.params.nocache !== 'true' && !(await keepInkLineCaches())) opts.log('tui: this Ink has no line caches to keep');
-    let file = opts.params.trace;
-    if (!file) {
-      const fixture = opts.params.fixture ?? 'std-1000goroutines';
-      file = join(tmpdir(), `wintrace-bench-tui-${fixture}.mp`);
-      if (!readable(file)) {
-        opts.log(`tui: recording ${fixture} into ${file} (kept for later runs)`);
-        new RecordSession({ program: fixtureExe(fixture), output: file, args: [], env: {} }).run();
-      }
-    }
+    const fixture = opts.params.fixture ?? 'std-1000goroutines';
+    const file = opts.params.trace ?? keptTrace(fixture, opts);
+    const start = await startup([['demo', keptTrace('panic-recover', opts)], [opts.params.trace ? file : fixture, file]], opts);
+    const columns = [
+      { key: 'measure', label: 'measure', format: 'text' as const },
+      { key: 'n', label: 'keys/run', format: 'int' as const },
+      ...SUMMARY_COLUMNS,
+      { key: 'load', label: 'load avg', format: 'text' as const },
+    ];
+    if (opts.params.startup === 'true') return { columns, rows: start.rows, notes: start.notes };
     const perRun = new PerRun();
     const add = (k: string, xs: number[]) => perRun.add(k, xs);
     let steps = 0;
@@ -203,16 +313,14 @@ export const tui: Benchmark = {
     const rows: Array<Record<string, Cell>> = Object.entries(perRun.measures).map(([k, v]) => ({
       measure: k, n: v.n, median: v.med, p95: v.p95, max: v.max, target: k.startsWith('side pane') ? `after ${LAZY_MS} ms idle` : '< 16 ms',
     }));
-    rows.push({ measure: 'open (trace + first frame)', n: 1, median: openMs, p95: '', max: '', target: '' });
+    rows.push({ measure: 'open in process (trace + first frame)', n: 1, median: openMs, p95: '', max: '', target: '' });
     openMs = [];
+    columns[0] = { key: 'measure', label: `measure (keys: ${steps.toLocaleString('en-US')} steps)`, format: 'text' };
     return {
-      columns: [
-        { key: 'measure', label: `key (${steps.toLocaleString('en-US')} steps)`, format: 'text' },
-        { key: 'n', label: 'keys/run', format: 'int' },
-        ...SUMMARY_COLUMNS,
-      ],
-      rows,
+      columns,
+      rows: [...start.rows, ...rows],
       notes: [
+        ...start.notes,
         `key-to-frame in ms: a key on stdin to the first write of the frame showing its move (Ink, 60 fps throttle, 80x24); ${positions} random positions per run (fixed seed), keys ${LAZY_MS + 100}+ ms apart.`,
         `side pane: the stack pane is drawn after the frame, ${LAZY_MS} ms after the last key; its row is the time from the key to that second frame.`,
         'CPU time: the process\'s user+system time from the key to the frame (what other load on the machine does not inflate).',
