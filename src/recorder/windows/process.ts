@@ -24,6 +24,7 @@ import { StubTable } from './stubs.ts';
 import { Sandbox } from './sandbox.ts';
 import { Thread, type Wait } from './thread.ts';
 import { PAGE, VirtualMemory } from './virtual-memory.ts';
+import { ProcessHeap } from './process-heap.ts';
 
 export interface ProcessOptions {
   /** The guest's idea of its own path, e.g. C:\wintrace\hello.exe. */
@@ -129,7 +130,7 @@ export class WindowsProcess {
   current: Thread | undefined;
   peb = 0n;
   /** Bump allocator inside the process-data area (environment blocks, command line copies). */
-  private processDataNext = 0n;
+  private processHeap!: ProcessHeap;
   private readonly tlsUsed = new Set<number>();
   exitCode: number | undefined;
   private endReason: RunEnd | undefined;
@@ -225,7 +226,7 @@ export class WindowsProcess {
     this.vm.reserve(LAYOUT.processData, LAYOUT.processDataSize, PAGE.READWRITE, 'system', 'process data');
     this.vm.commit(LAYOUT.processData, LAYOUT.processDataSize, PAGE.READWRITE);
     this.peb = LAYOUT.processData;
-    this.processDataNext = LAYOUT.processData + 0x1000n;
+    this.processHeap = new ProcessHeap(LAYOUT.processData + 0x1000n, LAYOUT.processData + LAYOUT.processDataSize);
     const p = PEB.fields;
     this.mem.setU64(this.peb + BigInt(p.ImageBaseAddress[0]), this.image.base);
     this.mem.setU32(this.peb + BigInt(p.NumberOfProcessors[0]), NUMBER_OF_PROCESSORS);
@@ -250,12 +251,15 @@ export class WindowsProcess {
 
   /** Copies bytes into the process-data area and returns their address (8-byte aligned). */
   allocProcessData(bytes: Uint8Array): bigint {
-    const at = this.processDataNext;
-    const end = at + BigInt((bytes.length + 7) & ~7);
-    if (end > LAYOUT.processData + LAYOUT.processDataSize) throw new GuestError('process data area exhausted');
+    const at = this.processHeap.alloc(bytes.length);
+    if (at === undefined) throw new GuestError(`process data area exhausted (${this.processHeap.used} bytes held by the guest)`);
     this.engine.write(at, bytes);
-    this.processDataNext = end;
     return at;
+  }
+
+  /** Gives back a block of allocProcessData; false when `at` is not one the guest holds. */
+  freeProcessData(at: bigint): boolean {
+    return this.processHeap.release(at);
   }
 
   /** Writes the address of each imported function's stub into its IAT slot. */

@@ -29,7 +29,12 @@ export const processenv = [
   }),
 
   // BOOL FreeEnvironmentStringsW(LPWCH penv);
-  winapi('kernel32.dll', 'BOOL FreeEnvironmentStringsW(LPWCH penv)', () => true),
+  // Gives the block back, so a program may ask for the environment any number of times.
+  winapi('kernel32.dll', 'BOOL FreeEnvironmentStringsW(LPWCH penv)', (c) => {
+    if (c.process.freeProcessData(c.args[0]!)) return true;
+    c.setLastError(87); // ERROR_INVALID_PARAMETER: not a block GetEnvironmentStringsW returned
+    return false;
+  }),
 
   // DWORD GetEnvironmentVariableW(LPCWSTR lpName, LPWSTR lpBuffer, DWORD nSize);
   winapi('kernel32.dll', 'DWORD GetEnvironmentVariableW(LPCWSTR lpName, LPWSTR lpBuffer, DWORD nSize)', (c) => {
