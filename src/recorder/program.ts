@@ -1,9 +1,9 @@
 // Opening a program to run: read the file, parse and lay out the PE image at its preferred base, and boot an
 // emulated Windows process for it on a fresh engine.
 
-import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { BadImageError } from '../errors.ts';
+import { readRegularFile } from '../regular-file.ts';
 import type { Engine } from './engine/engine.ts';
 import { UnicornEngine } from './engine/unicorn.ts';
 import { IMAGE_FILE } from './loader/pe-structs.ts';
@@ -51,15 +51,15 @@ export function loadImageBytes(bytes: Uint8Array, name: string): LoadedImage {
   return layoutImage(img, chooseBase(img));
 }
 
+/** A program file's bytes; a path that is not a readable regular file is a BadImageError naming it. */
+export function readProgram(path: string): Uint8Array {
+  const r = readRegularFile(path, MAX_IMAGE_BYTES);
+  if ('defect' in r) throw new BadImageError(path, r.defect);
+  return r;
+}
+
 export function loadImage(path: string): LoadedImage {
-  let size: number;
-  try {
-    size = statSync(path).size;
-  } catch (e) {
-    throw new BadImageError(path, `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  if (size > MAX_IMAGE_BYTES) throw new BadImageError(path, `file is ${size} bytes, larger than the ${MAX_IMAGE_BYTES}-byte limit`);
-  return loadImageBytes(new Uint8Array(readFileSync(path)), basename(path));
+  return loadImageBytes(readProgram(path), basename(path));
 }
 
 export interface Program {

@@ -4,7 +4,6 @@
 // soon as it is complete.
 
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { REGISTERS } from '../arch/arm64.ts';
 import { UsageError } from '../errors.ts';
@@ -14,7 +13,7 @@ import { TraceWriter } from '../trace/writer.ts';
 import { VERSION } from '../version.ts';
 import { type EngineContext, type Prot, protToString } from './engine/engine.ts';
 import { UnicornEngine } from './engine/unicorn.ts';
-import { guestPath, loadImage } from './program.ts';
+import { guestPath, loadImage, loadImageBytes, readProgram } from './program.ts';
 import { Tracer } from './tracer.ts';
 import type { ApiDef, ApiOutcome } from './windows/api.ts';
 import type { ExceptionInfo, ResumeRefusal } from './windows/exceptions.ts';
@@ -127,8 +126,8 @@ export class RecordSession {
 
   run(): RecordSummary {
     const t0 = performance.now();
-    const image = loadImage(this.opts.program);
-    const programBytes = readFileSync(this.opts.program);
+    const programBytes = readProgram(this.opts.program);
+    const image = loadImageBytes(programBytes, basename(this.opts.program));
     this.engine = new RecordingEngine();
     try {
       this.proc = new WindowsProcess(this.engine, image, {

@@ -1,9 +1,10 @@
 // Opens a trace file lazily and checks every invariant of docs/trace-format.md on what it reads. A file without a
 // valid footer (a recording killed early) is scanned frame by frame and opens up to its last complete segment.
 
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
 import { crc32, inflateRawSync } from 'node:zlib';
-import { TraceFormatError } from '../errors.ts';
+import { ExitCode, TraceFormatError, WintraceError } from '../errors.ts';
+import { openRegularFile } from '../regular-file.ts';
 import { packr, unpackRegs } from './codec.ts';
 import { decodePayload } from './frame-codec.ts';
 import {
@@ -36,18 +37,23 @@ export interface DecodedStep {
   writes: MemWrite[];
 }
 
+/** A trace path that names no readable regular file: bad input, like a malformed trace. */
+export class BadTraceFileError extends WintraceError {
+  constructor(readonly file: string, defect: string) {
+    super(`${file}: ${defect}`, ExitCode.traceFormat);
+  }
+}
+
 export class TraceReader {
   private fd: number;
   private size: number;
   readonly trace: OpenedTrace;
 
   constructor(readonly path: string) {
-    try {
-      this.fd = openSync(path, 'r');
-    } catch (e) {
-      throw new TraceFormatError(path, 0, `cannot open: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
-    this.size = fstatSync(this.fd).size;
+    const o = openRegularFile(path);
+    if ('defect' in o) throw new BadTraceFileError(path, o.defect);
+    this.fd = o.fd;
+    this.size = o.size;
     try {
       this.trace = this.open();
     } catch (e) {

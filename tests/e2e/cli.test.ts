@@ -36,7 +36,7 @@ describe('wintrace command line', () => {
   test('a missing program is one line naming the file, exit 3', () => {
     const r = wintrace('run', '/nonexistent/prog.exe');
     assert.equal(r.code, 3);
-    assert.equal(r.err, 'wintrace: /nonexistent/prog.exe: cannot read: ENOENT\n');
+    assert.equal(r.err, 'wintrace: /nonexistent/prog.exe: does not exist\n');
   });
 
   test('a file that is not a PE is one line naming the defect, exit 3', () => {

@@ -3,8 +3,9 @@
 // tried. Host file contents are read when the guest opens them, like any other input of the run; nothing else of
 // the host (times, owners, other files) becomes visible.
 
-import { closeSync, lstatSync, openSync, readSync, readdirSync, readlinkSync, type Stats, statSync } from 'node:fs';
+import { accessSync, constants, lstatSync, readdirSync, readlinkSync, type Stats, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
+import { fileTypeDefect, readRegularFile } from '../../regular-file.ts';
 import { escapeControl } from '../../text/terminal.ts';
 
 export interface Mount {
@@ -96,6 +97,15 @@ export function normalize(path: string): string {
   return p;
 }
 
+function readable(host: string): boolean {
+  try {
+    accessSync(host, constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export class Sandbox {
   /** What the guest tried and was refused, in order, e.g. `CreateFileW /etc/passwd (no --mount covers it)`. */
   readonly denials: string[] = [];
@@ -129,6 +139,9 @@ export class Sandbox {
       if (found.kind === 'outside') return { kind: 'denied', reason: `leads out of --mount ${m.guest}` };
       const real = found.host;
       const st = found.st;
+      // Opening a FIFO would block the run until a writer came; a device or socket is no file the guest can have.
+      if (!st.isFile() && !st.isDirectory()) return { kind: 'denied', reason: fileTypeDefect(st)! };
+      if (!readable(real)) return { kind: 'denied', reason: 'the host file is not readable' };
       return { kind: 'host', host: real, root: m.host, isDirectory: st.isDirectory(), size: st.size };
     }
     return { kind: 'refused', reason: 'no --mount covers it' };
@@ -137,19 +150,10 @@ export class Sandbox {
   /** A mounted file's contents, or undefined when it is larger than MAX_HOST_FILE. */
   static read(host: string, size: number): Uint8Array | undefined {
     if (size > MAX_HOST_FILE) return undefined;
-    const out = new Uint8Array(size);
-    const fd = openSync(host, 'r');
-    try {
-      let got = 0;
-      while (got < size) {
-        const n = readSync(fd, out, got, size - got, got);
-        if (n === 0) break;
-        got += n;
-      }
-      return out.subarray(0, got);
-    } finally {
-      closeSync(fd);
-    }
+    // resolve() denied every other kind of file; one swapped in since then reads as empty rather than blocking
+    // the run on a FIFO or ending it with a host error.
+    const r = readRegularFile(host, MAX_HOST_FILE);
+    return 'defect' in r ? new Uint8Array(0) : r;
   }
 
   /**
