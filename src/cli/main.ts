@@ -14,6 +14,7 @@ import { recordCommand } from './commands/record.ts';
 import { runCommand } from './commands/run.ts';
 import { showCommand } from './commands/show.ts';
 import { tuiCommand } from './commands/tui.ts';
+import { checkNumericOptions } from './options.ts';
 
 /** Prints `wintrace: <message>` and exits with the error's code; a bug prints its stack so it can be reported. */
 export function fail(err: unknown): never {
@@ -32,6 +33,7 @@ export async function main(argv: string[]): Promise<void> {
     // Arguments after `--` belong to the guest program (options.ts programArgs), even when they look like options.
     .parserConfiguration({ 'populate--': true })
     .usage('$0 <command> [options]\n\nRecord and replay Windows on ARM64 programs on an emulated Windows user mode.')
+    .middleware((args) => checkNumericOptions(args, argv))
     .command(recordCommand)
     .command(runCommand)
     .command(checkCommand)
