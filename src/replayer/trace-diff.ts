@@ -160,8 +160,18 @@ export function diffTraces(a: Replay, b: Replay, opts: DiffOptions = {}): TraceD
     const s = r.trace.footer?.summary;
     return s ? `exit code ${s.exitCode} (${s.endReason})` : 'stopped early (no footer)';
   };
-  const ends = endOf(a) === endOf(b) ? undefined : { a: endOf(a), b: endOf(b) };
-  const pairs = pairEpisodes(a.episodes(), b.episodes());
+  // A recording cut short (Ctrl-C, a crash: no footer) has no end to compare, and running out of lines where it
+  // was cut is not a difference: against the whole recording, its common prefix is what is compared.
+  const cut = a.trace.truncated || b.trace.truncated;
+  const ends = cut || endOf(a) === endOf(b) ? undefined : { a: endOf(a), b: endOf(b) };
+  const atCut = (d: Divergence | undefined): Divergence | undefined =>
+    d && ((d.a === undefined && a.trace.truncated) || (d.b === undefined && b.trace.truncated)) ? undefined : d;
+  const lastA = a.trace.totalSteps;
+  const lastB = b.trace.totalSteps;
+  /** An episode only one side has, because the other was cut before it began. */
+  const pastCut = (p: { a?: { start: number } | undefined; b?: { start: number } | undefined }) =>
+    (!p.b && p.a && b.trace.truncated && p.a.start >= lastB) || (!p.a && p.b && a.trace.truncated && p.b.start >= lastA);
+  const pairs = pairEpisodes(a.episodes(), b.episodes()).filter((p) => !pastCut(p));
 
   if (mode === 'episodes') {
     let first: EpisodePair | undefined;
@@ -178,7 +188,7 @@ export function diffTraces(a: Replay, b: Replay, opts: DiffOptions = {}): TraceD
       const routines = compareRoutines(a, selA, b, selB);
       // Only the instructions: the registers when the episode begins, and what the emulated Windows copies from
       // them (the CONTEXT), are whatever each runtime left there before it, not what the dispatch did.
-      const divergence = compareSelections(a, selA, b, selB, context, keys, true).divergence;
+      const divergence = atCut(compareSelections(a, selA, b, selB, context, keys, true).divergence);
       first = { a: ea, b: eb, divergence, facts, ...(routines ? { routines } : {}) };
       return first;
     });
@@ -186,10 +196,11 @@ export function diffTraces(a: Replay, b: Replay, opts: DiffOptions = {}): TraceD
   }
 
   const sameWindow = a.trace.header.firstStep === b.trace.header.firstStep;
-  const whole = sameWindow ? compareSelections(a, wholeTrace(a.trace), b, wholeTrace(b.trace), context, keys) : undefined;
+  const compared = sameWindow ? compareSelections(a, wholeTrace(a.trace), b, wholeTrace(b.trace), context, keys) : undefined;
+  const whole = compared && { ...compared, divergence: atCut(compared.divergence) };
   const episodes = pairs.map(({ a: ea, b: eb }) => ({
     a: ea, b: eb,
-    divergence: ea && eb ? compareSelections(a, episodeSelection(a.trace, ea), b, episodeSelection(b.trace, eb), context, keys).divergence : undefined,
+    divergence: ea && eb ? atCut(compareSelections(a, episodeSelection(a.trace, ea), b, episodeSelection(b.trace, eb), context, keys).divergence) : undefined,
   }));
   const same = !whole?.divergence && !ends && episodes.every((e) => e.a && e.b && !e.divergence);
   return { same, mode, go, whole, episodes, first: undefined, ends };

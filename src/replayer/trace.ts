@@ -10,6 +10,7 @@ import type { FooterEntry, Segment, TraceEvent, TraceHeader } from '../trace/sch
 import { SegmentCursor } from './cursor.ts';
 import { type DecodedSegment, decodeSegment, OP_OS, OP_STEP, OP_SWITCH } from './decode.ts';
 import { PC_SLOT, type RegWords, regFileFromBytes, slotBigint, slotNumber, toBigints, WORDS_PER_REG } from './regfile.ts';
+import { lateStubs } from './late-stubs.ts';
 import { Symbols } from './symbols.ts';
 
 /** An event with its position as a number and its rank in the whole trace's event list. */
@@ -66,7 +67,7 @@ export class Trace {
   readonly totalSteps: number;
   /** The file had no footer: a recording that stopped early, read up to its last complete segment. */
   readonly truncated: boolean;
-  readonly symbols: Symbols;
+  private symbolTable: Symbols | undefined;
   readonly entries: readonly FooterEntry[];
   private readonly reader: TraceReader;
   private readonly firsts: Float64Array;
@@ -84,7 +85,16 @@ export class Trace {
     this.entries = t.segments;
     this.totalSteps = Number(t.totalSteps);
     this.firsts = new Float64Array(t.segments.map((e) => Number(e.firstStep)));
-    this.symbols = new Symbols(t.header.symbols, t.footer?.stubs ?? t.header.stubs ?? []);
+    if (t.footer) this.symbolTable = new Symbols(t.header.symbols, t.footer.stubs);
+  }
+
+  /**
+   * Functions, data and the emulated DLLs' stubs by address. Without a footer (a recording cut short) the stubs
+   * placed during the run come from its events (late-stubs.ts), so a cut copy names what the whole one names.
+   */
+  get symbols(): Symbols {
+    this.symbolTable ??= new Symbols(this.header.symbols, [...(this.header.stubs ?? []), ...lateStubs(this.header.stubs ?? [], this.events())]);
+    return this.symbolTable;
   }
 
   /** Opens a trace: reads the header and the footer index (or scans a truncated file); throws TraceFormatError. */

@@ -47,7 +47,7 @@ function goOf(r: Replay): string {
 function summary(r: Replay): string {
   const t = r.trace;
   const n = r.episodes().length;
-  return `${t.header.program.name} (${goOf(r)}), ${t.totalSteps.toLocaleString('en-US')} steps from instruction ${t.header.firstStep}, ${t.threads().length} threads, ${n} episode${n === 1 ? '' : 's'}`;
+  return `${t.header.program.name} (${goOf(r)}), ${t.totalSteps.toLocaleString('en-US')} steps from instruction ${t.header.firstStep}, ${t.threads().length} threads, ${n} episode${n === 1 ? '' : 's'}${t.truncated ? ' (cut short: no footer, compared up to its last step)' : ''}`;
 }
 
 export function formatDivergence(d: Divergence, nameA: string, nameB: string): string[] {
