@@ -19,10 +19,11 @@ cd "$root"
 say() { printf 'setup: %s\n' "$*"; }
 
 # --- Debian packages -------------------------------------------------------------------------------------------
-# libunicorn2: the CPU emulator (Unicorn 2); libunicorn-dev: its headers, for the native trace hook;
-# tmux: the end-to-end terminal tests; g++/make/python3: node-gyp for native addons; debian-archive-keyring: checks
-# the private package lists the Go toolchains come from (scripts/toolchains.sh, not installed system-wide).
-packages=(libunicorn2 libunicorn-dev tmux g++ make python3 debian-archive-keyring)
+# tmux: the end-to-end terminal tests; g++/make/python3: node-gyp for native addons and the C hooks;
+# python3-pip: fetches the Unicorn wheel (scripts/unicorn.sh, unpacked into .cache, not installed system-wide);
+# debian-archive-keyring: checks the private package lists the Go toolchains come from (scripts/toolchains.sh).
+packages=(tmux g++ make python3 debian-archive-keyring)
+python3 -m pip --version >/dev/null 2>&1 || packages+=(python3-pip)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -69,8 +70,11 @@ fi
 # --- Go toolchains (1.19 to 1.27, Debian's packages unpacked into .cache/toolchains) ---------------------------
 bash scripts/toolchains.sh "${releases[@]}"
 
-# --- Fixtures --------------------------------------------------------------------------------------------------
+# --- Unicorn 2.1.4 (the CPU emulator, from the upstream wheel into .cache/unicorn) and the C hooks built on it -----
+bash scripts/unicorn.sh
 bash scripts/build-native.sh
+
+# --- Fixtures --------------------------------------------------------------------------------------------------
 fixture_args=()
 for r in "${releases[@]}"; do fixture_args+=(--go "$r"); done
 bash scripts/build-fixtures.sh "${fixture_args[@]}"

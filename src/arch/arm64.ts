@@ -1,6 +1,6 @@
 // The ARM64 register file as data: every layer (engine, recorder, trace format, replayer, ABI rules) indexes
 // registers through this one table, so a register's trace slot, Unicorn id and ABI role live side by side.
-// Unicorn ids are from <unicorn/arm64.h> of Unicorn 2.0.1 (Debian's libunicorn2); they are not contiguous.
+// Unicorn ids are from <unicorn/arm64.h> (unchanged from 2.0.1 to 2.1.4, the build wintrace loads); they are not contiguous.
 
 export type RegKind = 'gpr' | 'sp' | 'pc' | 'flags' | 'vector' | 'fpctl';
 

@@ -241,7 +241,7 @@ describe('UnicornEngine', () => {
   test('errors carry Unicorn\'s message and the pc', () => {
     e.writeReg(reg('pc'), 0x10040n);
     assert.throws(() => e.map(CODE, 0x1000, PROT_RX), (err: unknown) =>
-      err instanceof EngineError && err.message === 'uc_mem_map(0x10000, 0x1000) failed: Invalid memory mapping (UC_ERR_MAP) (uc_err 11) at pc 0x10040');
+      err instanceof EngineError && err.message === 'map(0x10000, 0x1000) failed: page 0x10000 is mapped already (uc_err 11) at pc 0x10040');
   });
 
   test('context save/restore brings registers back', () => {

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { CommandModule } from 'yargs';
 import { loadDisassembler } from '../../arch/disasm.ts';
 import { UnicornEngine } from '../../recorder/engine/unicorn.ts';
+import { unicornLoadedFrom } from '../../recorder/engine/unicorn-ffi.ts';
 import { ExitCode } from '../../errors.ts';
 import { installedToolchains, pinnedToolchains } from '../../toolchains.ts';
 
@@ -17,7 +18,16 @@ interface Check {
 
 const CHECKS: Check[] = [
   { name: 'node', run: async () => process.version },
-  { name: 'unicorn', run: async () => `libunicorn.so.2 ${UnicornEngine.version()}` },
+  {
+    name: 'unicorn',
+    run: async () => {
+      const version = UnicornEngine.version();
+      const e = new UnicornEngine();
+      const page = e.pageSize;
+      e.close();
+      return `${version} ${unicornLoadedFrom()} (${page}-byte pages)`;
+    },
+  },
   {
     name: 'capstone',
     run: async () => {

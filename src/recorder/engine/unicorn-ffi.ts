@@ -1,6 +1,8 @@
 // The slice of Unicorn 2's C API that wintrace uses, declared for koffi from <unicorn/unicorn.h> (2.0.1).
 // Kept apart from the Engine implementation so the prototypes read like the header they come from.
 
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import koffi from 'koffi';
 
 export const UC_ARCH_ARM64 = 2;
@@ -73,6 +75,7 @@ export interface UnicornLib {
   uc_mem_map(uc: unknown, address: bigint, size: bigint, perms: number): number;
   uc_mem_unmap(uc: unknown, address: bigint, size: bigint): number;
   uc_mem_map_ptr(uc: unknown, address: bigint, size: bigint, perms: number, ptr: unknown): number;
+  uc_mem_map_ptr_at(uc: unknown, address: bigint, size: bigint, perms: number, host: bigint): number;
   uc_mem_protect(uc: unknown, address: bigint, size: bigint, perms: number): number;
   uc_mem_regions(uc: unknown, regions: unknown[], count: number[]): number;
   uc_mem_read(uc: unknown, address: bigint, bytes: Uint8Array, size: bigint): number;
@@ -98,6 +101,7 @@ export interface UnicornLib {
   uc_free(mem: unknown): number;
   uc_ctl_remove_cache(uc: unknown, control: number, begin: bigint, end: bigint): number;
   uc_ctl_flush_tb(uc: unknown, control: number): number;
+  uc_ctl_set_page_size(uc: unknown, control: number, pageSize: number): number;
 }
 
 // UC_CTL(type, nr, rw) = type | nr << 26 | rw << 30 (unicorn.h); UC_CTL_IO_WRITE = 1.
@@ -105,22 +109,43 @@ const UC_CTL_TB_REMOVE_CACHE = 9; // UC_CTL_UC_MODE is 0
 const UC_CTL_TB_FLUSH = 10;
 /** uc_ctl_remove_cache(uc, begin, end): drop translated blocks over [begin, end). */
 export const UC_CTL_REMOVE_CACHE = (UC_CTL_TB_REMOVE_CACHE | (2 << 26) | (1 << 30)) >>> 0;
+/** uc_ctl_set_page_size(uc, size): before the engine's first use; Unicorn 2.0.1 refuses it for ARM64. */
+export const UC_CTL_SET_PAGE_SIZE = (1 | (1 << 26) | (1 << 30)) >>> 0; // UC_CTL_UC_PAGE_SIZE is 1
 /** uc_ctl_flush_tb(uc): drop every translated block. */
 export const UC_CTL_FLUSH_TB = (UC_CTL_TB_FLUSH | (0 << 26) | (1 << 30)) >>> 0;
 
 let cached: UnicornLib | undefined;
+let loadedFrom = '';
+
+const PROJECT_UNICORN = fileURLToPath(new URL('../../../.cache/unicorn/lib/libunicorn.so.2', import.meta.url));
+
+/**
+ * The libunicorn.so.2 wintrace loads: WINTRACE_UNICORN when set (a benchmark comparing builds), else upstream 2.1.4
+ * as scripts/unicorn.sh unpacks it into .cache/unicorn (why that build: scripts/unicorn.sh).
+ */
+export function unicornPath(): string {
+  return process.env.WINTRACE_UNICORN || PROJECT_UNICORN;
+}
+
+/** The file the loaded library came from ('' before the first load). */
+export function unicornLoadedFrom(): string {
+  return loadedFrom;
+}
 
 /** Loads libunicorn.so.2 once; the error says how to install it when it is missing. */
 export function loadUnicorn(): UnicornLib {
   if (cached) return cached;
+  const path = unicornPath();
+  if (!existsSync(path)) {
+    throw new Error(`${path} is missing: run scripts/setup.sh (or scripts/unicorn.sh) to fetch Unicorn 2.1.4`);
+  }
   let lib: koffi.IKoffiLib;
   try {
-    lib = koffi.load('libunicorn.so.2');
+    lib = koffi.load(path);
   } catch (e) {
-    throw new Error(
-      `cannot load libunicorn.so.2 (Unicorn 2): ${(e as Error).message}; run scripts/setup.sh (apt-get install libunicorn2)`,
-    );
+    throw new Error(`cannot load ${path} (Unicorn 2): ${(e as Error).message}; run scripts/unicorn.sh again`);
   }
+  loadedFrom = path;
   const f = (proto: string) => lib.func(proto);
   cached = {
     // unsigned int uc_version(unsigned int *major, unsigned int *minor);
@@ -139,6 +164,8 @@ export function loadUnicorn(): UnicornLib {
     uc_mem_map: f('int uc_mem_map(void *uc, uint64_t address, size_t size, uint32_t perms)'),
     // uc_err uc_mem_map_ptr(uc_engine *uc, uint64_t address, size_t size, uint32_t perms, void *ptr);
     uc_mem_map_ptr: f('int uc_mem_map_ptr(void *uc, uint64_t address, size_t size, uint32_t perms, void *ptr)'),
+    // The same, with the host address as an integer (HostPages computes addresses inside its blocks).
+    uc_mem_map_ptr_at: lib.func('uc_mem_map_ptr', 'int', ['void *', 'uint64_t', 'size_t', 'uint32_t', 'uint64_t']),
     // uc_err uc_mem_unmap(uc_engine *uc, uint64_t address, size_t size);
     uc_mem_unmap: f('int uc_mem_unmap(void *uc, uint64_t address, size_t size)'),
     // uc_err uc_mem_protect(uc_engine *uc, uint64_t address, size_t size, uint32_t perms);
@@ -182,6 +209,7 @@ export function loadUnicorn(): UnicornLib {
     // pass them wrongly (UC_ERR_ARG), and integer varargs need no special treatment on x86-64 SysV.
     uc_ctl_remove_cache: lib.func('uc_ctl', 'int', ['void *', 'uint32_t', 'uint64_t', 'uint64_t']),
     uc_ctl_flush_tb: lib.func('uc_ctl', 'int', ['void *', 'uint32_t']),
+    uc_ctl_set_page_size: lib.func('uc_ctl', 'int', ['void *', 'uint32_t', 'uint32_t']),
   } as unknown as UnicornLib;
   return cached;
 }

@@ -26,6 +26,7 @@ import {
   type StopReason,
 } from './engine.ts';
 import { EngineFault } from './faults.ts';
+import { HostPages, HostPagesError } from './host-pages.ts';
 import { COUNTER, counterLib } from './native.ts';
 import {
   EventMemProto,
@@ -36,6 +37,7 @@ import {
   UC_ARCH_ARM64,
   UC_CTL_FLUSH_TB,
   UC_CTL_REMOVE_CACHE,
+  UC_CTL_SET_PAGE_SIZE,
   UC_ERR,
   UC_HOOK,
   UC_MEM,
@@ -110,6 +112,9 @@ export class UnicornEngine implements Engine {
   private regAddrs!: BigUint64Array;
   private regSlots = 0;
   private readonly counterMem: unknown;
+  private readonly pages: HostPages;
+  /** Unicorn's page size: 4096, or 1024 on a Unicorn that cannot change it (2.0.1). */
+  readonly pageSize: number;
   /** Live view of struct wt_counter: the C code hook updates it as instructions execute. */
   private readonly counter: BigUint64Array;
 
@@ -118,6 +123,17 @@ export class UnicornEngine implements Engine {
     const out: unknown[] = [null];
     this.check('uc_open', this.lib.uc_open(UC_ARCH_ARM64, UC_MODE_ARM, out), 0n);
     this.uc = out[0];
+    // 4 KiB pages as Windows has them: Unicorn's ARM default of 1 KiB makes every unmap and split flush 4x the TLB
+    // pages and caps QEMU at 1,024 memory sections. Unicorn 2.0.1 refuses this for ARM64 and keeps 1 KiB.
+    this.pageSize = this.lib.uc_ctl_set_page_size(this.uc, UC_CTL_SET_PAGE_SIZE, 4096) === UC_ERR.OK ? 4096 : 1024;
+    this.pages = new HostPages({
+      mapPtr: (address, size, perms, host) =>
+        this.check(`uc_mem_map_ptr(0x${address.toString(16)}, 0x${size.toString(16)})`,
+          this.lib.uc_mem_map_ptr_at(this.uc, address, size, perms, host)),
+      unmap: (address, size) =>
+        this.check(`uc_mem_unmap(0x${address.toString(16)}, 0x${size.toString(16)})`,
+          this.lib.uc_mem_unmap(this.uc, address, size)),
+    });
     this.ensureRegSlots(80);
     this.counterMem = koffi.alloc('uint64_t', COUNTER.words);
     this.counter = new BigUint64Array(koffi.view(this.counterMem, COUNTER.words * 8));
@@ -141,38 +157,51 @@ export class UnicornEngine implements Engine {
     this.lib.uc_close(this.uc);
     koffi.free(this.regMem);
     koffi.free(this.counterMem);
-    for (const m of this.hostBlocks) koffi.free(m);
+    this.pages.free();
     this.uc = undefined;
   }
 
   // ---- memory -------------------------------------------------------------------------------------------------
 
+  // Guest memory lives in host blocks with wintrace's own page table (host-pages.ts); these keep uc_mem_map's
+  // contract (map needs unmapped pages, unmap and protect need mapped ones) whatever Unicorn's regions look like.
+
   map(address: bigint, size: bigint | number, prot: Prot): void {
-    this.check(`uc_mem_map(0x${address.toString(16)}, 0x${BigInt(size).toString(16)})`,
-      this.lib.uc_mem_map(this.handle(), address, BigInt(size), protBits(prot)));
+    this.memory(`map(0x${address.toString(16)}, 0x${BigInt(size).toString(16)})`, () => this.pages.map(address, BigInt(size), protBits(prot)));
   }
 
   unmap(address: bigint, size: bigint | number): void {
-    this.check(`uc_mem_unmap(0x${address.toString(16)}, 0x${BigInt(size).toString(16)})`,
-      this.lib.uc_mem_unmap(this.handle(), address, BigInt(size)));
+    this.memory(`unmap(0x${address.toString(16)}, 0x${BigInt(size).toString(16)})`, () => this.pages.unmap(address, BigInt(size)));
   }
 
   protect(address: bigint, size: bigint | number, prot: Prot): void {
-    this.check(`uc_mem_protect(0x${address.toString(16)}, 0x${BigInt(size).toString(16)})`,
-      this.lib.uc_mem_protect(this.handle(), address, BigInt(size), protBits(prot)));
+    this.memory(`protect(0x${address.toString(16)}, 0x${BigInt(size).toString(16)})`, () => this.pages.protect(address, BigInt(size), protBits(prot)));
   }
 
-  private readonly hostBlocks: unknown[] = [];
-
   mapHost(address: bigint, size: number, prot: Prot): Uint8Array {
-    const mem = koffi.alloc('uint8_t', size);
-    const view = new Uint8Array(koffi.view(mem, size));
-    view.fill(0);
-    const err = this.lib.uc_mem_map_ptr(this.handle(), address, BigInt(size), protBits(prot), mem);
-    if (err !== UC_ERR.OK) koffi.free(mem);
-    this.check(`uc_mem_map_ptr(0x${address.toString(16)}, 0x${size.toString(16)})`, err);
-    this.hostBlocks.push(mem);
-    return view;
+    this.map(address, size, prot);
+    return this.pages.view(address, size);
+  }
+
+  /** Unicorn regions now, and pages Unicorn re-mapped since the start (docs/benchmarks.md). */
+  memoryStats(): { regions: number; remappedPages: number } {
+    return { regions: this.pages.regionCount, remappedPages: this.pages.remappedPages };
+  }
+
+  private memory(what: string, fn: () => void): void {
+    this.handle();
+    try {
+      fn();
+    } catch (e) {
+      if (!(e instanceof HostPagesError)) throw e;
+      let pc = 0n;
+      try {
+        pc = this.readRegs([ROLE.pc])[0]!;
+      } catch {
+        /* no pc before the first run */
+      }
+      throw new EngineError(what, e.ucError, e.message, pc);
+    }
   }
 
   regions(): Region[] {
