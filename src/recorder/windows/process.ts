@@ -430,6 +430,7 @@ export class WindowsProcess {
         return;
       case 'exit-thread':
         this.exitThread(t, outcome.code);
+        this.freeThreadMemory(t);
         this.engine.stop();
         return;
       case 'exit-process':
@@ -446,6 +447,16 @@ export class WindowsProcess {
     t.exitCode = code;
     t.wait = undefined;
     this.options.observer?.threadExited?.(t);
+  }
+
+  /**
+   * Windows frees an ended thread's stack and TEB: a program that starts and ends thousands of threads (Go ends the
+   * thread of a goroutine that exits locked to it) must not keep every stack it ever had. Not at process exit,
+   * where the whole address space goes at once.
+   */
+  private freeThreadMemory(t: Thread): void {
+    this.vm.release(t.stack.reservation);
+    this.vm.release(t.teb);
   }
 
   exitProcess(code: number): void {
