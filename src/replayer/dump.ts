@@ -229,7 +229,7 @@ function eventText(e: TraceEvent, names: ValueNames, replay: Replay): string {
 
 /** Instruction words and their text by address, with the symbolised location. */
 class CodeText {
-  private readonly cache = new Map<number, { word: number | undefined; text: string }>();
+  private readonly cache = new Map<number | string, { word: number | undefined; text: string }>();
   private readonly locations = new Map<number, string>();
 
   constructor(private readonly replay: Replay, private readonly names: ValueNames) {}
@@ -241,15 +241,18 @@ class CodeText {
     return l;
   }
 
-  /** The word at pc: from the initial code pages, else (a stub placed during the run) from memory at `position`. */
+  /**
+   * The word at pc as it was at `position` (Replay.codeWord: code the program rewrote, stubs placed during the run),
+   * and its text; cached by pc where the run never wrote the page, else by pc and word.
+   */
   at(pc: number, position: number): { word: number | undefined; text: string } {
-    const hit = this.cache.get(pc);
+    const fixed = !this.replay.code.writtenDuringRun(pc);
+    const hit = fixed ? this.cache.get(pc) : undefined;
     if (hit) return hit;
-    let word = this.replay.code.word(pc);
-    if (word === undefined) {
-      const m = this.replay.memory.read(position, pc, 4);
-      if (m.mapped.every((x) => x === 1)) word = new DataView(m.bytes.buffer).getUint32(0, true);
-    }
+    const word = this.replay.codeWord(pc, position);
+    const key = fixed ? pc : `${pc}:${word}`;
+    const seen = fixed ? undefined : this.cache.get(key);
+    if (seen) return seen;
     const d = this.replay.loadedDisassembler;
     let text = '??';
     if (word !== undefined) {
@@ -258,7 +261,7 @@ class CodeText {
       text = d ? this.names.instruction(d.disassemble(b, BigInt(pc))?.text ?? '??') : `.word 0x${word.toString(16).padStart(8, '0')}`;
     }
     const out = { word, text };
-    this.cache.set(pc, out);
+    this.cache.set(key, out);
     return out;
   }
 }

@@ -43,12 +43,33 @@ export function storedRegisters(w: number): number[] | undefined {
 export class CodeWords {
   private readonly pages = new Map<number, Uint8Array>();
   private readonly cache = new Map<number, number>();
+  /** Pages the run wrote (the footer's page index), or 'all' when a segment's index overflowed. */
+  private written: Set<number> | 'all' | undefined;
 
-  constructor(trace: Trace) {
+  constructor(private readonly trace: Trace) {
     for (const r of trace.header.regions) {
       if (!r.prot.includes('x')) continue;
       for (const [off, b] of r.pages) this.pages.set(Math.floor((Number(r.base) + off) / 4096), b);
     }
+  }
+
+  /**
+   * Whether the run wrote the page of pc (code it modified, or stubs the emulated Windows placed): the initial word
+   * is then not the word at every position, and a view must read memory at its position (Replay.codeWord).
+   */
+  writtenDuringRun(pc: number): boolean {
+    if (this.written === undefined) {
+      const set = new Set<number>();
+      for (const e of this.trace.entries) {
+        if (e.pagesWritten[0] === -1) {
+          this.written = 'all';
+          return true;
+        }
+        for (const p of e.pagesWritten) set.add(p);
+      }
+      this.written = set;
+    }
+    return this.written === 'all' || this.written.has(Math.floor(pc / 4096));
   }
 
   /** The word at pc, or undefined when pc is not in the initial executable memory. */

@@ -45,9 +45,23 @@ export class Replay {
     return this.disasm;
   }
 
-  /** `mnemonic operands` of the instruction at pc, from the trace's code pages. */
-  instructionText(pc: number): string {
-    const w = this.code.word(pc);
+  /**
+   * The instruction word at pc as memory held it at `position`: what the CPU ran there, also where the program
+   * rewrote its code or the emulated Windows placed a stub during the run. Pages the run never wrote answer from
+   * the initial code pages without a memory read (a dump asks for every line).
+   */
+  codeWord(pc: number, position: number): number | undefined {
+    if (!this.code.writtenDuringRun(pc)) {
+      const w = this.code.word(pc);
+      if (w !== undefined) return w;
+    }
+    const m = this.memory.read(position, pc, 4);
+    return m.mapped.every((x) => x === 1) ? new DataView(m.bytes.buffer, m.bytes.byteOffset).getUint32(0, true) : undefined;
+  }
+
+  /** `mnemonic operands` of the instruction at pc (as memory held it at `position` when given). */
+  instructionText(pc: number, position?: number): string {
+    const w = position === undefined ? this.code.word(pc) : this.codeWord(pc, position);
     if (w === undefined || !this.disasm) return w === undefined ? '??' : `.word 0x${w.toString(16).padStart(8, '0')}`;
     const b = new Uint8Array(4);
     new DataView(b.buffer).setUint32(0, w, true);
@@ -58,7 +72,7 @@ export class Replay {
   async check(opts: Omit<CheckOptions, 'x18Writers'> = {}): Promise<CheckResult> {
     const d = await this.disassembler();
     const result = await checkAsync(this.trace, this.memory, this.code, { ...opts, x18Writers: x18Writers(this.code, d) });
-    for (const v of result.violations) (v as Violation).instruction = v.step !== undefined ? this.instructionText(v.pc) : '';
+    for (const v of result.violations) (v as Violation).instruction = v.step !== undefined ? this.instructionText(v.pc, v.position) : '';
     if (!opts.rules) this.lastCheck = result;
     return result;
   }

@@ -61,13 +61,16 @@ export interface DisasmLine {
   readonly target?: string;
 }
 
-/** Instructions around `pc`: `before` lines before it and `after` after (needs the disassembler loaded). */
-export function disassemblyAround(replay: Replay, pc: number, before = 6, after = 10): DisasmLine[] {
+/**
+ * Instructions around `pc`: `before` lines before it and `after` after (needs the disassembler loaded), as memory
+ * held them at `position` (code the program rewrote shows as it ran); without a position, the initial code.
+ */
+export function disassemblyAround(replay: Replay, pc: number, before = 6, after = 10, position?: number): DisasmLine[] {
   const d = replay.loadedDisassembler;
   const out: DisasmLine[] = [];
   for (let a = pc - before * 4; a <= pc + after * 4; a += 4) {
     if (a < 0) continue;
-    const w = replay.code.word(a);
+    const w = position === undefined ? replay.code.word(a) : replay.codeWord(a, position);
     let text = '??';
     let target: string | undefined;
     if (w !== undefined && d) {

@@ -73,7 +73,7 @@ export function App({ data, initial, width: fixedW, height: fixedH, color = true
   }
 
   const before = Math.floor((L.midRows - 1) / 3);
-  const dis = data.disassembly(regs.pc, before, L.midRows - 1 - before);
+  const dis = data.disassembly(regs.pc, before, L.midRows - 1 - before, state.position);
   const sep = (rows: number) => <Lines lines={Array.from({ length: rows }, () => [seg('│', { dim: true })])} width={1} rows={rows} color={color} />;
   const midTitle = title('disassembly', state.focus === 'disasm');
   return (

@@ -45,8 +45,10 @@ export class PaneData {
     return this.regMemo(`${position}:${slots.length}`, () => registersView(this.replay, position, slots));
   }
 
-  disassembly(pc: number, before: number, after: number): DisasmLine[] {
-    return this.disMemo(`${pc}:${before}:${after}`, () => disassemblyAround(this.replay, pc, before, after));
+  /** Around pc as memory held the code at `position` (a program may rewrite its code). */
+  disassembly(pc: number, before: number, after: number, position: number): DisasmLine[] {
+    const at = this.replay.code.writtenDuringRun(pc) ? position : -1;
+    return this.disMemo(`${pc}:${before}:${after}:${at}`, () => disassemblyAround(this.replay, pc, before, after, position));
   }
 
   stack(position: number, words: number, below: number): StackLine[] {

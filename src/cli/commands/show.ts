@@ -35,7 +35,7 @@ export const showCommand: CommandModule<object, ShowArgs> = {
       await replay.disassembler();
       const p = place.position;
       const regs = registersView(replay, p, argv.fp ? [...GENERAL_SLOTS, ...D8_D15_SLOTS] : GENERAL_SLOTS);
-      const dis = disassemblyAround(replay, regs.pc, 6, 8);
+      const dis = disassemblyAround(replay, regs.pc, 6, 8, p);
       const stack = stackView(replay, p, argv.stack ?? 16);
       const frames = callStack(trace, replay.memory, replay.code, p, { maxFrames: 32 });
       const thread = trace.thread(regs.tid);
