@@ -4,16 +4,18 @@
 // soon as it is complete.
 
 import { createHash } from 'node:crypto';
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { REGISTERS } from '../arch/arm64.ts';
 import { UsageError } from '../errors.ts';
 import { packRegs } from '../trace/codec.ts';
 import { FORMAT_VERSION, type MemoryRegion, type RegFile, SEGMENT_STEPS, type Segment, type ThreadRegisters, type TraceEvent, type TraceFooter, type TraceHeader } from '../trace/schema.ts';
-import { TraceWriter } from '../trace/writer.ts';
+import { TraceWriteError, TraceWriter } from '../trace/writer.ts';
 import { VERSION } from '../version.ts';
 import { type EngineContext, type Prot, protToString } from './engine/engine.ts';
 import { UnicornEngine } from './engine/unicorn.ts';
+import { interrupts } from './interrupts.ts';
 import { guestPath, loadImage, loadImageBytes, readProgram } from './program.ts';
+import { TraceOutput } from './trace-output.ts';
 import { Tracer } from './tracer.ts';
 import type { ApiDef, ApiOutcome } from './windows/api.ts';
 import type { ExceptionInfo, ResumeRefusal } from './windows/exceptions.ts';
@@ -36,6 +38,11 @@ export interface RecordOptions {
   startAt?: string;
   stopAt?: string;
   onProgress?: (p: RecordProgress) => void;
+  /**
+   * Take SIGINT/SIGTERM over for the run (the CLI does): the first ends it as "interrupted" with a complete trace,
+   * a second leaves at once with the trace as far as it got (src/recorder/interrupts.ts).
+   */
+  interruptible?: boolean;
   /** Guest console output (the CLI passes it through). */
   stdout?: (b: Uint8Array) => void;
   stderr?: (b: Uint8Array) => void;
@@ -128,7 +135,18 @@ export class RecordSession {
     const t0 = performance.now();
     const programBytes = readProgram(this.opts.program);
     const image = loadImageBytes(programBytes, basename(this.opts.program));
-    this.engine = new RecordingEngine();
+    const output = new TraceOutput(this.opts.output, this.opts.program);
+    try {
+      this.engine = new RecordingEngine();
+    } catch (e) {
+      output.abandon();
+      throw e;
+    }
+    if (this.opts.interruptible) {
+      interrupts.install(this.engine.nativeHandles().counter);
+      interrupts.keep(output.temp, undefined, output.lock);
+    }
+    this.traceOutput = output;
     try {
       this.proc = new WindowsProcess(this.engine, image, {
         imagePath: guestPath(this.opts.program),
@@ -152,7 +170,7 @@ export class RecordSession {
       const booted = performance.now();
       this.resolveWindow();
       this.proc.exceptions.observer = this.exceptionObserver();
-      this.writer = new TraceWriter(this.opts.output, { background: process.env.WINTRACE_SYNC_WRITER === undefined });
+      this.writer = new TraceWriter(output.temp, { background: process.env.WINTRACE_SYNC_WRITER === undefined, name: this.opts.output });
       this.programInfo = {
         name: basename(this.opts.program),
         sha256: createHash('sha256').update(programBytes).digest('hex'),
@@ -160,17 +178,16 @@ export class RecordSession {
         ...(this.proc.image.image.goVersion !== undefined ? { goVersion: this.proc.image.image.goVersion } : {}),
       };
       if (this.startAt === undefined || this.startAt === 0n) this.beginRecording();
-      const onSigint = () => {
-        this.proc.stopRequested = true;
-      };
-      process.on('SIGINT', onSigint);
       let end: RunEnd;
       try {
         end = this.proc.run();
-      } finally {
-        process.off('SIGINT', onSigint);
+      } catch (e) {
+        this.finishAfter(e);
+        throw e;
       }
       this.finish(end);
+      output.commit();
+      if (this.opts.interruptible) interrupts.uninstall();
       const done = performance.now();
       return {
         timings: { bootMs: booted - t0, recordMs: done - booted },
@@ -189,12 +206,38 @@ export class RecordSession {
         })),
       };
     } catch (e) {
-      // Whatever happened, what was recorded so far stays readable: complete segments are already on disk.
-      this.writer?.close();
+      // Whatever happened, what was recorded so far stays readable: complete segments are already on disk, and
+      // replace the target once there is a header. A trace that could not be written leaves the target as it was.
+      try {
+        this.writer?.close();
+      } catch {
+        // the error being thrown says why already
+      }
+      if (this.headerWritten && !(e instanceof TraceWriteError)) output.commit();
+      else output.abandon();
       throw e;
     } finally {
+      if (this.opts.interruptible) interrupts.uninstall();
       this.tracer?.free();
       this.engine.close();
+    }
+  }
+
+  private traceOutput!: TraceOutput;
+
+  /**
+   * The run ended in an error (an unsupported API, an engine error, a bug): the instructions that led to it are
+   * what a user wants to see, so the segment in progress and the footer are written as for any other end, the
+   * error's exit code and message in the summary. If that fails too, the complete segments stay.
+   */
+  private finishAfter(e: unknown): void {
+    if (!this.headerWritten || e instanceof TraceWriteError) return;
+    const exitCode = typeof (e as { exitCode?: unknown }).exitCode === 'number' ? (e as { exitCode: number }).exitCode : 70;
+    try {
+      // The message stays with the trace: `events` and `dump` show why the run ended where it did.
+      this.finish({ reason: `error: ${(e as Error)?.message ?? String(e)}`.split('\n')[0]!, exitCode });
+    } catch {
+      // the original error is the one to report
     }
   }
 
@@ -280,6 +323,8 @@ export class RecordSession {
     };
     this.writer.writeHeader(header);
     this.headerWritten = true;
+    // From now on the file opens: a second Ctrl-C keeps it, under the name the user gave.
+    if (this.opts.interruptible) interrupts.keep(this.traceOutput.temp, resolve(this.opts.output), this.traceOutput.lock);
     this.keyframe = { currentTid: header.currentTid, threads: header.threads };
     this.known = new Map(header.threads.map((t) => [t.tid, t.regs]));
     this.lastTid = header.currentTid;
@@ -408,7 +453,7 @@ export class RecordSession {
     else for (const p of pages) this.pages.add(p);
   }
 
-  private finish(end: RunEnd): void {
+  private finish(end: { reason: string; exitCode: number }): void {
     this.event({ kind: 'process-exit', step: this.step(), tid: this.tid(), exitCode: end.exitCode, reason: end.reason });
     if (this.tracer) this.endSegment(false);
     else if (this.headerWritten && this.postEvents.length > 0) {
@@ -523,7 +568,10 @@ export class RecordSession {
       afterTrap: () => this.tracer?.resync(),
       // Whatever the emulated Windows changed since the last instruction (a completed wait's result, an
       // exception dispatch) belongs to the thread about to run.
-      beforeRun: () => this.tracer?.resync(),
+      beforeRun: () => {
+        if (this.opts.interruptible && interrupts.requested()) this.proc.stopRequested = true;
+        this.tracer?.resync();
+      },
       paused: () => {
         if (this.tracer) this.chunks.push(this.tracer.drain(false));
       },

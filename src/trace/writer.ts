@@ -10,6 +10,8 @@
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { crc32 } from 'node:zlib';
+import { WintraceError } from '../errors.ts';
+import { errnoText } from '../regular-file.ts';
 import { packr } from './codec.ts';
 import { encodePayload } from './frame-codec.ts';
 import { END_MAGIC, FILE_MAGIC, FRAME, FRAME_CODEC, FRAME_HEADER_BYTES, FRAME_QUALITY, type Segment, type TraceFooter, type TraceHeader } from './schema.ts';
@@ -46,12 +48,22 @@ parentPort.on('message', (m) => {
     }
   } catch (e) {
     Atomics.store(ctl, 1, 1);
-    port.postMessage({ error: String((e && e.stack) || e) });
+    port.postMessage({ error: String((e && e.stack) || e), code: e && e.code });
   }
   Atomics.add(ctl, 0, 1);
   Atomics.notify(ctl, 0);
 });
 `;
+
+/** sysexits' EX_IOERR: the trace could not be written (a full disk, an I/O error), whatever the program did. */
+const EXIT_IO_ERROR = 74;
+
+/** Writing the trace failed: one line naming the file as the user gave it and the system's reason. */
+export class TraceWriteError extends WintraceError {
+  constructor(readonly file: string, readonly reason: string) {
+    super(`${file}: cannot write the trace: ${reason}`, EXIT_IO_ERROR);
+  }
+}
 
 interface Background {
   worker: Worker;
@@ -60,6 +72,7 @@ interface Background {
   ctl: Int32Array;
   posted: number;
   error: string | undefined;
+  code: string | undefined;
 }
 
 export class TraceWriter {
@@ -74,8 +87,8 @@ export class TraceWriter {
    * `stored` writes frames uncompressed (tests and the fuzzer, so byte mutations land in the msgpack); `background`
    * compresses and writes frames on a worker thread.
    */
-  constructor(readonly path: string, private readonly opts: { stored?: boolean; background?: boolean } = {}) {
-    this.fd = openSync(path, 'w');
+  constructor(readonly path: string, private readonly opts: { stored?: boolean; background?: boolean; name?: string } = {}) {
+    this.fd = this.io(() => openSync(path, 'w'));
     this.raw(Buffer.from(FILE_MAGIC, 'latin1'));
     if (opts.background) {
       const ctl = new Int32Array(new SharedArrayBuffer(8));
@@ -83,7 +96,7 @@ export class TraceWriter {
       const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { fd: this.fd, ctl, port: port2, offset: this.offset }, transferList: [port2] });
       worker.unref();
       port1.unref();
-      this.bg = { worker, port: port1, ctl, posted: 0, error: undefined };
+      this.bg = { worker, port: port1, ctl, posted: 0, error: undefined, code: undefined };
       worker.on('error', (e) => {
         // Reported asynchronously, which a synchronous recording never sees: the ctl flag is what it checks.
         if (this.bg) this.bg.error ??= String(e);
@@ -91,8 +104,18 @@ export class TraceWriter {
     }
   }
 
+  /** A file system call whose errno becomes a TraceWriteError (ENOSPC, EIO, EFBIG...); anything else is a bug. */
+  private io<T>(f: () => T): T {
+    try {
+      return f();
+    } catch (e) {
+      if (typeof (e as NodeJS.ErrnoException).code === 'string') throw new TraceWriteError(this.opts.name ?? this.path, errnoText(e));
+      throw e;
+    }
+  }
+
   private raw(b: Uint8Array): void {
-    writeSync(this.fd, b);
+    this.io(() => writeSync(this.fd, b));
     this.offset += b.length;
     this.bytesWritten = this.offset;
   }
@@ -124,12 +147,14 @@ export class TraceWriter {
   private collect(): void {
     const bg = this.bg!;
     for (let m = receiveMessageOnPort(bg.port); m; m = receiveMessageOnPort(bg.port)) {
-      const r = m.message as { type?: number; at?: number; end?: number; error?: string };
+      const r = m.message as { type?: number; at?: number; end?: number; error?: string; code?: string };
       if (r.error !== undefined) bg.error ??= r.error;
+      if (r.code) bg.code ??= r.code;
       if (r.type === FRAME.segment) this.segmentOffsets.push(r.at!);
       if (r.end !== undefined) this.offset = this.bytesWritten = r.end;
     }
     if (bg.error !== undefined || Atomics.load(bg.ctl, 1) !== 0) {
+      if (bg.code) throw new TraceWriteError(this.opts.name ?? this.path, errnoText({ code: bg.code }));
       throw new Error(`trace writer: ${bg.error ?? 'the compressing thread failed'}`);
     }
   }
@@ -191,9 +216,14 @@ export class TraceWriter {
       // The compressing thread failed: the recording is failing already, with its own error.
     } finally {
       this.stopWorker();
-      fsyncSync(this.fd);
-      closeSync(this.fd);
+      const fd = this.fd;
       this.fd = -1;
+      try {
+        this.io(() => fsyncSync(fd));
+      } finally {
+        closeSync(fd);
+      }
     }
   }
 }
+

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -90,7 +90,7 @@ describe('trace file', () => {
         await new Promise((r) => setTimeout(r, 100));
         let size = 0;
         try {
-          size = statSync(file).size;
+          size = statSync(`${file}.partial`).size;
         } catch {
           /* not created yet */
         }
@@ -98,7 +98,10 @@ describe('trace file', () => {
       }
       child.kill('SIGKILL');
       await new Promise((r) => child.on('exit', r));
-      const r = new TraceReader(file);
+      // Nothing runs after SIGKILL: the trace stays under its temporary name beside the target, which it was to
+      // replace only once readable (src/recorder/trace-output.ts).
+      assert.ok(!existsSync(file), 'the target is not touched');
+      const r = new TraceReader(`${file}.partial`);
       try {
         assert.equal(r.trace.truncated, true, 'a killed recording has no footer');
         assert.ok(r.trace.segments.length >= 2, `only ${r.trace.segments.length} segments recovered`);

@@ -4,9 +4,18 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { BadImageError } from '../../errors.ts';
+import { interrupts } from '../../recorder/interrupts.ts';
 import { type RecordProgress, RecordSession } from '../../recorder/session.ts';
 import { parseEnv, parseSandbox, parseTimeout, programArgs } from '../options.ts';
 import { denialLines, endLines } from '../run-end.ts';
+
+/**
+ * Instructions a recording runs when no --max-instructions is given. Nothing else bounds a runaway program: a spin
+ * loop reached 7.5G instructions and 393 MB of trace in 10 minutes. 2G instructions take about 3 minutes to record
+ * at the measured 10-12M/s, hold every fixture and Go test program recorded so far many times over, and stop the
+ * run with a line saying how to go further.
+ */
+export const DEFAULT_MAX_INSTRUCTIONS = 2_000_000_000;
 
 /** The bundled demo: a recovered nil-pointer dereference, the exception path wintrace exists to show. */
 export const DEMO_PROGRAM = fileURLToPath(new URL('../../../fixtures/bin/panic-recover.exe', import.meta.url));
@@ -39,7 +48,7 @@ export const recordCommand: CommandModule<object, RecordArgs> = {
       .positional('args', { type: 'string', array: true, describe: 'arguments for the program (after --)' })
       .option('output', { alias: 'o', type: 'string', default: 'trace.mp', describe: 'trace file to write' })
       .option('env', { type: 'string', array: true, describe: 'add K=V to the guest environment' })
-      .option('max-instructions', { type: 'number', describe: 'stop after this many instructions (the trace stays readable)' })
+      .option('max-instructions', { type: 'number', describe: `stop after this many instructions (the trace stays readable; default ${DEFAULT_MAX_INSTRUCTIONS})` })
       .option('timeout', { type: 'number', describe: 'stop after this many seconds of wall-clock time (the trace stays readable)' })
       .option('mount', { type: 'string', array: true, describe: 'let the guest read host directory HOST as GUEST (HOST:C:\\data), read-only' })
       .option('start-at', { type: 'string', describe: 'record full detail from this instruction count or symbol' })
@@ -59,11 +68,13 @@ export const recordCommand: CommandModule<object, RecordArgs> = {
     const progress = (p: RecordProgress) => {
       if (!tty) return;
       const secs = (performance.now() - t0) / 1000;
-      process.stderr.write(`\r\x1b[Krecording: ${human(Number(p.instructions))} instructions, ${human(Number(p.instructions) / Math.max(secs, 1e-3))}/s, ${p.threads} threads, ${human(p.bytes)}B`);
+      process.stderr.write(`\r\x1b[Krecording: ${human(Number(p.instructions))} instructions, ${human(Number(p.instructions) / Math.max(secs, 1e-3))}/s, ${p.threads} threads, ${human(p.bytes)}B (Ctrl-C stops, keeping the trace)`);
     };
+    const maxInstructions = argv.maxInstructions ?? DEFAULT_MAX_INSTRUCTIONS;
     const session = new RecordSession({
       program, output: argv.output, args: programArgs(argv), env: parseEnv(argv.env ?? []),
-      ...(argv.maxInstructions !== undefined ? { maxInstructions: BigInt(argv.maxInstructions) } : {}),
+      maxInstructions: BigInt(maxInstructions),
+      interruptible: true,
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       sandbox,
       ...(argv.startAt !== undefined ? { startAt: argv.startAt } : {}),
@@ -90,8 +101,10 @@ export const recordCommand: CommandModule<object, RecordArgs> = {
         process.stderr.write(`  thread ${t.tid}: ${t.start}, ${t.instructions} instructions, ${t.state}${t.state === 'exited' ? ` (${t.exitCode})` : ''}\n`);
       }
     }
-    const report = [...endLines(s.end, { maxInstructions: argv.maxInstructions, timeoutSeconds: argv.timeout }), ...denialLines(sandbox.denials)];
-    for (const line of report) process.stderr.write(`${line}\n`);
-    process.exitCode = s.end.reason === 'exit' ? 0 : s.end.exitCode;
+    const ends = argv.maxInstructions === undefined && s.end.reason === 'budget'
+      ? [`wintrace: stopped after ${DEFAULT_MAX_INSTRUCTIONS} instructions, record's default limit: give --max-instructions N to record more`]
+      : endLines(s.end, { maxInstructions, timeoutSeconds: argv.timeout });
+    for (const line of [...ends, ...denialLines(sandbox.denials)]) process.stderr.write(`${line}\n`);
+    process.exitCode = s.end.reason === 'exit' ? 0 : s.end.reason === 'interrupted' ? interrupts.exitStatus() : s.end.exitCode;
   },
 };

@@ -2,6 +2,8 @@
 // through, and exit with its exit code.
 
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import type { UnicornEngine } from '../../recorder/engine/unicorn.ts';
+import { interrupts } from '../../recorder/interrupts.ts';
 import { openProgram } from '../../recorder/program.ts';
 import { ExitCode, WintraceError } from '../../errors.ts';
 import { parseEnv, parseSandbox, parseTimeout, programArgs } from '../options.ts';
@@ -43,9 +45,16 @@ export const runCommand: CommandModule<object, RunArgs> = {
       maxInstructions: argv.maxInstructions !== undefined ? BigInt(argv.maxInstructions) : undefined,
       timeoutMs,
       sandbox,
+      // Ctrl-C: the run loop never yields to Node's own signal handling; see src/recorder/interrupts.ts.
+      observer: {
+        beforeRun: () => {
+          if (interrupts.requested()) proc.stopRequested = true;
+        },
+      },
     });
     let end;
     try {
+      interrupts.install((engine as UnicornEngine).nativeHandles().counter);
       end = proc.run();
     } catch (e) {
       if (e instanceof WintraceError) {
@@ -64,11 +73,12 @@ export const runCommand: CommandModule<object, RunArgs> = {
         ];
         process.stderr.write(`${lines.join('\n')}\n`);
       }
+      interrupts.uninstall();
       engine.close();
     }
     if (proc.exceptions.failure) process.stderr.write(`wintrace: fail fast: ${proc.exceptions.failure}\n`);
     const report = [...endLines(end, { maxInstructions: argv.maxInstructions, timeoutSeconds: argv.timeout }), ...denialLines(sandbox.denials)];
     for (const line of report) process.stderr.write(`${line}\n`);
-    process.exitCode = end.reason === 'exit' ? end.exitCode : end.exitCode || ExitCode.emulationFault;
+    process.exitCode = end.reason === 'exit' ? end.exitCode : end.reason === 'interrupted' ? interrupts.exitStatus() : end.exitCode || ExitCode.emulationFault;
   },
 };
