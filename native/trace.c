@@ -67,6 +67,11 @@ typedef struct wt_counter {
     uint64_t stop_now;
 } wt_counter;
 
+#define HM_BITS 12
+#define HM_SIZE (1u << HM_BITS)
+#define HM_BLOCK_SHIFT 24 /* host-pages.ts BLOCK: 16 MiB */
+#define HM_TOMB UINT64_MAX
+
 typedef struct wt_tracer {
     /* Fields shared with TypeScript, u64 each (read through a BigUint64Array). */
     uint64_t steps;          /* instructions recorded since the tracer was attached */
@@ -108,6 +113,10 @@ typedef struct wt_tracer {
     uint64_t dv_stride;      /* bytes between V registers */
     /* Instruction words by address (direct-mapped); a write to a cached address drops its entry. */
     struct { uint64_t addr; uint32_t word; } icache[ICACHE];
+    /* Guest memory's host blocks (src/recorder/engine/host-pages.ts): open addressing from block number + 1 to the
+       block's host address, so a store's old bytes are a memcpy instead of a uc_mem_read. */
+    uint64_t hm_key[HM_SIZE];
+    uint8_t *hm_host[HM_SIZE];
 } wt_tracer;
 
 
@@ -456,6 +465,50 @@ static void wt_on_code(uc_engine *uc, uint64_t address, uint32_t size, void *use
     }
 }
 
+static uint32_t hm_slot(uint64_t block) { return (uint32_t)((block * 0x9E3779B97F4A7C15ull) >> (64 - HM_BITS)); }
+
+/* The host address of [addr, addr+size) when it lies inside one host block, else NULL (read through Unicorn). */
+static uint8_t *host_of(const wt_tracer *t, uint64_t addr, uint32_t size)
+{
+    uint64_t block = addr >> HM_BLOCK_SHIFT;
+    if (((addr + size - 1) >> HM_BLOCK_SHIFT) != block) return NULL;
+    uint32_t h = hm_slot(block);
+    for (uint32_t n = 0; n < HM_SIZE; n++, h = (h + 1) & (HM_SIZE - 1)) {
+        if (t->hm_key[h] == block + 1) return t->hm_host[h] + (addr & ((1ull << HM_BLOCK_SHIFT) - 1));
+        if (t->hm_key[h] == 0) return NULL;
+    }
+    return NULL;
+}
+
+/*
+ * The host announces a host block of guest memory (host != 0) or its end (host == 0). Returns 0, or -1 when the
+ * table is full (stores there are then read through Unicorn, which is only slower).
+ * int wt_trace_host_block(wt_tracer *t, uint64_t base, uint64_t host);
+ */
+int wt_trace_host_block(wt_tracer *t, uint64_t base, uint64_t host)
+{
+    uint64_t block = base >> HM_BLOCK_SHIFT;
+    uint32_t h = hm_slot(block);
+    int64_t free_at = -1;
+    for (uint32_t n = 0; n < HM_SIZE; n++, h = (h + 1) & (HM_SIZE - 1)) {
+        if (t->hm_key[h] == block + 1) {
+            if (host) t->hm_host[h] = (uint8_t *)(uintptr_t)host;
+            else t->hm_key[h] = HM_TOMB;
+            return 0;
+        }
+        if (t->hm_key[h] == HM_TOMB && free_at < 0) free_at = h;
+        if (t->hm_key[h] == 0) {
+            if (free_at < 0) free_at = h;
+            break;
+        }
+    }
+    if (!host) return 0;
+    if (free_at < 0) return -1;
+    t->hm_key[free_at] = block + 1;
+    t->hm_host[free_at] = (uint8_t *)(uintptr_t)host;
+    return 0;
+}
+
 static void wt_on_write(uc_engine *uc, uc_mem_type type, uint64_t address, int size, int64_t value, void *user_data)
 {
     wt_tracer *t = (wt_tracer *)user_data;
@@ -466,7 +519,9 @@ static void wt_on_write(uc_engine *uc, uc_mem_type type, uint64_t address, int s
     t->writes[i].addr = address;
     t->writes[i].size = (uint32_t)size;
     memset(t->writes[i].old, 0, 16);
-    uc_mem_read(uc, address, t->writes[i].old, (size_t)size);
+    const uint8_t *host = host_of(t, address, (uint32_t)size);
+    if (host) memcpy(t->writes[i].old, host, (size_t)size);
+    else uc_mem_read(uc, address, t->writes[i].old, (size_t)size);
     /* Unicorn passes the value as int64; stores wider than 8 bytes arrive as two 8-byte accesses. */
     memcpy(t->writes[i].new_, &value, size > 8 ? 8 : (size_t)size);
 }

@@ -22,6 +22,7 @@ interface TraceLib {
   clearIndex(t: unknown): void;
   regs(t: unknown, out: Uint8Array): void;
   size(): number | bigint;
+  hostBlock(t: unknown, base: bigint, host: bigint): number;
 }
 
 let lib: TraceLib | undefined;
@@ -38,6 +39,7 @@ function traceLib(): TraceLib {
       clearIndex: l.func('void wt_trace_clear_index(void *t)'),
       regs: l.func('void wt_trace_regs(void *t, _Out_ uint8_t *out)'),
       size: l.func('uint64_t wt_trace_size(void)'),
+      hostBlock: l.func('int wt_trace_host_block(void *t, uint64_t base, uint64_t host)'),
     };
   }
   return lib;
@@ -70,6 +72,11 @@ export class Tracer {
     // (measured: +1 GiB RSS and ~0.5 s, the whole header time of a small program).
     if (engine.executed > 0n) engine.flushTranslations();
     this.hooks = [h1[0]!, h2[0]!];
+    // WINTRACE_NO_HOST_READ=1 reads old bytes through uc_mem_read, to measure the difference (bench traced).
+    if (process.env.WINTRACE_NO_HOST_READ !== '1') {
+      const announce = (base: bigint, host: bigint) => traceLib().hostBlock(this.mem, base, host);
+      for (const [base, host] of engine.hostBlocks(announce)) announce(base, host);
+    }
   }
 
   private readonly hooks: Array<number | bigint>;
@@ -174,6 +181,7 @@ export class Tracer {
   detach(): void {
     const { uc } = this.engine.nativeHandles();
     for (const h of this.hooks) loadUnicorn().uc_hook_del(uc, h);
+    this.engine.hostBlocks(undefined);
     traceLib().detach(this.mem);
   }
 

@@ -92,7 +92,15 @@ export class HostPages {
   /** Pages flushed by re-mapping since the start: what the changes cost inside Unicorn. */
   remappedPages = 0;
 
+  /** Told of each host block as it comes (host address) and goes (0n): the tracer reads old bytes from them. */
+  onBlock: ((base: bigint, host: bigint) => void) | undefined;
+
   constructor(private readonly ops: RegionOps) {}
+
+  /** Every host block now, as [guest base, host address]. */
+  hostBlocks(): Array<[bigint, bigint]> {
+    return [...this.blocks.values()].map((b) => [b.base, koffi.address(b.host)]);
+  }
 
   /** Maps [address, address+size) with `perms`; every page must be unmapped (as uc_mem_map requires). */
   map(address: bigint, size: bigint, perms: number): void {
@@ -194,10 +202,12 @@ export class HostPages {
       base, host, view: new Uint8Array(koffi.view(host, Number(BLOCK))), pages: new Uint8Array(PAGES_PER_BLOCK), runs: [], mappedPages: 0,
     };
     this.blocks.set(base, b);
+    this.onBlock?.(base, address);
     return b;
   }
 
   private dropBlock(b: Block): void {
+    this.onBlock?.(b.base, 0n);
     loadLibc().munmap(b.host, Number(BLOCK));
     this.blocks.delete(b.base);
   }

@@ -183,6 +183,12 @@ export class UnicornEngine implements Engine {
     return this.pages.view(address, size);
   }
 
+  /** Guest memory's host blocks now, and a listener for the ones that come and go (the tracer's store reads). */
+  hostBlocks(listener: ((base: bigint, host: bigint) => void) | undefined): Array<[bigint, bigint]> {
+    this.pages.onBlock = listener;
+    return this.pages.hostBlocks();
+  }
+
   /** Unicorn regions now, and pages Unicorn re-mapped since the start (docs/benchmarks.md). */
   memoryStats(): { regions: number; remappedPages: number } {
     return { regions: this.pages.regionCount, remappedPages: this.pages.remappedPages };
