@@ -9,7 +9,10 @@
 // --split wraps engine.start, the interrupt hook (API calls and system stubs, in JS), engine.write and engine
 // map/protect/unmap, to show where run() spends its time. The wrappers cost a performance.now() pair per call.
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, symlinkSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { UnicornEngine } from '../src/recorder/engine/unicorn.ts';
 import { openProgram } from '../src/recorder/program.ts';
@@ -147,12 +150,40 @@ function measureOne(name: string, quantum: number | undefined, split: boolean): 
 
 // ---- parent: spawn a child per fixture and run ---------------------------------------------------------------
 
-function runChild(name: string, quantum: number | undefined, split: boolean): Promise<UntracedSample> {
-  const args = ['--import', 'tsx', SELF, '--one', name];
+/** A checkout to run the child from: this one, or a baseline worktree (`--baseline REV`). */
+interface Build {
+  label: string;
+  root: string;
+}
+
+/**
+ * `--baseline REV`: the same benchmark from a worktree of REV, run alternately with this checkout so both see the
+ * same machine load (e.g. the region-per-commit guest memory on Debian's Unicorn 2.0.1 before c60bd5d). The worktree
+ * shares this checkout's fixtures and node_modules and builds its own C hooks with its own build script.
+ */
+function baselineBuild(rev: string): Build {
+  const sha = spawnSync('git', ['rev-parse', '--verify', `${rev}^{commit}`], { cwd: ROOT, encoding: 'utf8' });
+  if (sha.status !== 0) throw new Error(`--baseline ${rev}: not a commit of this repository`);
+  const id = sha.stdout.trim();
+  const dir = join(ROOT, '.cache', 'bench-baseline', id.slice(0, 12));
+  if (!existsSync(join(dir, 'bench', 'untraced.ts'))) {
+    const add = spawnSync('git', ['worktree', 'add', '--force', '--detach', dir, id], { cwd: ROOT, encoding: 'utf8' });
+    if (add.status !== 0) throw new Error(`--baseline ${rev}: git worktree add failed: ${add.stderr.trim()}`);
+  }
+  for (const link of ['node_modules', join('fixtures', 'bin')]) {
+    if (!existsSync(join(dir, link))) symlinkSync(join(ROOT, link), join(dir, link));
+  }
+  const native = spawnSync('bash', [join(dir, 'scripts', 'build-native.sh')], { cwd: dir, encoding: 'utf8' });
+  if (native.status !== 0) throw new Error(`--baseline ${rev}: its scripts/build-native.sh failed: ${native.stderr.trim()}`);
+  return { label: `baseline ${id.slice(0, 7)}`, root: dir };
+}
+
+function runChild(name: string, quantum: number | undefined, split: boolean, build?: Build): Promise<UntracedSample> {
+  const args = ['--import', 'tsx', build ? join(build.root, 'bench', 'untraced.ts') : SELF, '--one', name];
   if (quantum !== undefined) args.push('--quantum', String(quantum));
   if (split) args.push('--split');
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { cwd: build?.root ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
@@ -161,12 +192,19 @@ function runChild(name: string, quantum: number | undefined, split: boolean): Pr
     child.on('close', (code) => {
       const line = out.split('\n').reverse().find((l) => l.startsWith(MARK));
       if (code !== 0 || !line) {
-        reject(new Error(`${name}: benchmark child exited with ${code}\n${err.trim() || out.trim()}`));
+        const last = (err.trim() || out.trim()).split('\n').pop() ?? '';
+        reject(new ChildFailed(`${name}: benchmark child exited with ${code ?? child.signalCode}: ${last}`, code, last));
         return;
       }
       resolve(JSON.parse(line.slice(MARK.length)) as UntracedSample);
     });
   });
+}
+
+class ChildFailed extends Error {
+  constructor(message: string, readonly code: number | null, readonly lastLine: string) {
+    super(message);
+  }
 }
 
 /** Samples that are identical in every run collapse to one value; otherwise the runner reports their spread. */
@@ -182,16 +220,20 @@ function parseQuantum(params: Readonly<Record<string, string>>): number | undefi
 }
 
 async function run(opts: BenchOptions): Promise<BenchResult> {
-  const known = new Set(['quantum', 'split']);
+  const known = new Set(['quantum', 'split', 'baseline']);
   const extra = Object.keys(opts.params).filter((k) => !known.has(k));
   if (extra.length > 0) throw new Error(`untraced: unknown parameter(s) ${extra.map((k) => `--${k}`).join(', ')}`);
   const quantum = parseQuantum(opts.params);
   const split = opts.params.split !== undefined && opts.params.split !== 'false';
   const names = opts.fixtures ?? fixtureNames();
   for (const n of names) fixtureExe(n); // fail early, with the build command, when one is missing
+  const builds: Array<Build | undefined> = [undefined];
+  if (opts.params.baseline !== undefined) builds.push(baselineBuild(opts.params.baseline));
 
   const columns: Column[] = [
     { key: 'fixture', label: 'fixture', format: 'text' },
+    ...(builds.length > 1 ? [{ key: 'build', label: 'build', format: 'text' } as Column] : []),
+    { key: 'load', label: 'load avg', format: 'text' },
     { key: 'end', label: 'end', format: 'text' },
     { key: 'loadMs', label: 'load ms', format: 'ms' },
     { key: 'runMs', label: 'run ms', format: 'ms' },
@@ -218,48 +260,70 @@ async function run(opts: BenchOptions): Promise<BenchResult> {
 
   const rows: Array<Record<string, Cell>> = [];
   for (const name of names) {
-    const samples: UntracedSample[] = [];
+    // Builds alternate run by run, so a change in the machine's load touches both alike.
+    const per = builds.map(() => ({ samples: [] as UntracedSample[], loads: [] as number[], failed: undefined as ChildFailed | undefined }));
     for (let r = 0; r < opts.runs; r++) {
-      const s = await runChild(name, quantum, split);
-      opts.log(`${name} run ${r + 1}/${opts.runs}: ${s.runMs.toFixed(0)} ms, ${s.instructions} instructions, ${s.end}`);
-      samples.push(s);
+      for (const [b, build] of builds.entries()) {
+        const slot = per[b]!;
+        if (slot.failed) continue;
+        slot.loads.push(loadavg()[0]!);
+        try {
+          const s = await runChild(name, quantum, split, build);
+          opts.log(`${name}${build ? ` (${build.label})` : ''} run ${r + 1}/${opts.runs}: ${s.runMs.toFixed(0)} ms, ${s.instructions} instructions, ${s.end}`);
+          slot.samples.push(s);
+        } catch (e) {
+          if (!(e instanceof ChildFailed) || build === undefined) throw e;
+          opts.log(e.message);
+          slot.failed = e; // a baseline that aborts (QEMU's region limit) is a result, not a broken benchmark
+        }
+      }
     }
-    const col = (f: (s: UntracedSample) => number) => cell(samples.map(f));
-    const ends = [...new Set(samples.map((s) => s.end))];
-    const row: Record<string, Cell> = {
-      fixture: name,
-      end: ends.join(' / '),
-      loadMs: col((s) => s.loadMs),
-      runMs: col((s) => s.runMs),
-      instructions: col((s) => s.instructions),
-      rate: col((s) => s.instructions / (s.runMs / 1000)),
-      apiCalls: col((s) => s.apiCalls),
-      threads: col((s) => s.threads),
-      virtualMs: col((s) => s.virtualNs / 1e6),
-      peakRss: col((s) => s.peakRss),
-      bootRss: col((s) => s.bootRss),
-    };
-    if (split) {
-      const pct = (f: (x: NonNullable<UntracedSample['split']>, s: UntracedSample) => number) =>
-        col((s) => (100 * f(s.split!, s)) / s.runMs);
-      Object.assign(row, {
-        slices: col((s) => s.split!.slices),
-        memCalls: col((s) => s.split!.memCalls),
-        writeCalls: col((s) => s.split!.writeCalls),
-        regions: col((s) => s.split!.regions),
-        startMs: col((s) => s.split!.startMs),
-        trapMs: col((s) => s.split!.trapMs),
-        memMs: col((s) => s.split!.memMs),
-        writeMs: col((s) => s.split!.writeMs),
-        startPct: pct((x) => x.startMs),
-        trapPct: pct((x) => x.trapMs),
-        memPct: pct((x) => x.memMs),
-        writePct: pct((x) => x.writeMs),
-        emuPct: pct((x) => x.startMs - x.trapMs),
-        outsidePct: pct((x, s) => s.runMs - x.startMs),
-      });
+    for (const [b, build] of builds.entries()) {
+      const { samples, loads, failed } = per[b]!;
+      const loadText = loads.map((l) => l.toFixed(1)).join('/');
+      if (samples.length === 0) {
+        rows.push({ fixture: name, build: build?.label ?? 'this', load: loadText, end: `failed: exit ${failed?.code}: ${failed?.lastLine.slice(0, 80)}` });
+        continue;
+      }
+      const col = (f: (s: UntracedSample) => number) => cell(samples.map(f));
+      const ends = [...new Set(samples.map((s) => s.end))];
+      const row: Record<string, Cell> = {
+        fixture: name,
+        build: build?.label ?? 'this',
+        load: loadText,
+        end: ends.join(' / '),
+        loadMs: col((s) => s.loadMs),
+        runMs: col((s) => s.runMs),
+        instructions: col((s) => s.instructions),
+        rate: col((s) => s.instructions / (s.runMs / 1000)),
+        apiCalls: col((s) => s.apiCalls),
+        threads: col((s) => s.threads),
+        virtualMs: col((s) => s.virtualNs / 1e6),
+        peakRss: col((s) => s.peakRss),
+        bootRss: col((s) => s.bootRss),
+      };
+      if (split) {
+        const pct = (f: (x: NonNullable<UntracedSample['split']>, s: UntracedSample) => number) =>
+          col((s) => (100 * f(s.split!, s)) / s.runMs);
+        Object.assign(row, {
+          slices: col((s) => s.split!.slices),
+          memCalls: col((s) => s.split!.memCalls),
+          writeCalls: col((s) => s.split!.writeCalls),
+          regions: col((s) => s.split!.regions),
+          startMs: col((s) => s.split!.startMs),
+          trapMs: col((s) => s.split!.trapMs),
+          memMs: col((s) => s.split!.memMs),
+          writeMs: col((s) => s.split!.writeMs),
+          startPct: pct((x) => x.startMs),
+          trapPct: pct((x) => x.trapMs),
+          memPct: pct((x) => x.memMs),
+          writePct: pct((x) => x.writeMs),
+          emuPct: pct((x) => x.startMs - x.trapMs),
+          outsidePct: pct((x, s) => s.runMs - x.startMs),
+        });
+      }
+      rows.push(row);
     }
-    rows.push(row);
   }
 
   const notes = [
