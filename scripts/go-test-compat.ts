@@ -2,7 +2,7 @@
 // judged the way Go's test/run.go judges a `run` test (exit 0, combined output equal to the `.out` file beside
 // the source, or empty when there is none), against the same program's native linux/amd64 run.
 //
-//   node --import tsx scripts/go-test-compat.ts --go 1.27 [--jobs N] [--only name...] [--json out.json]
+//   node --import tsx scripts/go-test-compat.ts --go 1.27 [--jobs N] [--timeout S] [--only name...] [--json out.json]
 //
 // Selection: top-level single-file tests whose first line (after any build-constraint lines, as test/run.go
 // reads it) is exactly `// run` (no arguments or flags), whose
@@ -34,8 +34,9 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const WINTRACE = join(REPO, 'bin', 'wintrace.js');
 
 const NATIVE_TIMEOUT_S = 60;
-const WINTRACE_TIMEOUT_S = 120;
-const WINTRACE_KILL_S = 180; // wintrace's own --timeout should fire first; this is the backstop
+/** `--timeout`: a busy machine makes the slowest programs (heapsampling, divmod) need more than the default. */
+let WINTRACE_TIMEOUT_S = 120;
+let WINTRACE_KILL_S = 180; // wintrace's own --timeout should fire first; this is the backstop
 const WINTRACE_MAX_INSTRUCTIONS = 5_000_000_000;
 const BUILD_TIMEOUT_S = 300;
 const OUTPUT_LIMIT = 16 << 20; // bytes of combined output a child may write before it is killed
@@ -410,12 +411,19 @@ async function main(): Promise<number> {
     .scriptName('node --import tsx scripts/go-test-compat.ts')
     .option('go', { type: 'string', demandOption: true, describe: 'toolchain: 1.19 ... 1.27 (.cache/toolchains/goX) or a GOROOT path' })
     .option('jobs', { type: 'number', default: 1, describe: 'tests run at once' })
+    .option('timeout', { type: 'number', default: 120, describe: 'seconds each program may run under wintrace (its --timeout)' })
     .option('only', { type: 'string', array: true, describe: 'test names (helloworld or helloworld.go)' })
     .option('json', { type: 'string', describe: 'write per-test results here' })
     .option('reuse', { type: 'string', describe: 'with --only: take every other test\'s result from this earlier --json file, so the summary covers all' })
     .strict()
     .parseSync();
 
+  if (!(argv.timeout > 0)) {
+    process.stderr.write(`--timeout must be a positive number of seconds, not ${argv.timeout}\n`);
+    return 2;
+  }
+  WINTRACE_TIMEOUT_S = argv.timeout;
+  WINTRACE_KILL_S = argv.timeout + 60;
   const goroot = existsSync(join(argv.go, 'bin', 'go'))
     ? resolve(argv.go)
     : join(REPO, '.cache', 'toolchains', `go${argv.go}`, 'usr', 'lib', `go-${argv.go}`);
