@@ -8,11 +8,11 @@ import { openRegularFile } from '../regular-file.ts';
 import { packr, unpackRegs } from './codec.ts';
 import { decodePayload } from './frame-codec.ts';
 import {
-  END_MAGIC, FILE_MAGIC, FORMAT_VERSION, FRAME, FRAME_HEADER_BYTES, type FooterEntry, MAX_FRAME_BYTES,
+  END_MAGIC, FILE_MAGIC, FORMAT_VERSION, FRAME, FRAME_HEADER_BYTES, type FooterEntry, type FooterPart, MAX_FRAME_BYTES,
   type Segment, TRACE_REGS, type TraceFooter, type TraceHeader,
 } from './schema.ts';
 import { applyForward, type MemWrite, REG_PC, StreamDecoder, StreamError } from './stream.ts';
-import { checkEvents, checkShape, FOOTER_SHAPE, HEADER_SHAPE, SEGMENT_SHAPE, sortedPages } from './validate.ts';
+import { checkEvents, checkShape, FOOTER_PART_SHAPE, FOOTER_SHAPE, HEADER_SHAPE, SEGMENT_SHAPE, sortedPages } from './validate.ts';
 
 /** The largest segment a reader accepts (the recorder writes 16,384 steps): decoding allocates per step. */
 const MAX_SEGMENT_STEPS = 1 << 22;
@@ -97,7 +97,7 @@ export class TraceReader {
     const length = head.readUInt32LE(0);
     const type = head.readUInt8(4);
     const crc = head.readUInt32LE(5);
-    if (type !== FRAME.header && type !== FRAME.segment && type !== FRAME.footer) this.fail(offset, `unknown frame type ${type}`);
+    if (type !== FRAME.header && type !== FRAME.segment && type !== FRAME.footer && type !== FRAME.index) this.fail(offset, `unknown frame type ${type}`);
     if (length > MAX_FRAME_BYTES) this.fail(offset, `frame length ${length} exceeds the ${MAX_FRAME_BYTES}-byte limit`);
     if (offset + FRAME_HEADER_BYTES + length > this.size) this.fail(offset, `frame of ${length} bytes runs past the end of the file`);
     const payload = this.read(offset + FRAME_HEADER_BYTES, length);
@@ -193,10 +193,30 @@ export class TraceReader {
     if (shape) this.fail(at, `footer: ${shape}`);
     const footer = f.value as TraceFooter;
     this.footerAt = at;
+    if (footer.parts) footer.segments = this.footerParts(at, footer);
     footer.segments.forEach((e, i) => {
       if (!sortedPages(e.pagesWritten)) this.fail(at, `footer: segments[${i}].pagesWritten must be increasing page numbers, or [-1]`);
     });
     return footer;
+  }
+
+  /** A split footer's index, read from its parts: each must continue the previous and lie before the footer. */
+  private footerParts(at: number, footer: TraceFooter): FooterEntry[] {
+    if (footer.segments.length > 0) this.fail(at, 'footer: a split footer must not list segments itself');
+    const out: FooterEntry[] = [];
+    let last = -1;
+    for (const [i, p] of footer.parts!.entries()) {
+      if (p <= last || p >= at) this.fail(at, `footer: parts[${i}] offset ${p} is not after the previous part and before the footer`);
+      last = p;
+      const f = this.frame(p);
+      if (f.type !== FRAME.index) this.fail(p, `footer: parts[${i}] does not point at an index frame`);
+      const shape = checkShape(f.value, FOOTER_PART_SHAPE);
+      if (shape) this.fail(p, `footer part ${i}: ${shape}`);
+      const part = f.value as FooterPart;
+      if (part.first !== out.length) this.fail(p, `footer part ${i} starts at segment ${part.first}, expected ${out.length}`);
+      for (const e of part.segments) out.push(e);
+    }
+    return out;
   }
 
   /** Segments must be in order, contiguous in steps, and start at frame boundaries after the header. */

@@ -12,7 +12,7 @@ export const END_MAGIC = 'WTRCEND\n';
  * payload is a codec byte (FRAME_CODEC) and the frame's msgpack, compressed as that byte says (format version 3;
  * version 2 deflated every payload, version 1 stored msgpack as is).
  */
-export const FRAME = { header: 1, segment: 2, footer: 3 } as const;
+export const FRAME = { header: 1, segment: 2, footer: 3, index: 4 } as const;
 export const FRAME_HEADER_BYTES = 9;
 /** Upper bound on one frame's payload a reader accepts (a segment holds at most SEGMENT_STEPS steps). */
 export const MAX_FRAME_BYTES = 256 * 1024 * 1024;
@@ -137,8 +137,23 @@ export interface FooterEntry {
   wordBloom?: Uint8Array;
 }
 
-export interface TraceFooter {
+/**
+ * Part of a split footer's segment index (frame type 4): the entries of segments first..first+n-1. A footer whose
+ * index would not fit one frame (MAX_FRAME_BYTES; about 4 billion recorded steps) lists these frames instead.
+ */
+export interface FooterPart {
+  first: number;
   segments: FooterEntry[];
+}
+
+/** When the writer splits the footer's index: above `inlineBytes` of packed entries, into parts of `partBytes`. */
+export const FOOTER_SPLIT = { inlineBytes: 64 * 1024 * 1024, partBytes: 32 * 1024 * 1024 } as const;
+
+export interface TraceFooter {
+  /** The segment index; empty when the footer is split (`parts`), and the reader fills it from the parts. */
+  segments: FooterEntry[];
+  /** File offsets of the FooterPart frames holding the index, in order; absent when `segments` holds it. */
+  parts?: number[];
   totalSteps: bigint;
   /** Every stub placed during the run (GetProcAddress places more after the header was written). */
   stubs: TraceStub[];

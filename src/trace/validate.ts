@@ -76,13 +76,22 @@ export const SEGMENT_SHAPE: Shape = {
   },
 };
 
+const footerEntries: Shape = {
+  array: { object: { offset: 'uint', firstStep: 'i64', steps: 'uint', regsChanged, pagesWritten, wordBloom: 'bloom' }, optional: ['wordBloom'] },
+  max: MAX_LIST,
+};
+
 export const FOOTER_SHAPE: Shape = {
   object: {
-    segments: { array: { object: { offset: 'uint', firstStep: 'i64', steps: 'uint', regsChanged, pagesWritten, wordBloom: 'bloom' }, optional: ['wordBloom'] }, max: MAX_LIST },
+    segments: footerEntries,
+    parts: { array: 'uint', max: MAX_LIST },
     totalSteps: 'i64', stubs,
     summary: { object: { instructions: 'i64', threads: 'uint', exceptions: 'uint', apiCalls: 'uint', exitCode: 'int', endReason: 'string' } },
   },
+  optional: ['parts'],
 };
+
+export const FOOTER_PART_SHAPE: Shape = { object: { first: 'uint', segments: footerEntries } };
 
 /**
  * Returns undefined when `v` has `shape`, else what is wrong, naming the path (`symbols[3].address: ...`). A

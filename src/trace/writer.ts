@@ -14,7 +14,10 @@ import { WintraceError } from '../errors.ts';
 import { errnoText } from '../regular-file.ts';
 import { packr } from './codec.ts';
 import { encodePayload } from './frame-codec.ts';
-import { END_MAGIC, FILE_MAGIC, FRAME, FRAME_CODEC, FRAME_HEADER_BYTES, FRAME_QUALITY, type Segment, type TraceFooter, type TraceHeader } from './schema.ts';
+import {
+  END_MAGIC, FILE_MAGIC, FOOTER_SPLIT, type FooterEntry, type FooterPart, FRAME, FRAME_CODEC, FRAME_HEADER_BYTES, FRAME_QUALITY,
+  type Segment, type TraceFooter, type TraceHeader,
+} from './schema.ts';
 
 /** Frames handed to the worker and not yet on disk before the recorder waits (each ~50–150 KB packed). */
 const MAX_IN_FLIGHT = 4;
@@ -185,13 +188,18 @@ export class TraceWriter {
     return this.frame(FRAME.segment, s);
   }
 
-  /** Writes the footer (its segment offsets taken from segmentOffsets when they are -1) and the trailer. */
-  finish(f: TraceFooter): void {
+  /**
+   * Writes the footer (its segment offsets taken from segmentOffsets when they are -1) and the trailer; an index
+   * too large for one frame goes first, in FooterPart frames the footer lists (`split` is for tests).
+   */
+  finish(f: TraceFooter, split: { inlineBytes: number; partBytes: number } = FOOTER_SPLIT): void {
     this.flush();
     this.stopWorker();
     f.segments.forEach((e, i) => {
       if (e.offset < 0) e.offset = this.segmentOffsets[i]!;
     });
+    const parts = footerParts(f.segments, split);
+    if (parts) f = { ...f, segments: [], parts: parts.map((p) => this.frame(FRAME.index, p)) };
     const at = this.frame(FRAME.footer, f);
     const trailer = Buffer.alloc(16);
     trailer.writeBigUInt64LE(BigInt(at), 0);
@@ -227,3 +235,20 @@ export class TraceWriter {
   }
 }
 
+/** The index in parts of about `partBytes` packed bytes, or undefined when it fits the footer frame itself. */
+function footerParts(entries: readonly FooterEntry[], split: { inlineBytes: number; partBytes: number }): FooterPart[] | undefined {
+  const sizes = entries.map((e) => packr.pack(e).length);
+  if (sizes.reduce((a, b) => a + b, 0) <= split.inlineBytes) return undefined;
+  const parts: FooterPart[] = [];
+  let first = 0;
+  let bytes = 0;
+  for (let i = 0; i <= entries.length; i++) {
+    if (i === entries.length || (i > first && bytes + sizes[i]! > split.partBytes)) {
+      parts.push({ first, segments: entries.slice(first, i) });
+      first = i;
+      bytes = 0;
+    }
+    if (i < entries.length) bytes += sizes[i]!;
+  }
+  return parts;
+}
