@@ -90,10 +90,10 @@ void wt_interrupt_uninstall(void)
     keep_set = 0;
 }
 
-/* void wt_interrupt_watch(uint64_t *counter); the engine counter whose stop_now word (index 5) a signal raises. */
-void wt_interrupt_watch(uint64_t *counter)
+/* void wt_interrupt_watch(uint64_t *counter, int word); the engine counter and the index of its stop_now word. */
+void wt_interrupt_watch(uint64_t *counter, int word)
 {
-    stop_word = counter ? counter + 5 : NULL;
+    stop_word = counter ? counter + word : NULL;
 }
 
 /* int wt_interrupt_count(void); signals received since install. */

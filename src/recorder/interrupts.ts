@@ -2,12 +2,12 @@
 // first signal stops the engine before its next instruction and ends the run as "interrupted"; a second one
 // leaves at once, keeping a recording's file under its own name.
 
-import { loadNative } from './engine/native.ts';
+import { COUNTER, loadNative } from './engine/native.ts';
 
 interface InterruptLib {
   install(): number;
   uninstall(): void;
-  watch(counter: unknown): void;
+  watch(counter: unknown, word: number): void;
   count(): number;
   signal(): number;
   keep(from: string | null, to: string | null, drop: string | null): number;
@@ -21,7 +21,7 @@ function native(): InterruptLib {
     lib = {
       install: l.func('int wt_interrupt_install(void)'),
       uninstall: l.func('void wt_interrupt_uninstall(void)'),
-      watch: l.func('void wt_interrupt_watch(void *counter)'),
+      watch: l.func('void wt_interrupt_watch(void *counter, int word)'),
       count: l.func('int wt_interrupt_count(void)'),
       signal: l.func('int wt_interrupt_signal(void)'),
       keep: l.func('int wt_interrupt_keep(const char *from, const char *to, const char *drop)'),
@@ -35,7 +35,7 @@ export const interrupts = {
   install(counter: unknown): void {
     const n = native();
     if (n.install() !== 0) throw new Error('sigaction failed for SIGINT/SIGTERM');
-    n.watch(counter);
+    n.watch(counter, COUNTER.stopNow);
   },
   uninstall(): void {
     lib?.uninstall();
