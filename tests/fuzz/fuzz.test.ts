@@ -40,6 +40,17 @@ describe('fuzz harness', () => {
     assert.ok([...r.defects.keys()].some((d) => /must be|is missing/.test(d)), 'no shape defect');
   });
 
+  test('200 special files where a program, a trace, an output or a mounted file is expected: one line each, no hang', async () => {
+    const r = await runCampaign({
+      kind: 'special', cases: 200, seed: 0x5bec1a1n, jobs: 2, timeoutMs: 20_000, memoryLimitMb: 512, check: { runInstructions: 0 },
+    });
+    assert.deepEqual(r.failures.map((f) => `case ${f.index} (${f.outcome}): ${f.message}`), []);
+    for (const d of ['is a FIFO (named pipe), not a regular file', 'is a directory, not a file', 'is a character device, not a regular file']) {
+      assert.ok(r.defects.has(d), `no '${d}' among ${[...r.defects.keys()].join(' | ')}`);
+    }
+    assert.ok([...r.loaded.keys()].some((k) => /^fifo in a mount: denied$/.test(k)), `no FIFO denied in a mount: ${[...r.loaded.keys()].join(', ')}`);
+  });
+
   test('the harness classifies a clean rejection, a load, an exception, a hang, a memory blow-up and a crash', async () => {
     const reports: CaseReport[] = [];
     const r = await runCampaign({

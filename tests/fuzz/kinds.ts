@@ -11,6 +11,8 @@ export interface KindRef {
 export const KINDS: Readonly<Record<string, KindRef>> = {
   pe: { module: new URL('./pe-kind.ts', import.meta.url).href, export: 'peKind' },
   trace: { module: new URL('./trace-kind.ts', import.meta.url).href, export: 'traceKind' },
+  special: { module: new URL('./special-file-kind.ts', import.meta.url).href, export: 'specialFileKind' },
+  interrupt: { module: new URL('./interrupt-kind.ts', import.meta.url).href, export: 'interruptKind' },
 };
 
 export function kindRef(name: string): KindRef {
