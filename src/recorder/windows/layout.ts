@@ -20,6 +20,12 @@ export const LAYOUT = {
   tebStride: 0x10000n, // reservations are 64 KiB-aligned
   tebSize: 0x2000n,
   kuserSharedData: 0x7ffe_0000n,
+  /**
+   * Bytes the process may commit (Windows' commit limit: RAM plus page file; 16 GiB here). Beyond it VirtualAlloc
+   * fails with ERROR_COMMITMENT_LIMIT, as on a machine out of commit; it also bounds the host blocks and Unicorn
+   * regions behind guest memory (16 MiB each, a few thousand at most).
+   */
+  commitLimit: 0x4_0000_0000n,
   minimumApplicationAddress: 0x10000n,
   maximumApplicationAddress: 0x0000_7fff_fffe_ffffn,
 } as const;

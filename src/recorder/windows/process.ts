@@ -299,7 +299,12 @@ export class WindowsProcess {
     const id = FIRST_THREAD_ID + index * 4;
     const size = stackSize > 0n ? stackSize : this.image.image.stackReserve || 0x100000n;
     const stack = this.vm.reserve(0n, size, PAGE.READWRITE, 'stack', `stack of thread ${id}`);
-    this.vm.commit(stack.base, stack.size, PAGE.READWRITE);
+    try {
+      this.vm.commit(stack.base, stack.size, PAGE.READWRITE);
+    } catch (e) {
+      this.vm.release(stack.base); // a thread that could not be created leaves nothing reserved, as on Windows
+      throw e;
+    }
     const teb = LAYOUT.tebBase + BigInt(index) * LAYOUT.tebStride;
     this.vm.reserve(teb, LAYOUT.tebSize, PAGE.READWRITE, 'system', `TEB of thread ${id}`);
     this.vm.commit(teb, LAYOUT.tebSize, PAGE.READWRITE);

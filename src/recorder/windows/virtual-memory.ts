@@ -4,6 +4,7 @@
 
 import type { Engine, Prot } from '../engine/engine.ts';
 import { ALLOCATION_GRANULARITY, alignDown, alignUp, hex, LAYOUT, PAGE_SIZE } from './layout.ts';
+import { PageStates } from './page-states.ts';
 
 /** PAGE_* protection constants (winnt.h). */
 export const PAGE = {
@@ -58,7 +59,7 @@ export interface Reservation {
   kind: RegionKind;
   label: string;
   /** Per page: 0 = reserved only, else the PAGE_* protection it is committed with. */
-  pages: Uint16Array;
+  pages: PageStates;
 }
 
 export interface RegionInfo {
@@ -81,12 +82,15 @@ export const ERROR = {
   INVALID_ADDRESS: 487,
   INVALID_PARAMETER: 87,
   NOT_ENOUGH_MEMORY: 8,
+  COMMITMENT_LIMIT: 1455,
   INVALID_PAGE_PROTECTION: 0x3e5,
 } as const;
 
 export class VirtualMemory {
   /** Sorted by base. */
   private readonly reservations: Reservation[] = [];
+  /** Bytes committed, all reservations together: Windows' commit charge, bounded by LAYOUT.commitLimit. */
+  private charge = 0n;
 
   constructor(private readonly engine: Engine) {}
 
@@ -141,7 +145,7 @@ export class VirtualMemory {
       }
     }
     const r: Reservation = {
-      base, size: span, allocationProtect: protect, kind, label, pages: new Uint16Array(Number(span / PAGE_SIZE)),
+      base, size: span, allocationProtect: protect, kind, label, pages: new PageStates(Number(span / PAGE_SIZE)),
     };
     const at = this.reservations.findIndex((x) => x.base > base);
     this.reservations.splice(at < 0 ? this.reservations.length : at, 0, r);
@@ -152,6 +156,12 @@ export class VirtualMemory {
   adopt(address: bigint, size: bigint, protect: number, label: string): void {
     const r = this.reserve(address, size, protect, 'system', label);
     r.pages.fill(protect & 0xff);
+    this.charge += r.size;
+  }
+
+  /** Bytes committed in the whole address space. */
+  committed(): bigint {
+    return this.charge;
   }
 
   /** Commits [address, address+size) inside one reservation; already-committed pages keep their contents. */
@@ -164,10 +174,23 @@ export class VirtualMemory {
     if (!r || end > r.base + r.size) {
       throw new VirtualMemoryError(`commit of ${hex(address)}+${hex(size)} outside a reservation`, ERROR.INVALID_ADDRESS);
     }
+    // Windows charges a commit against the machine's commit limit before it touches a page; so does this, which
+    // also keeps guest memory within what the host blocks and Unicorn's region table can hold.
+    let added = 0n;
+    this.forRuns(r, start, end, (runStart, runEnd, committed) => {
+      if (!committed) added += runEnd - runStart;
+    });
+    if (this.charge + added > LAYOUT.commitLimit) {
+      throw new VirtualMemoryError(
+        `commit of ${hex(added)} bytes would exceed the commit limit (${hex(this.charge)} of ${hex(LAYOUT.commitLimit)} in use)`,
+        ERROR.COMMITMENT_LIMIT,
+      );
+    }
     this.forRuns(r, start, end, (runStart, runEnd, committed) => {
       if (committed) this.engine.protect(runStart, runEnd - runStart, prot);
       else this.engine.map(runStart, runEnd - runStart, prot);
     });
+    this.charge += added;
     r.pages.fill(protect & 0xff, Number((start - r.base) / PAGE_SIZE), Number((end - r.base) / PAGE_SIZE));
   }
 
@@ -179,7 +202,9 @@ export class VirtualMemory {
       throw new VirtualMemoryError(`decommit of ${hex(address)}+${hex(size)} outside a reservation`, ERROR.INVALID_ADDRESS);
     }
     this.forRuns(r, start, end, (runStart, runEnd, committed) => {
-      if (committed) this.engine.unmap(runStart, runEnd - runStart);
+      if (!committed) return;
+      this.engine.unmap(runStart, runEnd - runStart);
+      this.charge -= runEnd - runStart;
     });
     r.pages.fill(0, Number((start - r.base) / PAGE_SIZE), Number((end - r.base) / PAGE_SIZE));
   }
@@ -200,12 +225,13 @@ export class VirtualMemory {
     const r = this.find(start);
     if (!r || end > r.base + r.size) throw new VirtualMemoryError(`protect outside a reservation`, ERROR.INVALID_ADDRESS);
     const first = Number((start - r.base) / PAGE_SIZE);
-    const old = r.pages[first]!;
-    for (let i = first; i < Number((end - r.base) / PAGE_SIZE); i++) {
-      if (r.pages[i] === 0) throw new VirtualMemoryError('protect of uncommitted memory', ERROR.INVALID_ADDRESS);
+    const last = Number((end - r.base) / PAGE_SIZE);
+    const old = r.pages.get(first);
+    if (r.pages.runEnd(first, last, (p) => p !== 0) < last) {
+      throw new VirtualMemoryError('protect of uncommitted memory', ERROR.INVALID_ADDRESS);
     }
     this.engine.protect(start, end - start, prot);
-    r.pages.fill(protect & 0xff, first, Number((end - r.base) / PAGE_SIZE));
+    r.pages.fill(protect & 0xff, first, last);
     return old;
   }
 
@@ -214,9 +240,8 @@ export class VirtualMemory {
     let i = Number((start - r.base) / PAGE_SIZE);
     const last = Number((end - r.base) / PAGE_SIZE);
     while (i < last) {
-      const committed = r.pages[i] !== 0;
-      let j = i + 1;
-      while (j < last && (r.pages[j] !== 0) === committed) j++;
+      const committed = r.pages.get(i) !== 0;
+      const j = r.pages.runEnd(i + 1, last, (p) => (p !== 0) === committed);
       fn(r.base + BigInt(i) * PAGE_SIZE, r.base + BigInt(j) * PAGE_SIZE, committed);
       i = j;
     }
@@ -233,9 +258,8 @@ export class VirtualMemory {
       return { baseAddress: page, allocationBase: 0n, allocationProtect: 0, regionSize, state: MEM.FREE, protect: PAGE.NOACCESS, type: 0 };
     }
     const i0 = Number((page - r.base) / PAGE_SIZE);
-    const p = r.pages[i0]!;
-    let j = i0 + 1;
-    while (j < r.pages.length && r.pages[j] === p) j++;
+    const p = r.pages.get(i0);
+    const j = r.pages.runEnd(i0 + 1, r.pages.length, (q) => q === p);
     return {
       baseAddress: page,
       allocationBase: r.base,

@@ -27,7 +27,14 @@ export const memoryapi = [
       // inside a reservation returns the address rounded down to its page.
       const reserving = (type & BigInt(MEM.RESERVE)) !== 0n || address === 0n;
       const result = reserving ? vm.reserve(address, size, Number(protect)).base : address & ~0xfffn;
-      if (type & BigInt(MEM.COMMIT)) vm.commit(address === 0n ? result : address, size, Number(protect));
+      if (type & BigInt(MEM.COMMIT)) {
+        try {
+          vm.commit(address === 0n ? result : address, size, Number(protect));
+        } catch (e) {
+          if (reserving) vm.release(result); // one call: a failed commit leaves no reservation behind
+          throw e;
+        }
+      }
       return result;
     });
   }),

@@ -7,6 +7,7 @@ import { CONTEXT, STARTUPINFOW, TEB } from '../../structs.ts';
 import type { Thread } from '../../thread.ts';
 import { ERROR_INVALID_HANDLE } from '../wait.ts';
 import type { ApiCall } from '../../api.ts';
+import { ERROR, VirtualMemoryError } from '../../virtual-memory.ts';
 
 const CREATE_SUSPENDED = 4n;
 
@@ -33,7 +34,15 @@ export const processthreadsapi = [
   //   LPTHREAD_START_ROUTINE lpStartAddress, LPVOID lpParameter, DWORD dwCreationFlags, LPDWORD lpThreadId);
   winapi('kernel32.dll', 'HANDLE CreateThread(LPSECURITY_ATTRIBUTES lpThreadAttributes, SIZE_T dwStackSize, LPTHREAD_START_ROUTINE lpStartAddress, LPVOID lpParameter, DWORD dwCreationFlags, LPDWORD lpThreadId)', (c) => {
     const [, stackSize, start, parameter, flags, idOut] = c.args as bigint[] as [bigint, bigint, bigint, bigint, bigint, bigint];
-    const t = c.process.createThread(start, parameter, stackSize, c.thread);
+    let t: Thread;
+    try {
+      t = c.process.createThread(start, parameter, stackSize, c.thread);
+    } catch (e) {
+      // A stack no address space or commit limit can hold: Windows fails the call rather than the process.
+      if (!(e instanceof VirtualMemoryError)) throw e;
+      c.setLastError(ERROR.NOT_ENOUGH_MEMORY);
+      return 0n;
+    }
     if (flags & CREATE_SUSPENDED) t.suspendCount = 1;
     if (idOut !== 0n) c.mem.setU32(idOut, t.id);
     return c.process.handles.add(new ThreadObject(t));
