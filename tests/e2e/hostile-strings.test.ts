@@ -15,7 +15,9 @@ import { A64, codeRegion, SyntheticTrace } from '../helpers/synthetic-trace.ts';
 
 /** Everything a terminal would obey: OSC retitle, clear screen, carriage return, a forged line, C1 CSI. */
 const EVIL = '\x1b]0;pwned\x07\x1b[2J\rFORGED LINE\nFORGED\x9b2J';
-const RAW = /[\x00-\x09\x0b-\x1f\x7f-\x9f]/;
+/** What makes a line read as another: a right-to-left override (`\u202etxt.exe` shows as `exe.txt`), a line separator. */
+const BIDI = '\u202etxt.exe\u2066\u2028';
+const RAW = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/;
 const TID = 0x1000;
 const PC = 32;
 const SP = 31;
@@ -44,7 +46,7 @@ before(() => {
   t.step({ set: { 18: 0n } });
   t.event({ kind: 'fail-fast', tid: TID, code: 0xc0000409, reason: `reason${EVIL}` });
   t.step();
-  t.event({ kind: 'process-exit', tid: TID, exitCode: 2, reason: `exit${EVIL}` });
+  t.event({ kind: 'process-exit', tid: TID, exitCode: 2, reason: `exit${EVIL}${BIDI}` });
   t.write(trace);
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -70,6 +72,7 @@ describe('hostile strings in a trace', () => {
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /GetProcAddress\\x1b\]0;pwned\\x07\\x1b\[2J\\x0dFORGED LINE\\x0aFORGED\\x9b2J\(/);
     assert.match(r.out, /exit\\x1b\]0;pwned/);
+    assert.match(r.out, /\\u202etxt\.exe\\u2066\\u2028\)$/m, 'the override and the separator are shown as \\uNNNN');
   });
 
   test('show names the program with its controls escaped', () => {
@@ -88,8 +91,9 @@ describe('hostile strings in a trace', () => {
     const r = wintrace('events', trace, '--json');
     assert.equal(r.code, 0, r.err);
     assert.doesNotMatch(r.out, RAW);
-    const first = JSON.parse(r.out.split('\n')[0]!) as { api: string };
-    assert.equal(first.api, `GetProcAddress${EVIL}`);
+    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l) as { api?: string; reason?: string });
+    assert.equal(lines[0]!.api, `GetProcAddress${EVIL}`);
+    assert.equal(lines.at(-1)!.reason, `exit${EVIL}${BIDI}`);
   });
 
   test('the TUI escapes every segment before cutting it to the pane', () => {
