@@ -115,7 +115,7 @@ static const int8_t KIDX[TRACE_REGS] = {
 #define K_SP 13
 
 /* Note kinds; wt_check_take documents the layout. */
-enum { N_CLOSE = 1, N_OPEN_CALLBACK = 2, N_THREAD_RETURN = 3, N_OPEN_STDCALL = 4, N_X18 = 5, N_SP = 6, N_TEB = 7, N_SP_WINDOWS = 8 };
+enum { N_CLOSE = 1, N_OPEN_CALLBACK = 2, N_THREAD_RETURN = 3, N_OPEN_STDCALL = 4, N_X18 = 5, N_SP = 6, N_TEB = 7, N_SP_WINDOWS = 8, N_TEB_BACK = 9 };
 #define NOTE_WORDS 10
 
 typedef struct pending { double lr; uint32_t id; } pending;
@@ -277,7 +277,8 @@ static void check_step_after(wt_check *ck, uint32_t step, int32_t tid, double pc
     tinfo *t = &ck->ti[ck->info[slot]];
     if (ck->touched || ck->nx18) {
         int x18 = ck->touched & 1;
-        if (ck->want_x18 && (x18 || (ck->nx18 && is_x18_writer(ck, pc)))) {
+        /* Both rules read program writes of X18: x18-untouched reports them, teb-consistent follows what they left. */
+        if ((ck->want_x18 || ck->want_teb) && (x18 || (ck->nx18 && is_x18_writer(ck, pc)))) {
             uint32_t *n = note(ck, N_X18, step, tid, pc);
             if (n) { put64(n, 4, x18 ? ck->x18_before : r[K_X18]); put64(n, 6, r[K_X18]); n[8] = (uint32_t)x18; }
         }
@@ -309,8 +310,10 @@ static void check_os_after(wt_check *ck, uint32_t steps_before, int32_t tid, int
     const uint64_t *r = ck->regs + (size_t)slot * KEPT;
     tinfo *t = &ck->ti[ck->info[slot]];
     if (t->has_teb) {
-        if (r[K_X18] == t->teb) t->x18dirty = 0;
-        else if (!t->x18dirty) {
+        if (r[K_X18] == t->teb) {
+            if (t->x18dirty && ck->want_teb) note(ck, N_TEB_BACK, steps_before, tid, -1);
+            t->x18dirty = 0;
+        } else if (!t->x18dirty) {
             t->x18dirty = 1;
             if (ck->want_teb) {
                 uint32_t *n = note(ck, N_TEB, steps_before, tid, -1);

@@ -42,7 +42,9 @@ export type ApiOutcome =
   | { kind: 'yield'; result: bigint }
   | { kind: 'exit-thread'; code: number }
   | { kind: 'exit-process'; code: number }
-  | { kind: 'jump' };
+  | { kind: 'jump' }
+  /** The API's own load or store through X18 faulted (teb-view.ts): an access violation at the API's pc. */
+  | { kind: 'fault'; access: 'read' | 'write'; address: bigint };
 
 export interface ApiCall {
   readonly process: WindowsProcess;
@@ -52,6 +54,7 @@ export interface ApiCall {
   readonly args: readonly bigint[];
   /** Return address (LR at the call). */
   readonly caller: bigint;
+  /** Stores the error in TEB.LastErrorValue; through X18 (teb-view.ts) when the dispatcher makes the call. */
   setLastError(code: number): void;
 }
 

@@ -116,6 +116,16 @@ export class ExceptionDispatcher {
     this.proc.engine.writeReg(ROLE.pc, intr.pc);
   }
 
+  /**
+   * An API's own load or store through X18 faulted (teb-view.ts): on Windows that instruction inside kernel32 raises
+   * an access violation, so the CONTEXT's Pc is the API's stub. Dispatched once the engine has stopped, like a trap.
+   */
+  raiseInApi(t: Thread, pc: bigint, access: 'read' | 'write', address: bigint): void {
+    this.pending = { thread: t, code: STATUS.ACCESS_VIOLATION, address: pc, information: [access === 'read' ? 0n : 1n, address] };
+    this.proc.engine.writeReg(ROLE.pc, pc);
+    this.proc.engine.stop();
+  }
+
   /** The first address in [from, to) that is not committed writable memory, if any. */
   private firstUnwritable(from: bigint, to: bigint): bigint | undefined {
     for (let page = alignDown(from, 0x1000n); page < to; page += 0x1000n) {

@@ -22,6 +22,7 @@ import { FileObject, type KObject, ProcessObject, ThreadObject } from './objects
 import { KUSER_SHARED_DATA, PEB, TEB } from './structs.ts';
 import { StubTable } from './stubs.ts';
 import { Sandbox } from './sandbox.ts';
+import { TebAccessFault, tebOf } from './teb-view.ts';
 import { Thread, type Wait } from './thread.ts';
 import { PAGE, VirtualMemory } from './virtual-memory.ts';
 import { ProcessHeap } from './process-heap.ts';
@@ -361,6 +362,10 @@ export class WindowsProcess {
     return this.tlsUsed.delete(i);
   }
 
+  /**
+   * The last error of a thread that is not on the CPU (a wait completing while it sleeps), straight into its own
+   * TEB. An API running on the calling thread stores it through X18 instead (ApiCall.setLastError).
+   */
   setLastError(t: Thread, code: number): void {
     this.mem.setU32(t.teb + BigInt(TEB.fields.LastErrorValue[0]), code);
   }
@@ -392,17 +397,15 @@ export class WindowsProcess {
     this.options.observer?.apiCall?.(t, def, args, lr);
     const call: ApiCall = {
       process: this, thread: t, mem: this.mem, args, caller: lr,
-      setLastError: (code) => this.setLastError(t, code),
+      // kernel32 stores the error through X18, whatever X18 holds (teb-view.ts).
+      setLastError: (code) => tebOf({ process: this, mem: this.mem }).setU32('LastErrorValue', code),
     };
     let outcome: ApiOutcome;
     try {
-      outcome = def.impl(call);
+      outcome = callApi(def, call);
     } catch (e) {
-      if (!(e instanceof GuestAccessError)) throw e;
-      // A pointer argument the guest cannot access: answered as Windows answers it, the run goes on.
-      const failure = badPointerFailure(def);
-      if (failure.lastError !== undefined) call.setLastError(failure.lastError);
-      outcome = failure.value;
+      if (!(e instanceof TebAccessFault)) throw e;
+      outcome = { kind: 'fault', access: e.access, address: e.address };
     }
     this.options.observer?.apiReturn?.(t, def, outcome);
     this.applyOutcome(t, outcome);
@@ -444,6 +447,10 @@ export class WindowsProcess {
         return;
       case 'jump':
         return; // the implementation set pc and the registers itself
+      case 'fault':
+        // SVC leaves pc after itself: the stub's SVC stands for the API instruction that faulted.
+        this.exceptions.raiseInApi(t, this.engine.readReg(ROLE.pc) - 4n, outcome.access, outcome.address);
+        return;
     }
   }
 
@@ -669,6 +676,18 @@ function wakeTimes(w: Wait): bigint[] {
     if (typeof due === 'bigint') out.push(due);
   }
   return out;
+}
+
+/** Runs an implementation; a pointer argument the guest cannot access is answered as Windows answers it. */
+function callApi(def: ApiDef, call: ApiCall): ApiOutcome {
+  try {
+    return def.impl(call);
+  } catch (e) {
+    if (!(e instanceof GuestAccessError)) throw e;
+    const failure = badPointerFailure(def);
+    if (failure.lastError !== undefined) call.setLastError(failure.lastError);
+    return failure.value;
+  }
 }
 
 export function apiKey(dll: string, name: string): string {

@@ -18,7 +18,7 @@ const KEPT_SLOTS = [18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 42, 
 const NOTE_WORDS = 10;
 const SLOT_BYTES = 16;
 const REGS_BYTES = TRACE_REGS * SLOT_BYTES;
-const N = { close: 1, openCallback: 2, threadReturn: 3, openStdcall: 4, x18: 5, sp: 6, teb: 7, spWindows: 8 } as const;
+const N = { close: 1, openCallback: 2, threadReturn: 3, openStdcall: 4, x18: 5, sp: 6, teb: 7, spWindows: 8, tebBack: 9 } as const;
 const E_MALFORMED = -1;
 
 interface CheckLib {
@@ -181,6 +181,9 @@ function notes(trace: Trace, ctx: PassContext, open: Map<number, Span>, index: n
         break;
       case N.spWindows:
         ctx.spByWindows(position, tid, w[b + 4]!, u64(k, 6));
+        break;
+      case N.tebBack:
+        ctx.tebRestoredByWindows(position, tid);
         break;
       default:
         throw new Error(`native ABI checker: unknown note kind ${kind} in segment ${index}`);

@@ -13,6 +13,7 @@ import type { Trace } from '../trace.ts';
 import type { TraceEvent } from '../../trace/schema.ts';
 import { checkPassNative, checkPassNativeAsync, nativeCheckAvailable } from './check-native.ts';
 import { attributeCalleeSaved, type Mismatch } from './callee-saved.ts';
+import { X18Spans } from './teb-checks.ts';
 import { goRuntimeProfile } from '../go-runtimes.ts';
 import { BOUNDARIES, CALLEE_SAVED_D_SLOTS, CALLEE_SAVED_SLOTS, RULE_IDS, type RuleId, rule } from './rules.ts';
 import { hex, type Violation } from './violation.ts';
@@ -82,6 +83,7 @@ function begin(trace: Trace, code: CodeWords, opts: CheckOptions) {
 function finish(trace: Trace, memory: TraceMemory, code: CodeWords, ctx: PassContext, rules: ReadonlySet<RuleId>, done: number): CheckResult {
   const { out, mismatches } = ctx;
   const sym = (pc: number) => trace.symbols.format(pc);
+  ctx.x18Spans.report(trace, out, ctx.wantTeb);
   if (ctx.wantCallee) {
     handlerSpans(trace, mismatches, out);
     for (const m of mismatches) out.push(attributeCalleeSaved(trace, memory, code, m));
@@ -122,12 +124,17 @@ export interface PassContext {
   readonly started: Map<number, { position: number; pc: number; regs: RegWords }>;
   readonly out: Violation[];
   readonly mismatches: Mismatch[];
+  /** Where a program write left X18 off the thread's TEB (teb-checks.ts). */
+  readonly x18Spans: X18Spans;
   /** Takes a segment's events into teb and started, before its records are checked. */
   segmentEvents(events: readonly TraceEvent[]): void;
   /** A span has returned to its LR: every callee-saved register that differs is a mismatch. */
   close(span: Span, regs: RegWords, exit: number, pc: number): void;
   threadSpan(tid: number): Span | undefined;
+  /** A program step wrote X18 (noted when x18-untouched or teb-consistent is checked). */
   x18Write(position: number, tid: number, pc: number, before: bigint, after: bigint, changed: boolean): void;
+  /** An os or switch record gave a thread whose X18 was wrong its TEB back. */
+  tebRestoredByWindows(position: number, tid: number): void;
   spByProgram(position: number, tid: number, pc: number, before: bigint, after: bigint): void;
   tebByWindows(position: number, tid: number, teb: number, x18: bigint, atSwitch: boolean): void;
   spByWindows(position: number, tid: number, spWasLow: number, sp: bigint): void;
@@ -146,6 +153,7 @@ function passContext(trace: Trace, code: CodeWords, rules: ReadonlySet<RuleId>, 
   const runtime = goRuntimeProfile(trace.symbols, trace.header.program.goVersion);
   const cbRange = runtime === undefined ? undefined : trace.symbols.range(runtime.callbackTable);
   const threadReturn = trace.symbols.resolve(BOUNDARIES.threadReturn) ?? -1;
+  const x18Spans = new X18Spans();
   return {
     wantX18: rules.has('x18-untouched'),
     wantSp: rules.has('sp-aligned'),
@@ -161,6 +169,7 @@ function passContext(trace: Trace, code: CodeWords, rules: ReadonlySet<RuleId>, 
     started,
     out,
     mismatches,
+    x18Spans,
     segmentEvents(events) {
       for (const e of events) {
         if (e.kind === 'thread-created') teb.set(e.newTid, Number(e.teb));
@@ -179,11 +188,17 @@ function passContext(trace: Trace, code: CodeWords, rules: ReadonlySet<RuleId>, 
       return start && { kind: 'thread', tid, entry: start.position, regs: start.regs, lr: threadReturn, label: `thread start routine ${sym(start.pc)}` };
     },
     x18Write(position, tid, pc, before, after, changed) {
+      // Giving X18 its TEB back ends the damage an earlier write did: that write is the one reported.
+      if (x18Spans.programWrite(position, tid, pc, after, changed, teb.get(tid)) || !rules.has('x18-untouched')) return;
+      x18Spans.reportedAt(tid, position, out.length);
       out.push({
         rule: 'x18-untouched', position, step: position, tid, pc, symbol: sym(pc), instruction: '', subject: 'x18', before: hex(before), after: hex(after),
         detail: changed ? `the program wrote X18 (the TEB pointer of thread ${hex(tid)})` : 'the program wrote X18 (with the value it already held)',
         why: why('x18-untouched'), by: 'program',
       });
+    },
+    tebRestoredByWindows(position, tid) {
+      x18Spans.windowsRestore(position, tid);
     },
     spByProgram(position, tid, pc, before, after) {
       out.push({
@@ -284,7 +299,7 @@ export function checkPassJs(trace: Trace, ctx: PassContext, onProgress?: (done: 
           x18Before0 = r[X18_LO]!;
           x18Before1 = r[X18_LO + 1]!;
         }
-        if (wantX18 && ((touched & 1) || (x18Writers.size > 0 && x18Writers.has(pc)))) {
+        if ((wantX18 || wantTeb) && ((touched & 1) || (x18Writers.size > 0 && x18Writers.has(pc)))) {
           ctx.x18Write(position, cur, pc, words64(x18Before0, x18Before1), words64(r[X18_LO]!, r[X18_LO + 1]!), (touched & 1) !== 0);
         }
         if (touched & 1) {
@@ -324,8 +339,9 @@ export function checkPassJs(trace: Trace, ctx: PassContext, onProgress?: (done: 
       const t = teb.get(cur);
       if (t !== undefined) {
         const ok = r[X18_LO] === lo32(t) && r[X18_LO + 1] === hi32(t);
-        if (ok) x18Dirty.delete(cur);
-        else if (!x18Dirty.has(cur)) {
+        if (ok) {
+          if (x18Dirty.delete(cur) && wantTeb) ctx.tebRestoredByWindows(position, cur);
+        } else if (!x18Dirty.has(cur)) {
           x18Dirty.add(cur);
           if (wantTeb) ctx.tebByWindows(position, cur, t, words64(r[X18_LO]!, r[X18_LO + 1]!), kind === OP_SWITCH);
         }

@@ -13,7 +13,8 @@ export interface AbiRule {
 export const RULES: readonly AbiRule[] = [
   {
     id: 'x18-untouched',
-    description: 'no program instruction writes X18 (the emulated Windows setting it is not a violation)',
+    description: 'no program instruction writes X18 (the emulated Windows setting it is not a violation; a write that gives ' +
+      'X18 its TEB back after a wrong one is the end of that violation, not another)',
     why: 'X18 is the platform register: Windows keeps the running thread\'s TEB in it and user code must never write it, ' +
       'so TLS, GetLastError and the exception dispatcher would then read through a wrong TEB pointer.',
   },
@@ -39,9 +40,12 @@ export const RULES: readonly AbiRule[] = [
   },
   {
     id: 'teb-consistent',
-    description: 'X18 always equals the running thread\'s TEB',
-    why: 'every thread must see its own TEB in X18; a wrong value after a thread switch, an API return or an exception ' +
-      'dispatch means the emulated Windows (or the kernel it stands for) broke the platform register.',
+    description: 'X18 is the calling thread\'s TEB at every call into Windows and every return to it (API calls, a handler\'s ' +
+      'or a thread start routine\'s return), and the emulated Windows never leaves it wrong (thread switch, API return, ' +
+      'exception dispatch)',
+    why: 'Windows finds the running thread\'s TEB through X18 (GetCurrentThreadId, GetLastError and SetLastError, TLS, the ' +
+      'exception dispatcher): with another value there it reads and writes that memory as the TEB, and faults when X18 ' +
+      'points at nothing.',
   },
 ];
 

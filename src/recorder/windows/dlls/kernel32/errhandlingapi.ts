@@ -1,7 +1,8 @@
 // errhandlingapi.h
 
 import { winapi } from '../../api.ts';
-import { EXCEPTION_RECORD, TEB } from '../../structs.ts';
+import { EXCEPTION_RECORD } from '../../structs.ts';
+import { tebOf } from '../../teb-view.ts';
 
 /** The code RaiseFailFastException gives a process when the caller passes no EXCEPTION_RECORD (ntstatus.h). */
 const STATUS_FAIL_FAST_EXCEPTION = 0xc0000602;
@@ -60,10 +61,10 @@ export const errhandlingapi = [
     return { kind: 'exit-process', code };
   }),
 
-  // DWORD GetLastError(void);
-  winapi('kernel32.dll', 'DWORD GetLastError(void)', (c) => BigInt(c.mem.u32(c.thread.teb + BigInt(TEB.fields.LastErrorValue[0])))),
+  // DWORD GetLastError(void);   (Windows: a load of TEB.LastErrorValue through X18)
+  winapi('kernel32.dll', 'DWORD GetLastError(void)', (c) => BigInt(tebOf(c).u32('LastErrorValue'))),
 
-  // void SetLastError(DWORD dwErrCode);
+  // void SetLastError(DWORD dwErrCode);   (Windows: a store to TEB.LastErrorValue through X18)
   winapi('kernel32.dll', 'void SetLastError(DWORD dwErrCode)', (c) => {
     c.setLastError(Number(c.args[0]! & 0xffffffffn));
     return 0n;

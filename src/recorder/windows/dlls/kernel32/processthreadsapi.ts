@@ -8,6 +8,7 @@ import type { Thread } from '../../thread.ts';
 import { ERROR_INVALID_HANDLE } from '../wait.ts';
 import type { ApiCall } from '../../api.ts';
 import { ERROR, VirtualMemoryError } from '../../virtual-memory.ts';
+import { tebOf } from '../../teb-view.ts';
 
 const CREATE_SUSPENDED = 4n;
 
@@ -61,10 +62,10 @@ export const processthreadsapi = [
   winapi('kernel32.dll', 'HANDLE GetCurrentProcess(void)', () => 0xffff_ffff_ffff_ffffn),
   // HANDLE GetCurrentThread(void);
   winapi('kernel32.dll', 'HANDLE GetCurrentThread(void)', () => 0xffff_ffff_ffff_fffen),
-  // DWORD GetCurrentProcessId(void);
-  winapi('kernel32.dll', 'DWORD GetCurrentProcessId(void)', () => 0x1234n),
-  // DWORD GetCurrentThreadId(void);
-  winapi('kernel32.dll', 'DWORD GetCurrentThreadId(void)', (c) => BigInt(c.thread.id)),
+  // DWORD GetCurrentProcessId(void);   (Windows: TEB.ClientId.UniqueProcess, read through X18)
+  winapi('kernel32.dll', 'DWORD GetCurrentProcessId(void)', (c) => tebOf(c).u64('ClientIdProcess') & 0xffff_ffffn),
+  // DWORD GetCurrentThreadId(void);   (Windows: TEB.ClientId.UniqueThread, read through X18)
+  winapi('kernel32.dll', 'DWORD GetCurrentThreadId(void)', (c) => tebOf(c).u64('ClientIdThread') & 0xffff_ffffn),
 
   // DWORD SuspendThread(HANDLE hThread);
   winapi('kernel32.dll', 'DWORD SuspendThread(HANDLE hThread)', (c) => {
@@ -151,16 +152,16 @@ export const processthreadsapi = [
   // BOOL TlsFree(DWORD dwTlsIndex);
   winapi('kernel32.dll', 'BOOL TlsFree(DWORD dwTlsIndex)', (c) => c.process.freeTlsIndex(Number(c.args[0]!))),
 
-  // LPVOID TlsGetValue(DWORD dwTlsIndex);
+  // LPVOID TlsGetValue(DWORD dwTlsIndex);   (Windows: TEB.TlsSlots[i] through X18, and LastErrorValue = 0)
   winapi('kernel32.dll', 'LPVOID TlsGetValue(DWORD dwTlsIndex)', (c) => {
     c.setLastError(0);
-    return c.args[0]! < 64n ? c.mem.u64(c.thread.teb + BigInt(TEB.fields.TlsSlots[0]) + c.args[0]! * 8n) : 0n;
+    return c.args[0]! < 64n ? tebOf(c).u64('TlsSlots', Number(c.args[0]!)) : 0n;
   }),
 
-  // BOOL TlsSetValue(DWORD dwTlsIndex, LPVOID lpTlsValue);
+  // BOOL TlsSetValue(DWORD dwTlsIndex, LPVOID lpTlsValue);   (Windows: a store to TEB.TlsSlots[i] through X18)
   winapi('kernel32.dll', 'BOOL TlsSetValue(DWORD dwTlsIndex, LPVOID lpTlsValue)', (c) => {
     if (c.args[0]! >= 64n) return false;
-    c.mem.setU64(c.thread.teb + BigInt(TEB.fields.TlsSlots[0]) + c.args[0]! * 8n, c.args[1]!);
+    tebOf(c).setU64('TlsSlots', c.args[1]!, Number(c.args[0]!));
     return true;
   }),
 

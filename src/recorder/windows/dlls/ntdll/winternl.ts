@@ -4,6 +4,7 @@ import { winapi } from '../../api.ts';
 import { FileObject } from '../../objects.ts';
 import { deadlineMs, objectsOf, waitOn } from '../wait.ts';
 import { OS_VERSION } from './wdm.ts';
+import { tebOf } from '../../teb-view.ts';
 
 const STATUS_SUCCESS = 0n;
 const STATUS_TIMEOUT = 0x102n;
@@ -46,8 +47,8 @@ export const winternl = [
     return STATUS_SUCCESS;
   }),
 
-  // PPEB RtlGetCurrentPeb(void);
-  winapi('ntdll.dll', 'PPEB RtlGetCurrentPeb(void)', (c) => c.process.peb),
+  // PPEB RtlGetCurrentPeb(void);   (Windows: TEB.ProcessEnvironmentBlock, read through X18)
+  winapi('ntdll.dll', 'PPEB RtlGetCurrentPeb(void)', (c) => tebOf(c).u64('ProcessEnvironmentBlock')),
 
   // void RtlGetNtVersionNumbers(LPDWORD major, LPDWORD minor, LPDWORD build);
   winapi('ntdll.dll', 'void RtlGetNtVersionNumbers(LPDWORD major, LPDWORD minor, LPDWORD build)', (c) => {
