@@ -21,7 +21,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
-  closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync,
+  closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -248,6 +248,14 @@ interface TestResult {
 
 function sha256(s: string | Buffer): string { return createHash('sha256').update(s).digest('hex'); }
 
+/**
+ * The directory that really holds GOROOT's src and test: Debian's /usr/lib/go-1.NN links them from
+ * /usr/share/go-1.NN, and a --mount refuses links that lead out of it.
+ */
+function guestGoroot(goroot: string): string {
+  return dirname(realpathSync(join(goroot, 'src')));
+}
+
 interface Ctx { goroot: string; version: string; minor: number; cacheDir: string; goEnv: NodeJS.ProcessEnv; importcfg?: Promise<string> }
 
 /**
@@ -346,6 +354,8 @@ async function runTest(ctx: Ctx, c: Candidate): Promise<TestResult> {
       WINTRACE, 'run', exe, '--stats', '--timeout', String(WINTRACE_TIMEOUT_S), '--max-instructions', String(WINTRACE_MAX_INSTRUCTIONS),
       // The variables Go's test driver gives every test program (test/env.go checks $GOARCH); the guest sees no others.
       '--env', `GOOS=${TARGET.goos}`, '--env', `GOARCH=${TARGET.goarch}`, '--env', 'GOENV=off', '--env', 'GOFLAGS=',
+      // And, like the native run, a GOROOT to read (winbatch walks it): the toolchain's tree, read-only, as C:\go.
+      '--mount', `${guestGoroot(ctx.goroot)}:C:\\go`, '--env', 'GOROOT=C:\\go',
     ], { cwd, timeoutS: WINTRACE_KILL_S, logFile: join(logDir, `${c.name}.wintrace.log`), env: { ...process.env } });
     const split = splitWintraceOutput(r.output);
     const j = judge({ ...r, output: split.program }, expected);
