@@ -195,14 +195,14 @@ export class TraceMemory {
       for (let w = 0; w < seg.wrAddr.length; w++) {
         if (seg.wrOp[w]! < limit) continue;
         const a = seg.wrAddr[w]!;
-        if (a < end && a + seg.wrSize[w]! > address) return hit(seg, w);
+        if (a < end && a + seg.wrSize[w]! > address) return writeHit(seg, w);
       }
     } else {
       const limit = p === undefined ? seg.opCount : opLimit(seg, p);
       for (let w = seg.wrAddr.length - 1; w >= 0; w--) {
         if (seg.wrOp[w]! >= limit) continue;
         const a = seg.wrAddr[w]!;
-        if (a < end && a + seg.wrSize[w]! > address) return hit(seg, w);
+        if (a < end && a + seg.wrSize[w]! > address) return writeHit(seg, w);
       }
     }
     return undefined;
@@ -410,7 +410,8 @@ function writePosition(seg: DecodedSegment, w: number): number {
   return opPosition(seg, seg.wrOp[w]!);
 }
 
-function hit(seg: DecodedSegment, w: number): WriteHit {
+/** Write w of a decoded segment as a hit: where, by whom, and the bytes before and after. */
+export function writeHit(seg: DecodedSegment, w: number): WriteHit {
   const at = seg.wrData[w]!;
   const size = seg.wrSize[w]!;
   const step = seg.wrStep[w]!;

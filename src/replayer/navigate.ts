@@ -4,6 +4,7 @@
 // calls these and draws the result.
 
 import type { Violation } from './abi/violation.ts';
+import { tidName } from './describe.ts';
 import type { Episode } from './episodes.ts';
 import type { CodeWords } from './insn.ts';
 import type { TraceMemory, WriteHit } from './memory.ts';
@@ -28,6 +29,20 @@ export function stepOver(trace: Trace, code: CodeWords, position: number, dir: D
   const dispatch = dir > 0 ? dispatchEnd(trace, p) : dispatchStart(trace, p);
   if (dispatch !== undefined) return dispatch;
   return dir > 0 ? stepOverForward(trace, code, p) : stepOverBackward(trace, code, p);
+}
+
+/**
+ * Where a step (`over`: a step over) from `position` goes without leaving its thread, or why it stays: at the
+ * thread's first instruction there is nothing before it on that thread, and after its last one (when another
+ * thread runs later) nothing after; the plain searches would land on some other thread's instruction there.
+ */
+export function threadMove(trace: Trace, code: CodeWords, position: number, dir: Direction, over: boolean): { readonly position: number; readonly note?: string } {
+  const p = trace.clamp(position);
+  const tid = threadAt(trace, p);
+  const q = over ? stepOver(trace, code, p, dir) : threadStep(trace, p, tid, dir);
+  if (q !== p && threadAt(trace, q) === tid) return { position: q };
+  if (dir > 0 ? p >= trace.totalSteps : p === 0) return { position: p, note: dir > 0 ? 'end of the trace' : 'start of the trace' };
+  return { position: p, note: `thread ${tidName(tid)} has no ${dir > 0 ? 'later' : 'earlier'} instruction in the trace` };
 }
 
 /** Where the dispatch of an exception raised by the step at `p` ends, if that step faults. */
@@ -130,7 +145,9 @@ export interface WalkMove<T> {
 export function registerChangeMove(trace: Trace, position: number, anchor: number | undefined, tid: number, slot: number, dir: Direction): WalkMove<RegisterChange> | undefined {
   const from = anchor === undefined ? position : dir < 0 ? anchor - 1 : anchor;
   if (from < 0) return undefined;
-  const c = registerChange(trace, from, tid, slot, dir);
+  let c = registerChange(trace, from, tid, slot, dir);
+  // Standing on the instruction that makes the next change, forward is the change after it.
+  if (c && anchor === undefined && dir > 0 && c.step === position) c = registerChange(trace, c.position, tid, slot, dir);
   return c && { position: c.step ?? onThread(trace, c.position, tid), anchor: c.position, found: c };
 }
 
@@ -138,16 +155,21 @@ export function registerChangeMove(trace: Trace, position: number, anchor: numbe
 export function writeMove(memory: TraceMemory, position: number, anchor: number | undefined, address: number, size: number, dir: Direction): WalkMove<WriteHit> | undefined {
   const from = anchor === undefined ? position : dir < 0 ? anchor - 1 : anchor;
   if (from < 0) return undefined;
-  const w = dir < 0 ? memory.lastWrite(from, address, size) : memory.nextWrite(from, address, size);
+  let w = dir < 0 ? memory.lastWrite(from, address, size) : memory.nextWrite(from, address, size);
+  // Standing on the instruction that makes the next write, forward is the write after it (as runTo goes on).
+  if (w && anchor === undefined && dir > 0 && w.step === position) w = memory.nextWrite(w.position, address, size);
   return w && { position: w.step ?? w.position, anchor: w.position, found: w };
 }
 
 /**
- * Where to stand to follow thread `tid` from `position`: here if it runs here, else where it next runs, else
- * where it last ran; undefined if it never runs in the trace.
+ * Where to stand to follow thread `tid` from `position`: where a run of switches last left it (`left`: thread to
+ * position, so that switching away and back returns to the same instruction), else here if it runs here, else
+ * where it next runs, else where it last ran; undefined if it never runs in the trace.
  */
-export function threadSwitch(trace: Trace, position: number, tid: number): number | undefined {
+export function threadSwitch(trace: Trace, position: number, tid: number, left?: ReadonlyMap<number, number>): number | undefined {
   const p = trace.clamp(position);
+  const back = left?.get(tid);
+  if (back !== undefined && threadAt(trace, back) === tid) return back;
   if (threadAt(trace, p) === tid) return p;
   const next = threadStep(trace, p, tid, 1);
   if (next < trace.totalSteps && trace.stepAt(next).tid === tid) return next;

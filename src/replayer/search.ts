@@ -8,6 +8,7 @@ import { SegmentCursor } from './cursor.ts';
 import { OP_OS_WRITE, OP_STEP, opLimit, opPosition } from './decode.ts';
 
 export { opLimit, opPosition };
+import { type WriteHit, writeHit } from './memory.ts';
 import { slotBigint, WORDS_PER_REG } from './regfile.ts';
 import type { Trace } from './trace.ts';
 
@@ -68,7 +69,10 @@ export function registerChange(trace: Trace, position: number, tid: number, slot
 export interface RunConditions {
   /** Stop where a step at one of these addresses is about to execute. */
   readonly breakpoints?: ReadonlySet<number>;
-  /** Stop where a write to one of these ranges has just become visible. */
+  /**
+   * Stop on the instruction about to write to one of these ranges (for a write by the emulated Windows, where
+   * it wrote): where a walk through the range's writes (navigate.ts writeMove) stands too.
+   */
   readonly watches?: ReadonlyArray<{ readonly address: number; readonly size: number }>;
   readonly eventKinds?: ReadonlySet<EventKind>;
   /** Other positions to stop at, sorted (ABI violations). */
@@ -83,6 +87,8 @@ export interface RunStop {
   readonly position: number;
   readonly reason: 'breakpoint' | 'watch' | 'event' | 'stop' | 'end' | 'interrupted';
   readonly detail?: string;
+  /** The write a watch stopped at. */
+  readonly write?: WriteHit;
 }
 
 /**
@@ -92,10 +98,10 @@ export interface RunStop {
 export function runTo(trace: Trace, position: number, dir: Direction, cond: RunConditions): RunStop {
   const p = trace.clamp(position);
   let best: RunStop | undefined;
-  const offer = (q: number, reason: RunStop['reason'], detail?: string) => {
+  const offer = (q: number, reason: RunStop['reason'], detail?: string, write?: WriteHit) => {
     if (!(dir > 0 ? q > p : q < p)) return;
     if (best && !(dir > 0 ? q < best.position : q > best.position)) return;
-    best = detail === undefined ? { position: q, reason } : { position: q, reason, detail };
+    best = { position: q, reason, ...(detail === undefined ? {} : { detail }), ...(write ? { write } : {}) };
   };
   if (cond.eventKinds && cond.eventKinds.size > 0) {
     const e = trace.eventFrom(p, dir, (x) => cond.eventKinds!.has(x.event.kind) && (cond.tid === undefined || x.event.tid === cond.tid));
@@ -136,10 +142,11 @@ export function runTo(trace: Trace, position: number, dir: Direction, cond: RunC
         const a = seg.wrAddr[w]!;
         const size = seg.wrSize[w]!;
         if (!watches.some((x) => a < x.address + x.size && a + size > x.address)) continue;
-        const q = opPosition(seg, seg.wrOp[w]!);
+        const step = seg.wrStep[w]!;
+        const q = step >= 0 ? seg.firstStep + step : opPosition(seg, seg.wrOp[w]!);
         if (!(dir > 0 ? q > p : q < p)) continue;
         if (cond.tid !== undefined && seg.opTid[seg.wrOp[w]!] !== cond.tid) continue;
-        offer(q, 'watch', `0x${a.toString(16)}`);
+        offer(q, 'watch', `0x${a.toString(16)}`, writeHit(seg, w));
         break;
       }
     }

@@ -3,11 +3,12 @@
 // itself: what a key does here is what the replayer says that move is.
 
 import { evaluateAddress, evaluateRange } from '../replayer/address-expr.ts';
+import { describeWrite } from '../replayer/describe-write.ts';
 import { describeEvent, hex, tidName } from '../replayer/describe.ts';
 import { locate, resolveAddress } from '../replayer/locate.ts';
-import { adjacentEpisode, adjacentEvent, adjacentViolation, episodeAt, indexAtOrBefore, registerChangeMove, stepOver, threadSwitch, writeMove } from '../replayer/navigate.ts';
+import { adjacentEpisode, adjacentEvent, adjacentViolation, episodeAt, indexAtOrBefore, registerChangeMove, threadMove, threadSwitch, writeMove } from '../replayer/navigate.ts';
 import { type Direction, findExecution, type RunConditions, type RunStop } from '../replayer/search.ts';
-import { threadAt, threadStep } from '../replayer/stepping.ts';
+import { threadAt } from '../replayer/stepping.ts';
 import { D8_D15_SLOTS, GENERAL_SLOTS } from '../replayer/view.ts';
 import { type Command, commandFor } from './keys/bindings.ts';
 import type { PaneData } from './pane-data.ts';
@@ -39,7 +40,10 @@ export function handleToken(data: PaneData, s: UiState, token: string): Result {
 
 function promptKey(data: PaneData, s: UiState, token: string): Result {
   const p = s.prompt!;
-  if (token === 'escape') return { state: { ...s, prompt: undefined, message: '' } };
+  if (token === 'escape') {
+    const kept = p.kind === 'watch' && s.watch ? `still watching ${s.watch.label} (w then Enter on an empty line removes it)` : '';
+    return { state: { ...s, prompt: undefined, message: kept } };
+  }
   if (token === 'backspace') return { state: { ...s, prompt: { ...p, text: p.text.slice(0, -1) } } };
   if (token === 'enter') return submit(data, { ...s, prompt: undefined }, p.kind, p.text.trim());
   if (token.length === 1) return { state: { ...s, prompt: { ...p, text: p.text + token } } };
@@ -51,7 +55,7 @@ function errorText(e: unknown): string {
 }
 
 function submit(data: PaneData, s: UiState, kind: PromptKind, text: string): Result {
-  if (text === '') return { state: s };
+  if (text === '' && kind !== 'watch') return { state: s };
   const replay = data.replay;
   const trace = replay.trace;
   try {
@@ -75,6 +79,7 @@ function submit(data: PaneData, s: UiState, kind: PromptKind, text: string): Res
         return { state: toggleBreakpoint(s, a, trace.symbols.format(a)) };
       }
       case 'watch': {
+        if (text === '') return { state: { ...s, watch: undefined, walk: undefined, message: s.watch ? `removed the watch on ${s.watch.label}` : 'no watch set' } };
         const w = evaluateRange(replay, s.position, text);
         return { state: { ...s, watch: w, walk: undefined, message: `watching ${w.label}: [ last write, ] next write` } };
       }
@@ -121,15 +126,19 @@ export function continueConditions(data: PaneData, s: UiState): RunConditions {
   };
 }
 
-export function describeStop(data: PaneData, stop: RunStop, dir: Direction): string {
+export function describeStop(data: PaneData, s: UiState, stop: RunStop, dir: Direction): string {
   const sym = data.replay.trace.symbols;
   switch (stop.reason) {
     case 'breakpoint': return `breakpoint at ${sym.format(data.replay.trace.stepAt(stop.position).pc)}`;
-    case 'watch': return `write to ${stop.detail ?? 'the watched range'}`;
+    case 'watch': return stop.write ? `write to ${watchLabel(s)}: ${describeWrite(data.replay.trace, stop.write, s.watch)}` : `write to ${stop.detail ?? 'the watched range'}`;
     case 'event': return `stopped at ${stop.detail ?? 'an event'}`;
     case 'stop': return 'stopped at an ABI violation';
     default: return dir > 0 ? 'end of the trace' : 'start of the trace';
   }
+}
+
+function watchLabel(s: UiState): string {
+  return s.watch?.label ?? 'the watched range';
 }
 
 function walkMove(s: UiState, key: string, dir: Direction, move: (anchor: number | undefined) => { position: number; anchor: number } | undefined, found: string, none: string): UiState {
@@ -210,13 +219,12 @@ export function execute(data: PaneData, s: UiState, cmd: Command): Result {
   if (prompt) return { state: { ...s, prompt: { kind: prompt, text: '' } } };
   switch (cmd) {
     case 'step':
-    case 'step-back': {
-      const dir: Direction = cmd === 'step' ? 1 : -1;
-      return { state: moveTo(s, threadStep(trace, p, threadAt(trace, p), dir), '') };
-    }
+    case 'step-back':
     case 'next':
-    case 'next-back':
-      return { state: moveTo(s, stepOver(trace, replay.code, p, cmd === 'next' ? 1 : -1), '') };
+    case 'next-back': {
+      const m = threadMove(trace, replay.code, p, cmd === 'step' || cmd === 'next' ? 1 : -1, cmd === 'next' || cmd === 'next-back');
+      return { state: m.note === undefined ? moveTo(s, m.position, '') : { ...s, message: m.note } };
+    }
     case 'continue':
       return { state: { ...s, message: '', running: { dir: 1, reached: p } }, effect: { kind: 'continue', dir: 1 } };
     case 'reverse-continue':
@@ -251,10 +259,13 @@ export function execute(data: PaneData, s: UiState, cmd: Command): Result {
       const w = s.watch;
       if (!w) return { state: { ...s, message: 'no watched address: press w first' } };
       const dir: Direction = cmd === 'write-next' ? 1 : -1;
-      return {
-        state: walkMove(s, `w:${w.address}:${w.size}`, dir, (anchor) => writeMove(replay.memory, p, anchor, w.address, w.size, dir),
-          `${dir > 0 ? 'next' : 'last'} write to ${w.label}`, `no ${dir > 0 ? 'later' : 'earlier'} write to ${w.label}`),
-      };
+      let found = '';
+      const st = walkMove(s, `w:${w.address}:${w.size}`, dir, (anchor) => {
+        const m = writeMove(replay.memory, p, anchor, w.address, w.size, dir);
+        if (m) found = `${dir > 0 ? 'next' : 'last'} write to ${w.label}: ${describeWrite(trace, m.found, w)}`;
+        return m;
+      }, '', `no ${dir > 0 ? 'later' : 'earlier'} write to ${w.label}`);
+      return { state: found ? { ...st, message: found } : st };
     }
     case 'reg-prev':
     case 'reg-next': {
@@ -273,10 +284,11 @@ export function execute(data: PaneData, s: UiState, cmd: Command): Result {
       const cur = threadAt(trace, p);
       const at = tids.indexOf(cur);
       const step = cmd === 'thread-next' ? 1 : -1;
+      const left = new Map(s.threadTrail?.at === p ? s.threadTrail.left : []).set(cur, p);
       for (let k = 1; k < tids.length; k++) {
         const tid = tids[(at + step * k + tids.length * k) % tids.length]!;
-        const q = threadSwitch(trace, p, tid);
-        if (q !== undefined) return { state: moveTo(s, q, `thread ${tidName(tid)}`) };
+        const q = threadSwitch(trace, p, tid, left);
+        if (q !== undefined) return { state: { ...moveTo(s, q, `thread ${tidName(tid)}`), threadTrail: { at: q, left } } };
       }
       return { state: { ...s, message: 'no other thread runs in this trace' } };
     }

@@ -48,7 +48,7 @@ export function useKeyLoop(data: PaneData, initial: UiState, onIdle?: () => void
         const step = gen.next();
         if (step.done) {
           const stop: RunStop = step.value;
-          commit({ ...moveTo(ref.current, stop.position, describeStop(data, stop, effect.dir)), running: undefined });
+          commit({ ...moveTo(ref.current, stop.position, describeStop(data, ref.current, stop, effect.dir)), running: undefined });
           return;
         }
         commit({ ...ref.current, running: { dir: effect.dir, reached: step.value } });

@@ -12,62 +12,21 @@ import type { Violation } from '../../src/replayer/abi/violation.ts';
 import { evaluateAddress, evaluateRange } from '../../src/replayer/address-expr.ts';
 import { memoryRows } from '../../src/replayer/memory-view.ts';
 import {
-  adjacentEpisode, adjacentEvent, adjacentViolation, episodeAt, indexAtOrBefore, registerChangeMove, stepOver, threadSwitch, writeMove,
+  adjacentEpisode, adjacentEvent, adjacentViolation, episodeAt, indexAtOrBefore, registerChangeMove, stepOver, threadMove, threadSwitch, writeMove,
 } from '../../src/replayer/navigate.ts';
 import { Replay } from '../../src/replayer/replay.ts';
 import { runInSlices } from '../../src/replayer/run-slices.ts';
 import { type Direction, type RunConditions, type RunStop, runTo } from '../../src/replayer/search.ts';
 import { threadStep } from '../../src/replayer/stepping.ts';
-import { A64, codeRegion, le64, SyntheticTrace } from '../helpers/synthetic-trace.ts';
-
-const A = 0x1000;
-const B = 0x1004;
-const SP0 = 0x7000_0000n;
-const HEAP = 0x20000;
-const PC = 32;
-const SP = 31;
+import { A, B, buildDispatchTrace, HEAP, SP0 } from '../helpers/dispatch-trace.ts';
 
 let dir: string;
 let r: Replay;
 
-// Positions: 0 A x19=5 | 1 A faults | [2: raised, OS sets pc] 2 A handler x19=7 | 3 A handler writes HEAP |
-// [4: resumed, OS restores x19=9; switch to B] 4 B x1=3 | 5 B writes HEAP | [6: switch to A] 6 A x19=11 | 7 A | end 8
-function build(file: string): void {
-  const region = codeRegion(0x10000n, new Array(128).fill(A64.nop));
-  const t = new SyntheticTrace({
-    threads: [
-      { tid: A, teb: 0x7ff8_0000_0000n, stackBase: SP0 + 0x1000n, stackLimit: SP0 - 0x10000n, regs: { [PC]: 0x10000n, [SP]: SP0, 18: 0x7ff8_0000_0000n } },
-      { tid: B, teb: 0x7ff8_0001_0000n, stackBase: 0x6000_0000n, stackLimit: 0x5fff_0000n, regs: { [PC]: 0x10100n, [SP]: 0x5fff_f000n } },
-    ],
-    symbols: [{ name: 'main.main', address: 0x10000n, size: 0x40 }, { name: 'main.handler', address: 0x10040n, size: 0x10 }, { name: 'main.worker', address: 0x10100n, size: 0x10 }],
-    regions: [region, { base: BigInt(HEAP), size: 0x1000, prot: 'rw-', pages: [] }, { base: SP0 - 0x10000n, size: 0x11000, prot: 'rw-', pages: [] }, { base: 0x5fff_0000n, size: 0x10000, prot: 'rw-', pages: [] }],
-    segmentSteps: 2,
-  });
-  t.step({ set: { 19: 5n } });
-  t.step({ next: 0x10004n });
-  t.event({ kind: 'exception-raised', tid: A, code: 0xc0000005, address: 0x10004n, information: [0n, 0n], context: SP0 - 0x800n, regs: t.regFile() });
-  t.os({ [PC]: 0x10040n });
-  t.event({ kind: 'handler-called', tid: A, handler: 0x10040n, phase: 'vectored', regs: t.regFile() });
-  t.step({ set: { 19: 7n } });
-  t.step({ write: [{ address: BigInt(HEAP), bytes: le64(0x55n) }] });
-  t.event({ kind: 'handler-returned', tid: A, handler: 0x10040n, phase: 'vectored', result: -1, regs: t.regFile() });
-  t.event({ kind: 'context-resumed', tid: A, pc: 0x10008n, sp: SP0, stackLimit: SP0 - 0x10000n, stackBase: SP0 + 0x1000n, regs: t.regFile() });
-  t.os({ [PC]: 0x10008n, 19: 9n });
-  t.event({ kind: 'thread-switched', tid: B, from: A });
-  t.switchTo(B);
-  t.step({ set: { 1: 3n } });
-  t.step({ write: [{ address: BigInt(HEAP), bytes: le64(0x66n) }] });
-  t.event({ kind: 'thread-switched', tid: A, from: B });
-  t.switchTo(A);
-  t.step({ set: { 19: 11n } });
-  t.step({});
-  t.write(file);
-}
-
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'wintrace-navigate-'));
   const file = join(dir, 'dispatch.mp');
-  build(file);
+  buildDispatchTrace(file);
   r = Replay.open(file);
 });
 
@@ -174,6 +133,27 @@ describe('threads', () => {
     assert.equal(threadSwitch(r.trace, 7, B), 5);
     assert.equal(threadSwitch(r.trace, 5, A), 6);
     assert.equal(threadSwitch(r.trace, 3, 0x9999), undefined);
+  });
+
+  test('switching back returns to where a run of switches left the thread', () => {
+    assert.equal(threadSwitch(r.trace, 4, A, new Map([[A, 3], [B, 4]])), 3);
+    // A position the thread does not run at is no place to return to.
+    assert.equal(threadSwitch(r.trace, 4, A, new Map([[A, 5]])), 6);
+  });
+
+  test('a step or step over stays on its thread at the edges of the thread', () => {
+    const at = (p: number, d: Direction, over: boolean) => threadMove(r.trace, r.code, p, d, over);
+    // B runs at 4 and 5 only: nothing before 4 or after 5 on it.
+    for (const over of [false, true]) {
+      assert.deepEqual(at(4, -1, over), { position: 4, note: 'thread 0x1004 has no earlier instruction in the trace' });
+      assert.deepEqual(at(5, 1, over), { position: 5, note: 'thread 0x1004 has no later instruction in the trace' });
+      assert.deepEqual(at(0, -1, over), { position: 0, note: 'start of the trace' });
+      assert.deepEqual(at(8, 1, over), { position: 8, note: 'end of the trace' });
+    }
+    // A ran last: the end of the trace is on it.
+    assert.deepEqual(at(7, 1, false), { position: 8 });
+    assert.deepEqual(at(4, 1, false), { position: 5 });
+    assert.deepEqual(at(6, -1, false), { position: 3 });
   });
 });
 

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { callStack } from '../../src/replayer/callstack.ts';
+import { writeMove } from '../../src/replayer/navigate.ts';
 import { Replay } from '../../src/replayer/replay.ts';
 import { findInstruction, findValue, registerChange, runTo } from '../../src/replayer/search.ts';
 import { stepOverBackward, stepOverForward, threadAt, threadStep } from '../../src/replayer/stepping.ts';
@@ -171,11 +172,22 @@ describe('searches', () => {
     assert.equal(runTo(r.trace, 0, 1, { breakpoints: new Set([0x10100]), tid: A }).reason, 'end');
   });
 
-  test('run to a watchpoint stops where the write becomes visible', () => {
+  test('run to a watchpoint stops on the writing instruction, as a walk through the writes does', () => {
     const w = [{ address: Number(HEAP), size: 8 }];
-    assert.equal(runTo(r.trace, 0, 1, { watches: w }).position, 8);
-    assert.equal(runTo(r.trace, 13, -1, { watches: w }).position, 11);
-    assert.equal(runTo(r.trace, 11, -1, { watches: w }).position, 8);
+    assert.equal(runTo(r.trace, 0, 1, { watches: w }).position, 7);
+    // Standing on a writer, a run goes on to the next write, not this one again.
+    assert.equal(runTo(r.trace, 7, 1, { watches: w }).position, 10);
+    assert.equal(runTo(r.trace, 13, -1, { watches: w }).position, 10);
+    assert.equal(runTo(r.trace, 10, -1, { watches: w }).position, 7);
+    const stop = runTo(r.trace, 7, 1, { watches: w });
+    assert.deepEqual([stop.write?.step, stop.write?.tid, [...stop.write!.old], [...stop.write!.data]], [10, B, [...le64(0x1122334455667788n)], [...le64(0xaaaaaaaaaaaaaaaan)]]);
+    for (const from of [0, 7, 10, 13]) {
+      for (const d of [1, -1] as const) {
+        const run = runTo(r.trace, from, d, { watches: w });
+        const walk = writeMove(r.memory, from, undefined, Number(HEAP), 8, d);
+        assert.equal(run.reason === 'watch' ? run.position : undefined, walk?.position, `from ${from} dir ${d}`);
+      }
+    }
   });
 
   test('run to an event kind and to given stops, the nearest wins', () => {

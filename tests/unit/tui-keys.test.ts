@@ -237,12 +237,13 @@ describe('register and thread keys', () => {
     for (let k = 1; k < tids.length && expect === undefined; k++) expect = threadSwitch(t, p0, tids[(tids.indexOf(cur) + k) % tids.length]!);
     assert.equal(h.position(), expect);
     assert.notEqual(threadAt(t, h.position()), cur);
-    // T goes the other way round the threads, from where t left us.
+    // T goes the other way round the threads: back to where t left the thread.
     const p1 = h.position();
     const cur1 = threadAt(t, p1);
     await h.press('T');
     let back: number | undefined;
-    for (let k = 1; k < tids.length && back === undefined; k++) back = threadSwitch(t, p1, tids[(tids.indexOf(cur1) - k + tids.length * k) % tids.length]!);
+    const left = new Map([[cur, p0], [cur1, p1]]);
+    for (let k = 1; k < tids.length && back === undefined; k++) back = threadSwitch(t, p1, tids[(tids.indexOf(cur1) - k + tids.length * k) % tids.length]!, left);
     assert.equal(h.position(), back);
   });
 

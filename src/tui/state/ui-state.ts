@@ -16,7 +16,7 @@ export type PromptKind = 'goto' | 'breakpoint' | 'watch' | 'search' | 'memory';
 export const PROMPT_LABELS: Record<PromptKind, string> = {
   goto: 'go to (N, N%, SYMBOL, episode:K, violation:K)',
   breakpoint: 'breakpoint at (SYMBOL[+0xOFF] or 0xADDR)',
-  watch: 'watch (0xADDR, SYMBOL, sp+0x10)[:SIZE]',
+  watch: 'watch (0xADDR, SYMBOL, sp+0x10)[:SIZE], empty to remove',
   search: 'search symbol (next execution)',
   memory: 'memory at (0xADDR, SYMBOL, x0+8)',
 };
@@ -26,6 +26,12 @@ export interface Walk {
   readonly key: string;
   readonly position: number;
   readonly anchor: number;
+}
+
+/** Where a run of thread switches left each thread (valid while the position is where the last switch went). */
+export interface ThreadTrail {
+  readonly at: number;
+  readonly left: ReadonlyMap<number, number>;
 }
 
 export interface UiState {
@@ -39,6 +45,7 @@ export interface UiState {
   readonly breakpoints: ReadonlyMap<number, string>;
   readonly watch: AddressRange | undefined;
   readonly walk: Walk | undefined;
+  readonly threadTrail: ThreadTrail | undefined;
   readonly memoryAt: { readonly address: number; readonly label: string } | undefined;
   /** Selected row per list; undefined follows the position. */
   readonly cursors: Readonly<Partial<Record<ListPane, number>>>;
@@ -54,13 +61,13 @@ export interface UiState {
 export function initialState(position: number, message = ''): UiState {
   return {
     position, focus: 'disasm', side: 'stack', showFp: false, selectedSlot: 0, breakpoints: new Map(), watch: undefined,
-    walk: undefined, memoryAt: undefined, cursors: {}, help: false, prompt: undefined, message, running: undefined, quit: false,
+    walk: undefined, threadTrail: undefined, memoryAt: undefined, cursors: {}, help: false, prompt: undefined, message, running: undefined, quit: false,
   };
 }
 
 /** Moves to a position: list cursors go back to following it. */
 export function moveTo(s: UiState, position: number, message: string, walk?: Walk): UiState {
-  return { ...s, position, message, cursors: {}, walk };
+  return { ...s, position, message, cursors: {}, walk, threadTrail: undefined };
 }
 
 export function focusPane(s: UiState, pane: PaneId): UiState {
