@@ -185,6 +185,8 @@ export class FileObject extends KObject {
 /** A read-only file from a --mount: its contents as they were when the guest opened it, and a file pointer. */
 export class MountedFile extends FileObject {
   position = 0;
+  /** For a directory read with GetFileInformationByHandleEx: its entries (listed at the restart) and the next one. */
+  listing?: { entries: readonly DirEntry[]; next: number };
   constructor(path: string, readonly data: Uint8Array, readonly isDirectory: boolean) {
     super('disk', path);
   }

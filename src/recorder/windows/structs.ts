@@ -181,3 +181,21 @@ export const WIN32_FIND_DATAW = struct('WIN32_FIND_DATAW', 592, {
   cAlternateFileName: [564, 8],
 });
 export const MAX_PATH = 260;
+
+/**
+ * FILE_FULL_DIR_INFO (winbase.h): one directory entry as GetFileInformationByHandleEx(FileFullDirectoryInfo)
+ * returns it; FileName (FileNameLength bytes, not terminated) follows at 68, and each entry starts 8-aligned.
+ */
+export const FILE_FULL_DIR_INFO = struct('FILE_FULL_DIR_INFO', 68, {
+  NextEntryOffset: [0, 4],
+  FileIndex: [4, 4],
+  CreationTime: [8, 8],
+  LastAccessTime: [16, 8],
+  LastWriteTime: [24, 8],
+  ChangeTime: [32, 8],
+  EndOfFile: [40, 8],
+  AllocationSize: [48, 8],
+  FileAttributes: [56, 4],
+  FileNameLength: [60, 4],
+  EaSize: [64, 4],
+});

@@ -4,11 +4,11 @@
 import { BOOT_FILETIME } from '../../clock.ts';
 import type { GuestMemory } from '../../guest-memory.ts';
 import type { DirEntry } from '../../sandbox.ts';
-import { BY_HANDLE_FILE_INFORMATION, MAX_PATH, WIN32_FILE_ATTRIBUTE_DATA, WIN32_FIND_DATAW } from '../../structs.ts';
+import { BY_HANDLE_FILE_INFORMATION, FILE_FULL_DIR_INFO, MAX_PATH, WIN32_FILE_ATTRIBUTE_DATA, WIN32_FIND_DATAW } from '../../structs.ts';
 
 export const FILE_ATTRIBUTE = { READONLY: 0x1, DIRECTORY: 0x10, ARCHIVE: 0x20 } as const;
 /** The volume serial number mounted files report. */
-const VOLUME_SERIAL = 0x57494e54; // "WINT"
+export const VOLUME_SERIAL = 0x57494e54; // "WINT"
 
 export interface FileFacts {
   isDirectory: boolean;
@@ -52,4 +52,35 @@ export function writeFindData(mem: GuestMemory, at: bigint, e: DirEntry): void {
   writeCommon(mem, at, e, WIN32_FIND_DATAW);
   const name = Buffer.from(e.name.slice(0, MAX_PATH - 1), 'utf16le');
   mem.write(at + BigInt(WIN32_FIND_DATAW.fields.cFileName[0]), new Uint8Array(name));
+}
+
+/**
+ * Directory entries as FILE_FULL_DIR_INFO records packed from `at`, as many whole entries as `size` bytes hold,
+ * each 8-aligned and linked by NextEntryOffset (0 in the last). Returns how many were written.
+ */
+export function writeFullDirInfo(mem: GuestMemory, at: bigint, size: number, entries: readonly DirEntry[], index: (e: DirEntry) => number): number {
+  const o = FILE_FULL_DIR_INFO.fields;
+  let offset = 0;
+  let previous = -1;
+  let written = 0;
+  for (const e of entries) {
+    const name = Buffer.from(e.name, 'utf16le');
+    const length = FILE_FULL_DIR_INFO.size + name.length;
+    if (offset + length > size) break;
+    const b = new Uint8Array(length);
+    const v = new DataView(b.buffer);
+    v.setUint32(o.FileIndex[0], index(e), true);
+    for (const t of [o.CreationTime, o.LastAccessTime, o.LastWriteTime, o.ChangeTime]) v.setBigUint64(t[0], BOOT_FILETIME, true);
+    v.setBigUint64(o.EndOfFile[0], BigInt(e.size), true);
+    v.setBigUint64(o.AllocationSize[0], BigInt(Math.ceil(e.size / 4096) * 4096), true);
+    v.setUint32(o.FileAttributes[0], attributesOf(e), true);
+    v.setUint32(o.FileNameLength[0], name.length, true);
+    b.set(name, FILE_FULL_DIR_INFO.size);
+    mem.write(at + BigInt(offset), b);
+    if (previous >= 0) mem.setU32(at + BigInt(previous), offset - previous);
+    previous = offset;
+    offset = (offset + length + 7) & ~7;
+    written++;
+  }
+  return written;
 }

@@ -6,7 +6,7 @@ import { GuestMemory } from '../../guest-memory.ts';
 import { FileObject, FileSearch, MountedFile } from '../../objects.ts';
 import { type DirEntry, MAX_HOST_FILE, Sandbox } from '../../sandbox.ts';
 import { ERROR_INVALID_HANDLE } from '../wait.ts';
-import { attributesOf, writeAttributeData, writeFindData, writeHandleInformation } from './file-info.ts';
+import { attributesOf, VOLUME_SERIAL, writeAttributeData, writeFindData, writeHandleInformation } from './file-info.ts';
 
 const INVALID_HANDLE_VALUE = 0xffff_ffff_ffff_ffffn;
 const INVALID_FILE_ATTRIBUTES = 0xffff_ffffn;
@@ -17,6 +17,12 @@ const ERROR_NO_MORE_FILES = 18;
 const ERROR_INVALID_NAME = 123;
 const ERROR_NEGATIVE_SEEK = 131;
 const ERROR_FILE_TOO_LARGE = 223;
+const ERROR_BAD_LENGTH = 24;
+/**
+ * The one volume mounts live on, as GetVolumeInformationByHandleW describes it: read-only (FILE_READ_ONLY_VOLUME
+ * 0x80000), names case-preserved (0x2) and Unicode (0x4), no object ids (0x10000) or open-by-id (0x1000000).
+ */
+const VOLUME = { name: 'wintrace', fileSystem: 'NTFS', serial: VOLUME_SERIAL, flags: 0x80000 | 0x2 | 0x4 } as const;
 export const FILE_TYPE = { UNKNOWN: 0n, DISK: 1n, CHAR: 2n, PIPE: 3n } as const;
 /** Access rights and dispositions that would change a file: refused, mounts are read-only. */
 const WRITE_ACCESS = 0x4000_0000n | 0x1000_0000n | 0x2n | 0x4n | 0x10000n; // GENERIC_WRITE, GENERIC_ALL, FILE_WRITE_DATA, FILE_APPEND_DATA, DELETE
@@ -44,7 +50,7 @@ function invalidName(c: ApiCall, path: string): boolean {
 }
 
 /** The same small number for the same file on every run (os.SameFile compares it). */
-function fileIndex(path: string): number {
+export function fileIndex(path: string): number {
   let h = 0x811c9dc5;
   for (const ch of path.toLowerCase()) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
   return h;
@@ -240,6 +246,29 @@ export const fileapi = [
     writeHandleInformation(c.mem, c.args[1]!, { isDirectory: f.isDirectory, size: f.data.length }, fileIndex(f.path));
     return true;
   }),
+
+  // BOOL GetVolumeInformationByHandleW(HANDLE hFile, LPWSTR lpVolumeNameBuffer, DWORD nVolumeNameSize,
+  //   LPDWORD lpVolumeSerialNumber, LPDWORD lpMaximumComponentLength, LPDWORD lpFileSystemFlags,
+  //   LPWSTR lpFileSystemNameBuffer, DWORD nFileSystemNameSize);
+  // Go 1.22+ asks before reading a directory (os.ReadDir): the volume serial for os.SameFile, and whether the file
+  // system has object ids (it does not here, so Go reads entries with FileFullDirectoryInfo and nothing else).
+  winapi('kernel32.dll', 'BOOL GetVolumeInformationByHandleW(HANDLE hFile, LPWSTR lpVolumeNameBuffer, DWORD nVolumeNameSize, LPDWORD lpVolumeSerialNumber, LPDWORD lpMaximumComponentLength, LPDWORD lpFileSystemFlags, LPWSTR lpFileSystemNameBuffer, DWORD nFileSystemNameSize)', (c) => {
+    const [h, volName, volNameSize, serialOut, maxComponentOut, flagsOut, fsName, fsNameSize] = c.args as [bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint];
+    if (objectOf(c, h, MountedFile) === undefined) return false;
+    const strings: Array<[bigint, bigint, string]> = [[volName, volNameSize, VOLUME.name], [fsName, fsNameSize, VOLUME.fileSystem]];
+    for (const [buffer, chars, text] of strings) {
+      if (buffer === 0n) continue;
+      if (BigInt(text.length + 1) > (chars & 0xffffffffn)) {
+        c.setLastError(ERROR_BAD_LENGTH);
+        return false;
+      }
+      c.mem.write(buffer, GuestMemory.utf16z(text));
+    }
+    if (serialOut !== 0n) c.mem.setU32(serialOut, VOLUME.serial);
+    if (maxComponentOut !== 0n) c.mem.setU32(maxComponentOut, 255);
+    if (flagsOut !== 0n) c.mem.setU32(flagsOut, VOLUME.flags);
+    return true;
+  }, { onBadPointer: { value: 0n, lastError: ERROR_NOACCESS } }),
 
   // BOOL GetFileSizeEx(HANDLE hFile, PLARGE_INTEGER lpFileSize);
   winapi('kernel32.dll', 'BOOL GetFileSizeEx(HANDLE hFile, PLARGE_INTEGER lpFileSize)', (c) => {
