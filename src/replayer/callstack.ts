@@ -8,6 +8,7 @@ import { isCall, isReturn } from './insn.ts';
 import type { CodeWords } from './insn.ts';
 import type { TraceMemory } from './memory.ts';
 import { SP_SLOT, slotNumber } from './regfile.ts';
+import { lineText } from './source-lines.ts';
 import { threadAt } from './stepping.ts';
 import type { Trace } from './trace.ts';
 
@@ -23,6 +24,8 @@ export interface Frame {
   readonly callPosition?: number;
   /** FP-chain frames: the frame record's address. */
   readonly fp?: number;
+  /** Go source position of pc (`main.go:42`), where the program's line tables give one. */
+  readonly line?: string;
 }
 
 export interface CallStackOptions {
@@ -104,7 +107,10 @@ export function callStack(trace: Trace, memory: TraceMemory, code: CodeWords, po
   // FP frames beyond what the shadow walk reached (older calls, or the walk's budget ran out).
   const lastShadow = shadow.length > 0 ? chain.findIndex((f) => f.returnAddress === shadow[shadow.length - 1]!.returnAddress) : -1;
   for (const f of chain.slice(lastShadow + 1)) if (!shadowReturns.has(f.returnAddress)) frames.push(f);
-  return frames.slice(0, maxFrames);
+  return frames.slice(0, maxFrames).map((f) => {
+    const line = lineText(trace.sourceLines, f.pc);
+    return line ? { ...f, line } : f;
+  });
 }
 
 /**

@@ -1,9 +1,12 @@
 // Places a user names on the command line or in the TUI's prompts, turned into positions: `N` (a position),
-// `N%`, `SYMBOL` or `SYMBOL+0xOFF` (its first execution), `episode:K`, `violation:K`, `event:K`.
+// `N%`, `SYMBOL` or `SYMBOL+0xOFF` (its first execution), `FILE:LINE` (the first execution of a pc of that Go or
+// assembly line), `episode:K`, `violation:K`, `event:K`.
 
 import { UsageError } from '../errors.ts';
 import type { Replay } from './replay.ts';
-import { findExecution } from './search.ts';
+import { findExecution, runTo } from './search.ts';
+import { formatLine } from './source-lines.ts';
+import { parseFileLine, resolveFileLine, runPcs } from './source-position.ts';
 
 export interface Located {
   readonly position: number;
@@ -57,13 +60,34 @@ export async function locate(replay: Replay, at: string): Promise<Located> {
     if (!e) throw new UsageError(`--at ${t}: the trace has ${list.length} events; list them with 'wintrace events'`);
     return { position: Math.max(0, e.position), label: `event ${k}: ${e.event.kind}` };
   }
+  if (parseFileLine(t)) return locateLine(replay, t);
   const address = resolveAddress(replay, t);
   if (address === undefined) {
     const near = trace.symbols.search(t, 5);
     throw new UsageError(`--at ${t}: no such position, symbol or place${near.length ? ` (symbols containing it: ${near.join(', ')})` : ''}; ` +
-      'use N, N%, SYMBOL[+0xOFF], episode:K, violation:K or event:K');
+      'use N, N%, SYMBOL[+0xOFF], FILE:LINE, episode:K, violation:K or event:K');
   }
   const first = trace.totalSteps > 0 && trace.stepAt(0).pc === address ? 0 : findExecution(trace, 0, 1, address);
   if (first === undefined) throw new UsageError(`--at ${t}: ${trace.symbols.format(address)} never executes in this trace`);
   return { position: first, label: `first execution of ${trace.symbols.format(address)}` };
+}
+
+function locateLine(replay: Replay, text: string): Located {
+  const trace = replay.trace;
+  let where;
+  try {
+    where = resolveFileLine(trace.sourceLines, text);
+  } catch (e) {
+    if (e instanceof UsageError) throw new UsageError(`--at ${e.message}`);
+    throw e;
+  }
+  const pcs = runPcs(where.runs);
+  const label = formatLine(where, 2);
+  let position = 0;
+  if (!(trace.totalSteps > 0 && pcs.has(trace.stepAt(0).pc))) {
+    const stop = runTo(trace, 0, 1, { breakpoints: pcs });
+    if (stop.reason !== 'breakpoint') throw new UsageError(`--at ${text}: ${label} never executes in this trace`);
+    position = stop.position;
+  }
+  return { position, label: `first execution of ${label} (${trace.symbols.format(trace.stepAt(position).pc)})` };
 }

@@ -11,6 +11,8 @@ import { SegmentCursor } from './cursor.ts';
 import { type DecodedSegment, decodeSegment, OP_OS, OP_STEP, OP_SWITCH } from './decode.ts';
 import { PC_SLOT, type RegWords, regFileFromBytes, slotBigint, slotNumber, toBigints, WORDS_PER_REG } from './regfile.ts';
 import { lateStubs } from './late-stubs.ts';
+import type { PclntabLines } from './pclntab-lines.ts';
+import { sourceLinesOf } from './source-lines.ts';
 import { Symbols } from './symbols.ts';
 
 /** An event with its position as a number and its rank in the whole trace's event list. */
@@ -68,6 +70,7 @@ export class Trace {
   /** The file had no footer: a recording that stopped early, read up to its last complete segment. */
   readonly truncated: boolean;
   private symbolTable: Symbols | undefined;
+  private lineTable: PclntabLines | null | undefined;
   readonly entries: readonly FooterEntry[];
   private readonly reader: TraceReader;
   private readonly firsts: Float64Array;
@@ -95,6 +98,12 @@ export class Trace {
   get symbols(): Symbols {
     this.symbolTable ??= new Symbols(this.header.symbols, [...(this.header.stubs ?? []), ...lateStubs(this.header.stubs ?? [], this.events())]);
     return this.symbolTable;
+  }
+
+  /** Go's pc -> file:line tables from the program's pclntab, read on first use; undefined for a program without them. */
+  get sourceLines(): PclntabLines | undefined {
+    if (this.lineTable === undefined) this.lineTable = sourceLinesOf(this.header) ?? null;
+    return this.lineTable ?? undefined;
   }
 
   /** Opens a trace: reads the header and the footer index (or scans a truncated file); throws TraceFormatError. */

@@ -6,6 +6,7 @@ import type { MemoryReader } from './memory-window.ts';
 import { slotBigint } from './regfile.ts';
 import type { Replay } from './replay.ts';
 import { slotName } from './describe.ts';
+import { lineText } from './source-lines.ts';
 import { threadAt, threadStep } from './stepping.ts';
 
 export interface RegisterRow {
@@ -59,6 +60,8 @@ export interface DisasmLine {
   readonly current: boolean;
   /** A direct branch's target, named. */
   readonly target?: string;
+  /** Go source position of the instruction (`main.go:42`), where the program's line tables give one. */
+  readonly line?: string;
 }
 
 /**
@@ -80,7 +83,8 @@ export function disassemblyAround(replay: Replay, pc: number, before = 6, after 
       text = insn?.text ?? '??';
       if (insn?.target !== undefined) target = replay.trace.symbols.format(Number(insn.target));
     } else if (w !== undefined) text = `.word ${hex(w)}`;
-    out.push({ address: a, word: w, location: replay.trace.symbols.format(a), text, current: a === pc, ...(target ? { target } : {}) });
+    const line = lineText(replay.trace.sourceLines, a);
+    out.push({ address: a, word: w, location: replay.trace.symbols.format(a), text, current: a === pc, ...(target ? { target } : {}), ...(line ? { line } : {}) });
   }
   return out;
 }

@@ -70,22 +70,22 @@ describe('wintrace show', () => {
     const r = wintrace('show', clean, '--at', 'episode:4');
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /^episode 4: exception 0xC0000005 at main\.readValue: position \d+ of \d+/);
-    assert.match(r.out, /^=> +0x[0-9a-f]+ +main\.readValue +ldr x0, \[x0\]$/m);
+    assert.match(r.out, /^=> +0x[0-9a-f]+ +main\.readValue +main\.go:20 +ldr x0, \[x0\]$/m);
     assert.match(r.out, /x18 +0x7ff800000000/);
     assert.match(r.out, /saved lr -> main\.main\+0x/);
-    assert.match(r.out, /#1 +main\.safeRead\+0x50 +shadow, call at position \d+/);
-    assert.match(r.out, /#2 +main\.main\+0xc0 +both/);
+    assert.match(r.out, /#1 +main\.safeRead\+0x50 +main\.go:34 +shadow, call at position \d+/);
+    assert.match(r.out, /#2 +main\.main\+0xc0 +main\.go:41 +both/);
   });
 
   test("inside an exception handler the call stack goes through Windows' dispatch to the faulting code", () => {
     const r = wintrace('show', clean, '--at', 'runtime.exceptionhandler');
     assert.equal(r.code, 0, r.err);
     const stack = r.out.slice(r.out.indexOf('call stack'));
-    assert.match(stack, /#\d+ +sigtramp_g0\+0x44 .*\n.*sigtramp\+0x7c .*\n.*exception 0xC0000005 dispatched by Windows from main\.readValue +windows.*\n.*main\.safeRead\+0x50 /);
+    assert.match(stack, /#\d+ +sigtramp_g0\+0x44 .*\n.*sigtramp\+0x7c .*\n.*exception 0xC0000005 dispatched by Windows from main\.readValue +main\.go:20 +windows.*\n.*main\.safeRead\+0x50 /);
   });
 
   test('at a symbol, a percentage and a position', () => {
-    assert.match(wintrace('show', clean, '--at', 'runtime.exceptiontramp').out, /^first execution of runtime\.exceptiontramp: .* runtime\.exceptiontramp$/m);
+    assert.match(wintrace('show', clean, '--at', 'runtime.exceptiontramp').out, /^first execution of runtime\.exceptiontramp: .* runtime\.exceptiontramp at sys_windows_arm64\.s:\d+$/m);
     assert.match(wintrace('show', clean, '--at', '50%').out, /^50%: position \d+ of/);
     assert.match(wintrace('show', clean, '--at', '0', '--fp').out, /d8 +0x/);
   });

@@ -1,13 +1,16 @@
-// `wintrace show trace.mp --at N|N%|SYMBOL|episode:K|violation:K`: the machine at one position, as text —
-// registers, disassembly around pc, the stack and the call stack (what the TUI shows, for scripts and logs).
+// `wintrace show trace.mp --at N|N%|SYMBOL|FILE:LINE|episode:K|violation:K`: the machine at one position, as text —
+// registers, disassembly around pc, the stack and the call stack with Go source lines (what the TUI shows, for
+// scripts and logs).
 
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { callStack } from '../../replayer/callstack.ts';
 import { hex, tidName } from '../../replayer/describe.ts';
 import { locate } from '../../replayer/locate.ts';
+import { lineSuffix } from '../../replayer/source-lines.ts';
 import { Replay } from '../../replayer/replay.ts';
 import { D8_D15_SLOTS, disassemblyAround, GENERAL_SLOTS, registersView, stackView } from '../../replayer/view.ts';
 import { jsonText, printLines } from '../../text/terminal.ts';
+import { printStruct, STRUCT_OPTION_HELP } from '../struct-output.ts';
 
 interface ShowArgs {
   trace: string;
@@ -15,6 +18,7 @@ interface ShowArgs {
   fp?: boolean;
   stack?: number;
   json?: boolean;
+  struct?: string;
 }
 
 export const showCommand: CommandModule<object, ShowArgs> = {
@@ -23,15 +27,17 @@ export const showCommand: CommandModule<object, ShowArgs> = {
   builder: (y: Argv) =>
     y
       .positional('trace', { type: 'string', demandOption: true, describe: 'trace file written by wintrace record' })
-      .option('at', { type: 'string', default: '0', describe: 'N (position), N%, SYMBOL[+0xOFF] (first execution), episode:K, violation:K, event:K' })
+      .option('at', { type: 'string', default: '0', describe: 'N (position), N%, SYMBOL[+0xOFF] or FILE:LINE (first execution; main.go:42, a path suffix or an absolute path), episode:K, violation:K, event:K' })
       .option('fp', { type: 'boolean', describe: 'also show D8-D15 (callee-saved low halves of V8-V15)' })
       .option('stack', { type: 'number', default: 16, describe: 'stack words to show from SP up' })
+      .option('struct', { type: 'string', describe: STRUCT_OPTION_HELP })
       .option('json', { type: 'boolean', describe: 'print as JSON' }) as Argv<ShowArgs>,
   handler: async (argv: ArgumentsCamelCase<ShowArgs>) => {
     const replay = Replay.open(argv.trace);
     try {
       const trace = replay.trace;
       const place = await locate(replay, argv.at);
+      if (argv.struct !== undefined) return printStruct(replay, place.position, place.label, argv.struct, argv.json === true);
       await replay.disassembler();
       const p = place.position;
       const regs = registersView(replay, p, argv.fp ? [...GENERAL_SLOTS, ...D8_D15_SLOTS] : GENERAL_SLOTS);
@@ -47,7 +53,7 @@ export const showCommand: CommandModule<object, ShowArgs> = {
       const out: string[] = [];
       const pct = trace.totalSteps ? ((p / trace.totalSteps) * 100).toFixed(1) : '100.0';
       out.push(`${place.label}: position ${p} of ${trace.totalSteps} (${pct}%), thread ${tidName(regs.tid)} ` +
-        `(its step ${trace.threadPosition(regs.tid, p)}), ${trace.symbols.format(regs.pc)}`);
+        `(its step ${trace.threadPosition(regs.tid, p)}), ${trace.symbols.format(regs.pc)}${lineSuffix(trace.sourceLines, regs.pc)}`);
       const program = trace.header.program;
       out.push(`program ${program.name}${program.goVersion ? `, built by ${program.goVersion}` : ''}`);
       if (thread) out.push(`TEB ${hex(thread.teb)}, stack [${hex(thread.stackLimit)}, ${hex(thread.stackBase)})`);
@@ -56,14 +62,19 @@ export const showCommand: CommandModule<object, ShowArgs> = {
       for (let i = 0; i < cells.length; i += 4) out.push(`  ${cells.slice(i, i + 4).join('  ')}`);
       for (const r of regs.rows) if (r.flag) out.push(`  ! ${r.name}: ${r.flag}`);
       out.push('', 'disassembly:');
-      for (const l of dis) out.push(`${l.current ? '=>' : '  '} ${hex(l.address).padStart(12)}  ${l.location.padEnd(34)} ${l.text}${l.target ? `    ; ${l.target}` : ''}`);
+      const lineWidth = Math.max(0, ...dis.map((l) => l.line?.length ?? 0));
+      for (const l of dis) {
+        out.push(`${l.current ? '=>' : '  '} ${hex(l.address).padStart(12)}  ${l.location.padEnd(34)} ${lineWidth ? `${(l.line ?? '').padEnd(lineWidth)}  ` : ''}` +
+          `${l.text}${l.target ? `    ; ${l.target}` : ''}`);
+      }
       out.push('', `stack (SP ${hex(stack.find((s) => s.offset === 0)?.address ?? 0)}):`);
       for (const s of stack) {
         const off = s.offset < 0 ? `-${hex(-s.offset)}` : `+${hex(s.offset)}`;
         out.push(`  ${hex(s.address).padStart(14)} sp${off.padEnd(6)} ${s.value === undefined ? '(unmapped)'.padStart(18) : hex(s.value).padStart(18)}${s.note ? `  ${s.note}` : ''}`);
       }
       out.push('', 'call stack (shadow = calls seen in the trace, fp = frame records, both = they agree):');
-      frames.forEach((f, i) => out.push(`  #${String(i).padEnd(2)} ${f.symbol.padEnd(44)} ${f.source}${f.callPosition !== undefined ? `, call at position ${f.callPosition}` : ''}`));
+      frames.forEach((f, i) => out.push(`  #${String(i).padEnd(2)} ${f.symbol.padEnd(44)} ${f.line ? `${f.line}  ` : ''}${f.source}` +
+        `${f.callPosition !== undefined ? `, call at position ${f.callPosition}` : ''}`));
       printLines(out);
     } finally {
       replay.close();
