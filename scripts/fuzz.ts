@@ -36,7 +36,7 @@ async function replay(index: number): Promise<void> {
   const kind = (await import(ref.module) as Record<string, FuzzKind>)[ref.export]!;
   const c = makeCase(kind.seeds(), seed, index);
   console.log(`case ${index}: ${c.input}, ${c.bytes.length} bytes\n  ${c.steps.join('\n  ')}`);
-  console.log(kind.check(c.bytes, c.input, check)); // a failure throws here with its stack
+  console.log(await kind.check(c.bytes, c.input, check)); // a failure throws here with its stack
 }
 
 function report(r: CampaignResult): string {

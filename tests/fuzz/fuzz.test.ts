@@ -51,6 +51,18 @@ describe('fuzz harness', () => {
     assert.ok([...r.loaded.keys()].some((k) => /^fifo in a mount: denied$/.test(k)), `no FIFO denied in a mount: ${[...r.loaded.keys()].join(', ')}`);
   });
 
+  test('16 traces of hostile strings: every text view inert with the lines of its benign twin, --json exact, the TUI and the command too', async () => {
+    // Seed 66 draws the TUI for two of the cases and the installed command (dump, diff) for two: those paths cannot rot.
+    const r = await runCampaign({
+      kind: 'hostile-strings', cases: 16, seed: 66n, jobs: 2, timeoutMs: 60_000, memoryLimitMb: 512, check: { runInstructions: 0 },
+    });
+    assert.deepEqual(r.failures.map((f) => `case ${f.index} (${f.outcome}): ${f.message}`), []);
+    assert.equal(r.counts.loaded, 16);
+    const details = [...r.loaded.keys()].join(' | ');
+    assert.match(details, /tui/, 'no TUI frame');
+    assert.match(details, /command: dump/, 'no installed command');
+  });
+
   test('the harness classifies a clean rejection, a load, an exception, a hang, a memory blow-up and a crash', async () => {
     const reports: CaseReport[] = [];
     const r = await runCampaign({

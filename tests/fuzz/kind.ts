@@ -26,7 +26,8 @@ export interface FuzzKind {
   seeds(): SeedInput[];
   /**
    * Loads one input. Returns how it ended cleanly; anything it throws is a failure of the program under test
-   * (an uncaught non-wintrace exception, or an error message that is not one line).
+   * (an uncaught non-wintrace exception, or an error message that is not one line). Asynchronous for kinds that
+   * go through what the CLI verbs do (their disassembler loads asynchronously).
    */
-  check(bytes: Uint8Array, name: string, options: CheckOptions): CheckResult;
+  check(bytes: Uint8Array, name: string, options: CheckOptions): CheckResult | Promise<CheckResult>;
 }

@@ -13,6 +13,8 @@ export const KINDS: Readonly<Record<string, KindRef>> = {
   trace: { module: new URL('./trace-kind.ts', import.meta.url).href, export: 'traceKind' },
   special: { module: new URL('./special-file-kind.ts', import.meta.url).href, export: 'specialFileKind' },
   interrupt: { module: new URL('./interrupt-kind.ts', import.meta.url).href, export: 'interruptKind' },
+  'wild-branch': { module: new URL('./wild-branch-kind.ts', import.meta.url).href, export: 'wildBranchKind' },
+  'hostile-strings': { module: new URL('./hostile-strings-kind.ts', import.meta.url).href, export: 'hostileStringsKind' },
 };
 
 export function kindRef(name: string): KindRef {

@@ -8,8 +8,7 @@
 
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WintraceError } from '../../src/errors.ts';
 import { loadImage } from '../../src/recorder/program.ts';
@@ -18,24 +17,9 @@ import { Sandbox } from '../../src/recorder/windows/sandbox.ts';
 import { TraceReader } from '../../src/trace/reader.ts';
 import { fixtureExe } from '../helpers/fixtures.ts';
 import type { CheckResult, FuzzKind, SeedInput } from './kind.ts';
+import { scratchDir } from './scratch.ts';
 
-const WORK = join(tmpdir(), `wintrace-fuzz-special-${process.pid}`);
-rmSync(WORK, { recursive: true, force: true });
-mkdirSync(WORK, { recursive: true });
-process.on('exit', () => rmSync(WORK, { recursive: true, force: true }));
-for (const f of readdirSync(tmpdir())) {
-  const pid = Number(/^wintrace-fuzz-special-(\d+)$/.exec(f)?.[1]);
-  if (Number.isInteger(pid) && pid !== process.pid && !alive(pid)) rmSync(join(tmpdir(), f), { recursive: true, force: true });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+const WORK = scratchDir('wintrace-fuzz-special');
 
 /** A socket file made once per worker by a short-lived process (binding one here would need the event loop). */
 const SOCKET = join(WORK, 'socket');

@@ -27,6 +27,7 @@ import { A64, codeRegion, le64, SyntheticTrace } from '../helpers/synthetic-trac
 import { buildTrace, parseFrames, repairChecksums } from '../helpers/trace-bytes.ts';
 import type { CheckResult, FuzzKind, SeedInput } from './kind.ts';
 import type { Field, InputMap, Range } from './mutators.ts';
+import { alive } from './scratch.ts';
 
 /**
  * One directory for every worker's files, named by process id. The campaign ends workers with SIGKILL, so a
@@ -37,15 +38,6 @@ mkdirSync(WORK, { recursive: true });
 for (const f of readdirSync(WORK)) {
   const pid = Number(/-(\d+)\.mp$/.exec(f)?.[1]);
   if (Number.isInteger(pid) && !alive(pid)) rmSync(join(WORK, f), { force: true });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Frame headers and the trailer as fields; every frame's payload as hot ranges. */

@@ -27,14 +27,14 @@ const send = (m: WorkerReply): void => {
   process.send!(m);
 };
 
-function runCase(index: number): void {
+async function runCase(index: number): Promise<void> {
   const c = makeCase(seeds, campaignSeed, index);
   send({ type: 'started', index, input: c.input, steps: c.steps });
   const before = process.resourceUsage().maxRSS;
   let outcome: 'rejected' | 'loaded' | 'exception';
   let message: string;
   try {
-    const r = kind.check(c.bytes, c.input, options);
+    const r = await kind.check(c.bytes, c.input, options);
     outcome = r.outcome;
     message = r.outcome === 'rejected' ? r.message : r.detail;
   } catch (e) {
@@ -55,7 +55,7 @@ process.on('message', (m: WorkerRequest) => {
       send({ type: 'ready' });
     });
   } else {
-    runCase(m.index);
+    void runCase(m.index);
   }
 });
 process.on('disconnect', () => process.exit(0));

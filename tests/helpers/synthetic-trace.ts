@@ -281,8 +281,11 @@ export class SyntheticTrace {
     }
   }
 
-  /** Writes the trace; `complete: false` leaves out the footer (a recording that was killed). */
-  write(path: string, complete = true): void {
+  /**
+   * Writes the trace; `complete: false` leaves out the footer (a recording that was killed). `footer` sets what
+   * the footer says beyond the steps: why the run ended and the stubs placed during it (default: the header's).
+   */
+  write(path: string, complete = true, footer: { endReason?: string; stubs?: TraceStub[] } = {}): void {
     this.endSegment(false);
     const w = new TraceWriter(path, { stored: this.stored });
     w.writeHeader(this.header);
@@ -292,8 +295,8 @@ export class SyntheticTrace {
       return;
     }
     w.finish({
-      segments: entries, totalSteps: BigInt(this.steps), stubs: this.header.stubs,
-      summary: { instructions: BigInt(this.steps), threads: this.regs.size, exceptions: 0, apiCalls: 0, exitCode: 0, endReason: 'exit' },
+      segments: entries, totalSteps: BigInt(this.steps), stubs: footer.stubs ?? this.header.stubs,
+      summary: { instructions: BigInt(this.steps), threads: this.regs.size, exceptions: 0, apiCalls: 0, exitCode: 0, endReason: footer.endReason ?? 'exit' },
     });
   }
 }
