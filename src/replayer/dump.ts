@@ -14,6 +14,7 @@ import type { DumpSelection } from './dump-selection.ts';
 import { isCall } from './insn.ts';
 import { PC_SLOT, type RegWords, SP_SLOT, slotNumber, V0_SLOT, V31_SLOT, WORDS_PER_REG } from './regfile.ts';
 import type { Replay } from './replay.ts';
+import { lineText } from './source-lines.ts';
 import { TRACE_REGS } from '../trace/schema.ts';
 import { type CanonicalNames, ValueNames } from './value-names.ts';
 
@@ -40,9 +41,13 @@ export interface DumpOptions {
   readonly raw?: boolean;
   /** Also give every line a key made with these names. */
   readonly keys?: CanonicalNames;
+  /** Each instruction's Go source line (`main.go:42`) after its location; off by default so dumps stay comparable. */
+  readonly lines?: boolean;
 }
 
 const NZCV_SLOT = 33;
+/** Column of --lines: `sys_windows_arm64.s:142` fits. */
+const LINE_WIDTH = 24;
 /** Changed words of a large os-write listed one by one before the rest is summarised by a hash. */
 const LISTED_WORDS = 48;
 
@@ -186,7 +191,8 @@ export function* dumpLines(replay: Replay, sel: DumpSelection, opts: DumpOptions
     }
     yield {
       kind: 'step', position: q, tid, pc, ...(word !== undefined ? { word } : {}),
-      text: `${tidName(tid)} ${code.location(pc).padEnd(32)}  ${effects ? `${text.padEnd(28)}  ${effects}` : text}`,
+      text: `${tidName(tid)} ${code.location(pc).padEnd(32)}  ${opts.lines ? `${(lineText(trace.sourceLines, pc) ?? '').padEnd(LINE_WIDTH)}  ` : ''}` +
+        `${effects ? `${text.padEnd(28)}  ${effects}` : text}`,
       ...(key !== undefined ? { key } : {}),
     };
     if (t && word !== undefined && isCall(word)) {

@@ -6,6 +6,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { wholeTrace } from '../../src/replayer/dump-selection.ts';
+import { dumpText } from '../../src/replayer/dump.ts';
 import { type ImageReader, PclntabLines } from '../../src/replayer/pclntab-lines.ts';
 import { Replay } from '../../src/replayer/replay.ts';
 import { sourceLinesOf } from '../../src/replayer/source-lines.ts';
@@ -29,6 +31,17 @@ for (const golden of ['recovered-nil-dereference', 'recovered-nil-dereference-go
         assert.equal(named.lineAt(0x1000), undefined, 'outside the text');
         const at = resolveFileLine(named, 'main.go:20');
         assert.deepEqual(at.runs.map((x) => [x.start, x.end]), [[pc, pc + 16]]);
+      } finally {
+        r.close();
+      }
+    });
+
+    test('dump --lines puts the line after each instruction\'s location; a plain dump stays as it was', async () => {
+      const r = Replay.open(join(ROOT, 'traces', `${golden}.mp`));
+      try {
+        await r.disassembler();
+        assert.match(dumpText(r, wholeTrace(r.trace), { lines: true }), /^0x[0-9a-f]+ main\.readValue +main\.go:20 +ldr x0, \[x0\]$/m);
+        assert.match(dumpText(r, wholeTrace(r.trace)), /^0x[0-9a-f]+ main\.readValue +ldr x0, \[x0\]$/m);
       } finally {
         r.close();
       }
