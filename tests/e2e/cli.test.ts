@@ -65,7 +65,7 @@ describe('wintrace command line', () => {
       writeFileSync(exe, bytes);
       const r = wintrace('run', exe);
       assert.equal(r.code, 6);
-      assert.match(r.err, /^wintrace: unsupported API KERNEL32\.dll!SetErrorModX called from runtime\.\w+\+0x[0-9a-f]+ \(thread 4096\)\n$/);
+      assert.match(r.err, /^wintrace: unsupported API KERNEL32\.dll!SetErrorModX called from runtime\.\w+\+0x[0-9a-f]+ \(thread 0x1000\)\n$/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

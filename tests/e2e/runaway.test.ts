@@ -47,10 +47,10 @@ function assertDeadlockReport(lines: string[]): void {
   assert.ok(at >= 0, `no deadlock line in:\n${lines.join('\n')}`);
   const waits = lines.slice(at + 1).filter((l) => l.startsWith('  thread '));
   assert.ok(waits.length >= 3, `one line per thread:\n${waits.join('\n')}`);
-  for (const w of waits) assert.match(w, /^ {2}thread \d+: \w+ on .+ \((no timeout|timeout in \d+\.\d{3} s)\)$/);
+  for (const w of waits) assert.match(w, /^ {2}thread 0x[0-9a-f]+: \w+ on .+ \((no timeout|timeout in \d+\.\d{3} s)\)$/);
   const stuck = waits.filter((w) => w.endsWith(': WaitForSingleObject on Event(manual, unset) (no timeout)'));
   assert.equal(stuck.length, 2, 'main and the second goroutine wait on the event nobody sets');
-  assert.ok(stuck[0]!.startsWith('  thread 4096:'), 'the main thread is one of them');
+  assert.ok(stuck[0]!.startsWith('  thread 0x1000:'), 'the main thread is one of them');
   assert.ok(waits.some((w) => / \(timeout in /.test(w)), "Go's sysmon sleeps with a timeout");
 }
 

@@ -130,9 +130,9 @@ describe('what run and record print at the end', () => {
     assert.deepEqual(endLines({ reason: 'exit', exitCode: 3 }, limits), []);
     assert.deepEqual(endLines({ reason: 'budget', exitCode: 5 }, limits), ['wintrace: stopped after --max-instructions 1000']);
     assert.deepEqual(endLines({ reason: 'timeout', exitCode: 5 }, limits), ['wintrace: stopped after --timeout 2 s']);
-    assert.deepEqual(endLines({ reason: 'deadlock', exitCode: 5, waits: ['thread 4096: WaitForSingleObject on Event(manual, unset) (no timeout)'], idleNs: 0n }, limits), [
+    assert.deepEqual(endLines({ reason: 'deadlock', exitCode: 5, waits: ['thread 0x1000: WaitForSingleObject on Event(manual, unset) (no timeout)'], idleNs: 0n }, limits), [
       'wintrace: deadlock: every thread waits with no timeout',
-      '  thread 4096: WaitForSingleObject on Event(manual, unset) (no timeout)',
+      '  thread 0x1000: WaitForSingleObject on Event(manual, unset) (no timeout)',
     ]);
     assert.match(endLines({ reason: 'deadlock', exitCode: 5, waits: [], idleNs: 24n * 3_600_000_000_000n }, limits)[0]!, /for 24 h of virtual time only timeouts expired/);
   });

@@ -1,4 +1,4 @@
-// `wintrace dump trace.mp [--episode K] [--thread T...] [--depth N] [--raw]`: the trace as reviewable text, one
+// `wintrace dump trace.mp [--episode K] [--thread T...] [--depth N] [--raw] [--lines]`: the trace as reviewable text, one
 // line per instruction (src/replayer/dump.ts says what a line holds and what is normalised).
 
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
@@ -7,6 +7,7 @@ import { type DumpSelection, episodeSelection, threadsSelection, wholeTrace } fr
 import { dumpTextLines } from '../../replayer/dump.ts';
 import { Replay } from '../../replayer/replay.ts';
 import { printLines } from '../../text/terminal.ts';
+import { threadOption } from '../thread-option.ts';
 
 interface DumpArgs {
   trace: string;
@@ -14,17 +15,11 @@ interface DumpArgs {
   thread?: string[];
   depth?: number;
   raw?: boolean;
+  lines?: boolean;
 }
 
 /** Lines are written in batches: a full trace is millions of lines. */
 const BATCH = 4096;
-
-export function parseTid(text: string): number {
-  const t = text.trim();
-  const n = /^0x[0-9a-f]+$/i.test(t) ? parseInt(t, 16) : /^\d+$/.test(t) ? Number(t) : NaN;
-  if (!Number.isSafeInteger(n)) throw new UsageError(`--thread ${text}: expected a thread id such as 0x1004`);
-  return n;
-}
 
 /** The selection the options ask for; an unknown episode or thread is a usage error naming what exists. */
 export function selectionFor(replay: Replay, episode: number | undefined, threads: readonly string[]): DumpSelection {
@@ -39,10 +34,7 @@ export function selectionFor(replay: Replay, episode: number | undefined, thread
     sel = episodeSelection(trace, e);
   }
   if (threads.length === 0) return sel;
-  const tids = threads.map(parseTid);
-  const known = new Set(trace.threads().map((t) => t.tid));
-  const missing = tids.filter((t) => !known.has(t));
-  if (missing.length) throw new UsageError(`--thread ${missing.map((t) => `0x${t.toString(16)}`).join(', ')}: no such thread in ${trace.path} (it has ${[...known].map((t) => `0x${t.toString(16)}`).join(', ')})`);
+  const tids = threadOption(trace, threads);
   const only = threadsSelection(trace, tids);
   if (episode === undefined) return only;
   return {
@@ -63,7 +55,8 @@ export const dumpCommand: CommandModule<object, DumpArgs> = {
       .option('episode', { type: 'number', describe: 'only episode K (wintrace episodes lists them) on its own threads' })
       .option('thread', { type: 'string', array: true, describe: 'only these threads (0x1004); other threads fold into one line' })
       .option('depth', { type: 'number', describe: 'fold each call made N calls below the first line into one line' })
-      .option('raw', { type: 'boolean', describe: 'every value in hex: no symbols for addresses, clock values shown' }) as Argv<DumpArgs>,
+      .option('raw', { type: 'boolean', describe: 'every value in hex: no symbols for addresses, clock values shown' })
+      .option('lines', { type: 'boolean', describe: "each instruction's Go source line (main.go:42) from the program's pclntab" }) as Argv<DumpArgs>,
   handler: async (argv: ArgumentsCamelCase<DumpArgs>) => {
     if (argv.depth !== undefined && !(Number.isInteger(argv.depth) && argv.depth >= 0)) {
       throw new UsageError(`--depth ${argv.depth}: expected a whole number of calls, 0 or more`);
@@ -73,7 +66,7 @@ export const dumpCommand: CommandModule<object, DumpArgs> = {
       const sel = selectionFor(replay, argv.episode, argv.thread ?? []);
       await replay.disassembler();
       let buf: string[] = [];
-      for (const line of dumpTextLines(replay, sel, { ...(argv.depth !== undefined ? { depth: argv.depth } : {}), raw: argv.raw ?? false })) {
+      for (const line of dumpTextLines(replay, sel, { ...(argv.depth !== undefined ? { depth: argv.depth } : {}), raw: argv.raw ?? false, lines: argv.lines ?? false })) {
         buf.push(line);
         if (buf.length >= BATCH) {
           printLines(buf);

@@ -5,6 +5,7 @@ import { UsageError } from '../../errors.ts';
 import { describeEvent, EVENT_KINDS, tidName } from '../../replayer/describe.ts';
 import { Replay } from '../../replayer/replay.ts';
 import { jsonText, printLines } from '../../text/terminal.ts';
+import { parseTid, threadOption } from '../thread-option.ts';
 
 interface EventsArgs {
   trace: string;
@@ -26,17 +27,18 @@ export const eventsCommand: CommandModule<object, EventsArgs> = {
     const kinds = new Set(argv.kind ?? []);
     const unknown = [...kinds].filter((k) => !EVENT_KINDS.includes(k as never));
     if (unknown.length) throw new UsageError(`--kind ${unknown.join(', ')}: no such event kind; kinds are ${EVENT_KINDS.join(', ')}`);
-    const tid = argv.thread === undefined ? undefined : Number(argv.thread);
-    if (tid !== undefined && !Number.isInteger(tid)) throw new UsageError(`--thread ${argv.thread}: expected a thread id such as 0x1000`);
+    if (argv.thread !== undefined) parseTid(argv.thread);
     const replay = Replay.open(argv.trace);
     try {
+      const tid = argv.thread === undefined ? undefined : threadOption(replay.trace, [argv.thread])[0];
       const lines: string[] = [];
       for (const { index, position, event } of replay.trace.events()) {
         if (kinds.size && !kinds.has(event.kind)) continue;
         if (tid !== undefined && event.tid !== tid) continue;
         if (argv.json) {
-          const { regs: _regs, ...rest } = event as typeof event & { regs?: unknown };
-          lines.push(jsonText(JSON.stringify({ index, position, ...rest }, (_k, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v))));
+          // The step is a count, as the position is: a number; addresses and values stay hex strings.
+          const { regs: _regs, step, ...rest } = event as typeof event & { regs?: unknown };
+          lines.push(jsonText(JSON.stringify({ index, position, step: Number(step), ...rest }, (_k, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v))));
         } else {
           lines.push(`${String(index).padStart(6)}  ${String(position).padStart(10)}  ${tidName(event.tid).padEnd(7)} ${event.kind.padEnd(16)} ${describeEvent(event, replay.trace.symbols)}`);
         }

@@ -3,10 +3,13 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { BadImageError } from '../../errors.ts';
+import { BadImageError, UsageError } from '../../errors.ts';
 import { interrupts } from '../../recorder/interrupts.ts';
 import { type RecordProgress, RecordSession } from '../../recorder/session.ts';
+import { tidName } from '../../replayer/describe.ts';
+import { exitStatus } from '../../replayer/exit-status.ts';
 import { parseEnv, parseSandbox, parseTimeout, programArgs } from '../options.ts';
+import { progressLine } from '../progress.ts';
 import { denialLines, endLines } from '../run-end.ts';
 
 /**
@@ -39,6 +42,16 @@ function human(n: number): string {
   return n >= 1e9 ? `${(n / 1e9).toFixed(2)}G` : n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : `${n}`;
 }
 
+/** A window of instruction counts that ends where it starts or before would record nothing: say so before running. */
+function checkWindow(startAt: string | undefined, stopAt: string | undefined): void {
+  const count = (v: string | undefined) => (v !== undefined && /^\d+$/.test(v) ? BigInt(v) : undefined);
+  const start = count(startAt);
+  const stop = count(stopAt);
+  if (start !== undefined && stop !== undefined && stop <= start) {
+    throw new UsageError(`--stop-at ${stopAt} is not after --start-at ${startAt}: the window would hold no instruction`);
+  }
+}
+
 export const recordCommand: CommandModule<object, RecordArgs> = {
   command: 'record [program] [args..]',
   describe: 'Record a full per-instruction trace of a program (the bundled demo when none is given)',
@@ -61,14 +74,14 @@ export const recordCommand: CommandModule<object, RecordArgs> = {
     if (!argv.program && !existsSync(program)) {
       throw new BadImageError('fixtures/bin/panic-recover.exe', 'the bundled demo is not built: run scripts/setup.sh');
     }
+    checkWindow(argv.startAt, argv.stopAt);
     const sandbox = parseSandbox(argv.mount ?? []);
     const timeoutMs = parseTimeout(argv.timeout);
-    const tty = process.stderr.isTTY && !argv.quiet;
     const t0 = performance.now();
+    const line = progressLine('recording', argv.quiet ? { write: () => true } : process.stderr);
     const progress = (p: RecordProgress) => {
-      if (!tty) return;
       const secs = (performance.now() - t0) / 1000;
-      process.stderr.write(`\r\x1b[Krecording: ${human(Number(p.instructions))} instructions, ${human(Number(p.instructions) / Math.max(secs, 1e-3))}/s, ${p.threads} threads, ${human(p.bytes)}B (Ctrl-C stops, keeping the trace)`);
+      line.update(`${human(Number(p.instructions))} instructions, ${human(Number(p.instructions) / Math.max(secs, 1e-3))}/s, ${p.threads} threads, ${human(p.bytes)}B (Ctrl-C stops, keeping the trace)`);
     };
     const maxInstructions = argv.maxInstructions ?? DEFAULT_MAX_INSTRUCTIONS;
     const session = new RecordSession({
@@ -81,11 +94,11 @@ export const recordCommand: CommandModule<object, RecordArgs> = {
       ...(argv.stopAt !== undefined ? { stopAt: argv.stopAt } : {}),
       quantum: argv.quantum,
       onProgress: progress,
-      stdout: (b) => process.stdout.write(b),
-      stderr: (b) => process.stderr.write(b),
+      stdout: line.around((b) => process.stdout.write(b)),
+      stderr: line.around((b) => process.stderr.write(b)),
     });
     const s = session.run();
-    if (tty) process.stderr.write('\r\x1b[K');
+    line.done();
     if (!argv.quiet) {
       const secs = (performance.now() - t0) / 1000;
       const steps = Number(s.steps);
@@ -93,12 +106,12 @@ export const recordCommand: CommandModule<object, RecordArgs> = {
         `wintrace: recorded ${argv.output}: ${s.instructions} instructions (${steps} in full detail), ${s.threads} threads, ` +
         `${s.exceptions} exceptions, ${s.apiCalls} API calls, ${s.bytes} bytes ` +
         `(${steps > 0 ? (s.bytes / steps).toFixed(2) : '0'} bytes/instruction), ${secs.toFixed(1)} s; ` +
-        `program exit code ${s.exitCode}${s.end.reason === 'exit' ? '' : ` (${s.end.reason})`}\n`,
+        `program exit code ${exitStatus(s.exitCode)}${s.end.reason === 'exit' ? '' : ` (${s.end.reason})`}\n`,
       );
     }
     if (argv.threads) {
       for (const t of s.perThread) {
-        process.stderr.write(`  thread ${t.tid}: ${t.start}, ${t.instructions} instructions, ${t.state}${t.state === 'exited' ? ` (${t.exitCode})` : ''}\n`);
+        process.stderr.write(`  thread ${tidName(t.tid)}: ${t.start}, ${t.instructions} instructions, ${t.state}${t.state === 'exited' ? ` (${exitStatus(t.exitCode)})` : ''}\n`);
       }
     }
     const ends = argv.maxInstructions === undefined && s.end.reason === 'budget'

@@ -5,6 +5,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import type { UnicornEngine } from '../../recorder/engine/unicorn.ts';
 import { interrupts } from '../../recorder/interrupts.ts';
 import { openProgram } from '../../recorder/program.ts';
+import { tidName } from '../../replayer/describe.ts';
 import { ExitCode, WintraceError } from '../../errors.ts';
 import { parseEnv, parseSandbox, parseTimeout, programArgs } from '../options.ts';
 import { denialLines, endLines } from '../run-end.ts';
@@ -58,7 +59,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       end = proc.run();
     } catch (e) {
       if (e instanceof WintraceError) {
-        const where = proc.current ? ` (thread ${proc.current.id})` : '';
+        const where = proc.current ? ` (thread ${tidName(proc.current.id)})` : '';
         throw new WintraceError(`${e.message}${where}`, e.exitCode);
       }
       throw e;
@@ -66,7 +67,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       if (argv.stats) {
         const lines = [
           `instructions: ${engine.executed}`,
-          ...proc.threads.map((t) => `  thread ${t.id}: ${t.executed} instructions, ${t.state}`),
+          ...proc.threads.map((t) => `  thread ${tidName(t.id)}: ${t.executed} instructions, ${t.state}`),
           `threads created: ${proc.threads.length}`,
           `API calls: ${proc.apiCalls}`,
           `virtual time: ${(Number(proc.clock.now()) / 1e9).toFixed(6)} s since boot`,

@@ -42,9 +42,9 @@ const seconds = (ns: bigint): string => `${(Number(ns) / 1e9).toFixed(3)} s`;
 export function describeWaits(threads: readonly Thread[], now: bigint): string[] {
   return threads.filter((t) => t.state !== 'exited').map((t) => {
     const w = t.wait;
-    if (t.state !== 'waiting' || w === undefined) return `thread ${t.id}: ${t.state}${t.suspendCount > 0 ? ', suspended' : ''}`;
+    if (t.state !== 'waiting' || w === undefined) return `thread 0x${t.id.toString(16)}: ${t.state}${t.suspendCount > 0 ? ', suspended' : ''}`;
     const on = w.objects.map((o) => o.describe()).join(', ') || 'nothing';
     const until = w.deadline === undefined ? 'no timeout' : `timeout in ${seconds(w.deadline - now)}`;
-    return `thread ${t.id}: ${w.api} on ${on} (${until})`;
+    return `thread 0x${t.id.toString(16)}: ${w.api} on ${on} (${until})`;
   });
 }
