@@ -1,7 +1,7 @@
 // Layout only: where each pane goes for the terminal's size, with the data it shows as props. Keys are
 // use-key-loop.ts's; what a key does is dispatch.ts's.
 
-import { Box, useStdout } from 'ink';
+import { Box, Text, useStdout } from 'ink';
 import { useEffect, useState } from 'react';
 import { tidName } from '../replayer/describe.ts';
 import { DisasmPane } from './components/DisasmPane.tsx';
@@ -10,7 +10,7 @@ import { type Line, Lines, seg } from './components/Lines.tsx';
 import { registerFlags, RegistersPane } from './components/RegistersPane.tsx';
 import { statusLines } from './components/StatusBar.tsx';
 import { visibleSlots } from './dispatch.ts';
-import { computeLayout } from './layout.ts';
+import { computeLayout, sizeShortfall } from './layout.ts';
 import type { PaneData } from './pane-data.ts';
 import { SIDE_TITLES, sideKey, sideLines } from './side-pane.ts';
 import type { SidePane, UiState } from './state/ui-state.ts';
@@ -62,6 +62,12 @@ export function App({ data, initial, width: fixedW, height: fixedH, color = true
   const extraPane: SidePane = state.side === 'stack' ? 'calls' : 'stack';
   const side = useLazyLines(sideKey(data, state.side, state, L.sideWidth, L.midRows), () => sideLines(data, state.side, state, L.sideWidth, L.midRows), lazyMs);
   const extra = useLazyLines(L.extraWidth ? sideKey(data, extraPane, state, L.extraWidth, L.midRows) : 'none', () => (L.extraWidth ? sideLines(data, extraPane, state, L.extraWidth, L.midRows) : []), lazyMs);
+
+  const shortfall = sizeShortfall(width, height);
+  if (shortfall) {
+    // Wrapped by Ink to the terminal's width: every word stays visible however narrow it is.
+    return <Box width={Math.max(1, width)}><Text wrap="wrap">{shortfall}</Text></Box>;
+  }
 
   if (state.help) {
     return (

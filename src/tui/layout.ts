@@ -1,6 +1,6 @@
 // Where each pane goes for a terminal size: registers across the top in as many columns as fit, then the
 // disassembly beside one side pane (two side panes on wide terminals), then two status lines. 80x24 is the
-// smallest size everything fits in; a larger terminal gets more columns and more rows.
+// smallest size everything fits in (a smaller terminal is told so instead); a larger one gets more columns and rows.
 
 export interface Layout {
   readonly width: number;
@@ -16,8 +16,14 @@ export interface Layout {
 }
 
 export const REG_CELL = 26;
-export const MIN_WIDTH = 60;
-export const MIN_HEIGHT = 16;
+export const MIN_WIDTH = 80;
+export const MIN_HEIGHT = 24;
+
+/** What to tell the user when the terminal is smaller than every pane needs (drawing them anyway garbles them). */
+export function sizeShortfall(width: number, height: number): string | undefined {
+  if (width >= MIN_WIDTH && height >= MIN_HEIGHT) return undefined;
+  return `wintrace tui needs a terminal of at least ${MIN_WIDTH}x${MIN_HEIGHT}; this one is ${width}x${height}. Enlarge it, or press q to quit.`;
+}
 
 export function computeLayout(width: number, height: number, registers: number): Layout {
   const w = Math.max(MIN_WIDTH, width);
