@@ -65,8 +65,25 @@ function dispatchEnd(trace: Trace, p: number): number | undefined {
   return trace.totalSteps;
 }
 
+/**
+ * Whether thread `tid` was resumed from an exception after position `from` and at or before `to`. Reads only the
+ * frames of those positions, not the whole event list (seconds on a long trace), so a view drawn at every
+ * position can ask.
+ */
+export function resumedBetween(trace: Trace, from: number, to: number, tid: number): boolean {
+  if (trace.segmentCount === 0) return false;
+  const last = trace.segmentOf(to);
+  for (let i = trace.segmentOf(Math.max(0, from)); i <= last; i++) {
+    for (const e of trace.frame(i).events) {
+      const q = Number(e.step);
+      if (e.kind === 'context-resumed' && e.tid === tid && q > from && q <= to) return true;
+    }
+  }
+  return false;
+}
+
 /** The faulting instruction of the dispatch the thread at `p` has just been resumed from, if it has. */
-function dispatchStart(trace: Trace, p: number): number | undefined {
+export function dispatchStart(trace: Trace, p: number): number | undefined {
   const tid = threadAt(trace, p);
   const prev = threadStep(trace, p, tid, -1);
   // Resumed between the thread's previous step and this position.

@@ -3,6 +3,7 @@
 // targets named, and the stack with frame records recognised. `wintrace show` prints it; the TUI draws it.
 
 import type { MemoryReader } from './memory-window.ts';
+import { dispatchStart, resumedBetween } from './navigate.ts';
 import { slotBigint } from './regfile.ts';
 import type { Replay } from './replay.ts';
 import { slotName } from './describe.ts';
@@ -35,7 +36,10 @@ export function registersView(replay: Replay, position: number, slots: readonly 
   const p = trace.clamp(position);
   const tid = threadAt(trace, p);
   const now = trace.regWords(p);
-  const prevPos = threadStep(trace, p, tid, -1);
+  // Just resumed from an exception: what changed is what the resume made different from the faulting instruction,
+  // not from the handler's last one; a register the emulated Windows restored to its value at the fault is unchanged.
+  const prevStep = threadStep(trace, p, tid, -1);
+  const prevPos = (prevStep < p && resumedBetween(trace, prevStep, p, tid) ? dispatchStart(trace, p) : undefined) ?? prevStep;
   const prev = prevPos < p ? trace.regWords(prevPos) : undefined;
   const teb = trace.tebOf(tid);
   const rows = slots.map((slot) => {

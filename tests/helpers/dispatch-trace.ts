@@ -13,8 +13,8 @@ export const CONTEXT = SP0 - 0x800n;
 const PC = 32;
 const SP = 31;
 
-// Positions: 0 A x19=5 | 1 A faults | [2: raised, OS writes CONTEXT, sets pc] 2 A handler x19=7 | 3 A handler writes HEAP |
-// [4: resumed, OS restores x19=9; switch to B] 4 B x1=3 | 5 B writes HEAP | [6: switch to A] 6 A x19=11 | 7 A | end 8
+// Positions: 0 A x19=5 | 1 A faults | [2: raised, OS writes CONTEXT, sets pc] 2 A handler x19=7 x2=0x42 | 3 A handler
+// writes HEAP | [4: resumed, OS restores x19=9 and x2=0 (its value at the fault); switch to B] 4 B x1=3 | 5 B writes HEAP | [6: switch to A] 6 A x19=11 | 7 A | end 8
 export function buildDispatchTrace(file: string): void {
   const region = codeRegion(0x10000n, new Array(128).fill(A64.nop));
   const t = new SyntheticTrace({
@@ -32,11 +32,11 @@ export function buildDispatchTrace(file: string): void {
   t.osWrite(CONTEXT, le64(0x10004n));
   t.os({ [PC]: 0x10040n });
   t.event({ kind: 'handler-called', tid: A, handler: 0x10040n, phase: 'vectored', regs: t.regFile() });
-  t.step({ set: { 19: 7n } });
+  t.step({ set: { 19: 7n, 2: 0x42n } });
   t.step({ write: [{ address: BigInt(HEAP), bytes: le64(0x55n) }] });
   t.event({ kind: 'handler-returned', tid: A, handler: 0x10040n, phase: 'vectored', result: -1, regs: t.regFile() });
   t.event({ kind: 'context-resumed', tid: A, pc: 0x10008n, sp: SP0, stackLimit: SP0 - 0x10000n, stackBase: SP0 + 0x1000n, regs: t.regFile() });
-  t.os({ [PC]: 0x10008n, 19: 9n });
+  t.os({ [PC]: 0x10008n, 19: 9n, 2: 0n });
   t.event({ kind: 'thread-switched', tid: B, from: A });
   t.switchTo(B);
   t.step({ set: { 1: 3n } });

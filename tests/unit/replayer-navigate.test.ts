@@ -18,6 +18,7 @@ import { Replay } from '../../src/replayer/replay.ts';
 import { runInSlices } from '../../src/replayer/run-slices.ts';
 import { type Direction, type RunConditions, type RunStop, runTo } from '../../src/replayer/search.ts';
 import { threadStep } from '../../src/replayer/stepping.ts';
+import { registersView } from '../../src/replayer/view.ts';
 import { A, B, buildDispatchTrace, HEAP, SP0 } from '../helpers/dispatch-trace.ts';
 
 let dir: string;
@@ -67,6 +68,15 @@ describe('step over an exception dispatch', () => {
     assert.equal(adjacentEpisode(eps, 1, -1), undefined);
     assert.equal(adjacentEpisode(eps, 0, 1), eps[0]);
     assert.equal(adjacentEpisode(eps, 1, 1), undefined);
+  });
+});
+
+describe('registers after a resume', () => {
+  test('changed means changed since the faulting instruction: a register restored to its value then is not', () => {
+    const changed = registersView(r, 6).rows.filter((x) => x.changed).map((x) => x.name);
+    assert.deepEqual(changed, ['x19', 'pc']);
+    // Elsewhere, changed by the thread's previous instruction.
+    assert.deepEqual(registersView(r, 3).rows.filter((x) => x.changed).map((x) => x.name), ['x2', 'x19', 'pc']);
   });
 });
 
