@@ -115,11 +115,14 @@ export function stackView(replay: Replay, position: number, words = 16, below = 
   const records = new Map<number, string>();
   // Frame records on this stack: [fp] = caller's fp, [fp + 8] = return address.
   for (let n = 0; n < 32 && fp >= start && fp < start + (words + below) * 8; n++) {
+    const next = Number(new DataView(mem.bytes.buffer).getBigUint64(fp - start, true));
+    // A code address where fp points is no saved fp: fp is not (or no longer) a frame pointer here, as in the
+    // middle of a prologue or after assembly that uses it as a scratch register.
+    if (next !== 0 && replay.code.word(next) !== undefined) break;
     records.set(fp, 'saved fp');
     const o = fp - start + 8;
     const ret = o + 8 <= mem.bytes.length ? Number(new DataView(mem.bytes.buffer).getBigUint64(o, true)) : 0;
     records.set(fp + 8, `saved lr -> ${trace.symbols.format(ret)}`);
-    const next = Number(new DataView(mem.bytes.buffer).getBigUint64(fp - start, true));
     if (next <= fp) break;
     fp = next;
   }
