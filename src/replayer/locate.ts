@@ -25,9 +25,14 @@ export function resolveAddress(replay: Replay, text: string): number | undefined
   return base + (m ? Number(m[2]) : 0);
 }
 
+/** The forms a place takes, for the messages that ask for one. */
+const PLACES = 'N, N%, SYMBOL[+0xOFF], FILE:LINE, episode:K, violation:K or event:K';
+
 export async function locate(replay: Replay, at: string): Promise<Located> {
   const trace = replay.trace;
   const t = at.trim();
+  // An empty place is not position 0, nor a search for symbols containing nothing.
+  if (t === '') throw new UsageError(`--at '${at}': names no place; use ${PLACES}`);
   if (/^\d+$/.test(t)) {
     const p = Number(t);
     if (p > trace.totalSteps) throw new UsageError(`--at ${t}: the trace has positions 0-${trace.totalSteps}`);
@@ -65,7 +70,7 @@ export async function locate(replay: Replay, at: string): Promise<Located> {
   if (address === undefined) {
     const near = trace.symbols.search(t, 5);
     throw new UsageError(`--at ${t}: no such position, symbol or place${near.length ? ` (symbols containing it: ${near.join(', ')})` : ''}; ` +
-      'use N, N%, SYMBOL[+0xOFF], FILE:LINE, episode:K, violation:K or event:K');
+      `use ${PLACES}`);
   }
   const first = trace.totalSteps > 0 && trace.stepAt(0).pc === address ? 0 : findExecution(trace, 0, 1, address);
   if (first === undefined) throw new UsageError(`--at ${t}: ${trace.symbols.format(address)} never executes in this trace`);

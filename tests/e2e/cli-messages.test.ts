@@ -1,5 +1,5 @@
 // What the command line says in the cases issue 17 found misleading: a thread the trace does not have, events
-// as JSON with one kind of number for positions, an empty recording window, thread ids in hex and exit statuses
+// as JSON with one kind of number for positions, an empty --at, an empty recording window, thread ids in hex and exit statuses
 // as NTSTATUS values.
 
 import assert from 'node:assert/strict';
@@ -41,6 +41,15 @@ describe('events', () => {
       assert.equal(e.step, e.position);
       assert.match(String(e.caller), /^0x[0-9a-f]+$/);
     }
+  });
+});
+
+describe('show', () => {
+  test("--at '' names no place: one line saying what a place is, exit 2", () => {
+    const r = wintrace('show', trace, '--at', '');
+    assert.equal(r.code, 2);
+    assert.equal(r.out, '');
+    assert.equal(r.err, "wintrace: --at '': names no place; use N, N%, SYMBOL[+0xOFF], FILE:LINE, episode:K, violation:K or event:K\n");
   });
 });
 
