@@ -9,6 +9,8 @@ import { locate, resolveAddress } from '../replayer/locate.ts';
 import { adjacentEpisode, adjacentEvent, adjacentViolation, episodeAt, indexAtOrBefore, registerChangeMove, threadMove, threadSwitch, writeMove } from '../replayer/navigate.ts';
 import { type Direction, findExecution, type RunConditions, type RunStop } from '../replayer/search.ts';
 import { threadAt } from '../replayer/stepping.ts';
+import { formatLine, lineSuffix } from '../replayer/source-lines.ts';
+import { type LinePcs, parseFileLine, resolveFileLine } from '../replayer/source-position.ts';
 import { D8_D15_SLOTS, GENERAL_SLOTS } from '../replayer/view.ts';
 import { type Command, commandFor } from './keys/bindings.ts';
 import type { PaneData } from './pane-data.ts';
@@ -74,6 +76,7 @@ function submit(data: PaneData, s: UiState, kind: PromptKind, text: string): Res
         return { state: s, effect: { kind: 'async', label: needsCheck ? 'checking the ABI rules...' : `going to ${text}...`, run } };
       }
       case 'breakpoint': {
+        if (parseFileLine(text)) return { state: toggleLineBreakpoint(s, resolveFileLine(trace.sourceLines, text)) };
         const a = resolveAddress(replay, text);
         if (a === undefined) return { state: { ...s, message: noSymbol(data, text) } };
         return { state: toggleBreakpoint(s, a, trace.symbols.format(a)) };
@@ -108,6 +111,19 @@ function noSymbol(data: PaneData, text: string): string {
   return `no symbol '${text}'${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}`;
 }
 
+/** A line stops where each of its pc runs begins (as a source debugger stops once per entry to the line). */
+function toggleLineBreakpoint(s: UiState, at: LinePcs): UiState {
+  const label = formatLine(at, 2);
+  const starts = at.runs.map((r) => r.start);
+  const bps = new Map(s.breakpoints);
+  const had = starts.some((a) => bps.get(a) === label);
+  for (const a of starts) {
+    if (had) bps.delete(a);
+    else bps.set(a, label);
+  }
+  return { ...s, breakpoints: bps, message: `${had ? 'removed' : 'set'} breakpoint at ${label} (${starts.length} place${starts.length === 1 ? '' : 's'}; ${bps.size} set)` };
+}
+
 function toggleBreakpoint(s: UiState, address: number, label: string): UiState {
   const bps = new Map(s.breakpoints);
   const had = bps.delete(address);
@@ -129,7 +145,10 @@ export function continueConditions(data: PaneData, s: UiState): RunConditions {
 export function describeStop(data: PaneData, s: UiState, stop: RunStop, dir: Direction): string {
   const sym = data.replay.trace.symbols;
   switch (stop.reason) {
-    case 'breakpoint': return `breakpoint at ${sym.format(data.replay.trace.stepAt(stop.position).pc)}`;
+    case 'breakpoint': {
+      const pc = data.replay.trace.stepAt(stop.position).pc;
+      return `breakpoint at ${sym.format(pc)}${lineSuffix(data.replay.trace.sourceLines, pc)}`;
+    }
     case 'watch': return stop.write ? `write to ${watchLabel(s)}: ${describeWrite(data.replay.trace, stop.write, s.watch)}` : `write to ${stop.detail ?? 'the watched range'}`;
     case 'event': return `stopped at ${stop.detail ?? 'an event'}`;
     case 'stop': return 'stopped at an ABI violation';
@@ -306,6 +325,7 @@ export function execute(data: PaneData, s: UiState, cmd: Command): Result {
     case 'pane-calls': return { state: focusPane(s, 'calls') };
     case 'pane-events': return { state: focusPane(s, 'events') };
     case 'pane-episodes': return { state: focusPane(s, 'episodes') };
+    case 'pane-source': return { state: focusPane(s, 'source') };
     case 'pane-violations': {
       const st = focusPane(s, 'violations');
       return data.violations() ? { state: st } : { state: { ...st, message: CHECK_LABEL }, effect: afterCheck(data, 'pane-violations') };

@@ -8,6 +8,8 @@ import type { Episode } from '../replayer/episodes.ts';
 import { type MemoryRow, memoryRows } from '../replayer/memory-view.ts';
 import { MemoryWindow } from '../replayer/memory-window.ts';
 import type { Replay } from '../replayer/replay.ts';
+import { PC_SLOT, slotNumber } from '../replayer/regfile.ts';
+import { SourceFiles, type SourceView } from '../replayer/source-files.ts';
 import type { EventAt } from '../replayer/trace.ts';
 import { type DisasmLine, disassemblyAround, type RegistersView, registersView, type StackLine, stackView } from '../replayer/view.ts';
 
@@ -21,18 +23,25 @@ function memo<K, V>(): (key: K, make: () => V) => V {
   };
 }
 
+/** What the source pane draws: the lines around pc's line, or the pc the line tables say nothing about. */
+export type SourcePaneView = SourceView | { readonly pc: number };
+
 export class PaneData {
   private readonly regMemo = memo<string, RegistersView>();
   private readonly disMemo = memo<string, DisasmLine[]>();
   private readonly stackMemo = memo<string, StackLine[]>();
   private readonly memMemo = memo<string, MemoryRow[]>();
   private readonly callMemo = memo<number, Frame[]>();
+  private readonly sourceMemo = memo<string, SourcePaneView>();
+  private readonly sourceFiles: SourceFiles;
 
   /** The stack and the memory pane each follow their bytes from position to position (memory-window.ts). */
   private readonly stackWindow: MemoryWindow;
   private readonly memoryWindow: MemoryWindow;
 
-  constructor(readonly replay: Replay) {
+  /** `sourceDirs`: where else to look for the program's source files (--source-dir). */
+  constructor(readonly replay: Replay, sourceDirs: readonly string[] = []) {
+    this.sourceFiles = new SourceFiles(replay.trace.header.program.goVersion, sourceDirs);
     this.stackWindow = new MemoryWindow(replay.trace, replay.memory);
     this.memoryWindow = new MemoryWindow(replay.trace, replay.memory);
   }
@@ -61,6 +70,15 @@ export class PaneData {
 
   calls(position: number): Frame[] {
     return this.callMemo(position, () => callStack(this.replay.trace, this.replay.memory, this.replay.code, position, { maxFrames: 32, maxSteps: 500_000 }));
+  }
+
+  /** The source around the line of the pc at `position`; `pc` alone when the line tables do not cover it. */
+  source(position: number, rows: number): SourcePaneView {
+    const pc = slotNumber(this.replay.trace.regWords(position).regs, PC_SLOT);
+    return this.sourceMemo(`${pc}:${rows}`, () => {
+      const at = this.replay.trace.sourceLines?.lineAt(pc);
+      return at ? this.sourceFiles.around(at, rows) : { pc };
+    });
   }
 
   events(): readonly EventAt[] {

@@ -12,6 +12,8 @@ export interface TuiOptions {
   readonly position: number;
   readonly message?: string;
   readonly color: boolean;
+  /** Where else to look for the program's source files. */
+  readonly sourceDirs?: readonly string[];
 }
 
 /** NO_COLOR (no-color.org): present and not empty turns colour off. */
@@ -22,7 +24,7 @@ export function colorWanted(env: NodeJS.ProcessEnv = process.env): boolean {
 export async function runTui(replay: Replay, opts: TuiOptions): Promise<void> {
   await replay.disassembler();
   await keepInkLineCaches();
-  const data = new PaneData(replay);
+  const data = new PaneData(replay, opts.sourceDirs ?? []);
   // The alternate screen: the shell's scrollback is left as it was on quit.
   process.stdout.write('\x1b[?1049h\x1b[H');
   try {

@@ -25,11 +25,11 @@ export interface TuiHarness {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function startTui(replay: Replay, position: number, opts: { width?: number; height?: number; lazyMs?: number } = {}): Promise<TuiHarness> {
+export async function startTui(replay: Replay, position: number, opts: { width?: number; height?: number; lazyMs?: number; sourceDirs?: string[] } = {}): Promise<TuiHarness> {
   await replay.disassembler();
   let idle = 0;
   const app = render(createElement(App, {
-    data: new PaneData(replay), initial: initialState(position), width: opts.width ?? 80, height: opts.height ?? 24, color: false, lazyMs: opts.lazyMs ?? 0,
+    data: new PaneData(replay, opts.sourceDirs ?? []), initial: initialState(position), width: opts.width ?? 80, height: opts.height ?? 24, color: false, lazyMs: opts.lazyMs ?? 0,
     onIdle: () => idle++,
   }));
   const frame = () => app.lastFrame() ?? '';

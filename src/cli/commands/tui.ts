@@ -9,6 +9,7 @@ import { Replay } from '../../replayer/replay.ts';
 interface TuiArgs {
   trace: string;
   at?: string;
+  sourceDir?: string[];
 }
 
 export const tuiCommand: CommandModule<object, TuiArgs> = {
@@ -17,7 +18,8 @@ export const tuiCommand: CommandModule<object, TuiArgs> = {
   builder: (y: Argv) =>
     y
       .positional('trace', { type: 'string', demandOption: true, describe: 'trace file written by wintrace record' })
-      .option('at', { type: 'string', describe: 'open at N (position), N%, SYMBOL[+0xOFF] (first execution), episode:K, violation:K, event:K' })
+      .option('at', { type: 'string', describe: 'open at N (position), N%, SYMBOL[+0xOFF] or FILE:LINE (first execution), episode:K, violation:K, event:K' })
+      .option('source-dir', { type: 'string', array: true, describe: 'also look for the program\'s source files here (the GOROOT of the Go that built it is searched first)' })
       .epilogue('Keys: ? in the TUI lists them. Outside a terminal use `wintrace show TRACE --at ...`.') as Argv<TuiArgs>,
   handler: async (argv: ArgumentsCamelCase<TuiArgs>) => {
     // The trace and the place are checked first: a bad file or --at says so the same way in or out of a terminal.
@@ -35,7 +37,7 @@ export const tuiCommand: CommandModule<object, TuiArgs> = {
       delete process.env.CI;
       delete process.env.CONTINUOUS_INTEGRATION;
       const { runTui, colorWanted } = await import('../../tui/run.tsx');
-      await runTui(replay, { position: place.position, message: `${place.label} (? lists the keys)`, color: colorWanted() });
+      await runTui(replay, { position: place.position, message: `${place.label} (? lists the keys)`, color: colorWanted(), sourceDirs: argv.sourceDir ?? [] });
     } finally {
       replay.close();
     }

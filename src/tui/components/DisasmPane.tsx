@@ -1,5 +1,5 @@
 // Instructions around pc: `=>` the one about to execute, `b` a breakpoint, each with its symbol+offset and a
-// direct branch's target named.
+// direct branch's target named; the Go source line where a line begins (and at pc), as objdump -S marks them.
 
 import type { DisasmLine } from '../../replayer/view.ts';
 import { type Line, Lines, seg } from './Lines.tsx';
@@ -7,7 +7,8 @@ import { type Line, Lines, seg } from './Lines.tsx';
 export function disasmLines(lines: readonly DisasmLine[], breakpoints: ReadonlyMap<number, string>, width: number): Line[] {
   const withAddress = width >= 90;
   const locWidth = Math.min(30, Math.max(18, Math.floor(width * 0.42)));
-  return lines.map((l) => {
+  return lines.map((l, i) => {
+    const newLine = l.line !== undefined && (l.current || l.line !== lines[i - 1]?.line);
     const bp = breakpoints.has(l.address);
     const mark = `${bp ? 'b' : ' '}${l.current ? '=>' : '  '} `;
     const style = l.current ? { color: 'green', bold: true } : {};
@@ -17,6 +18,7 @@ export function disasmLines(lines: readonly DisasmLine[], breakpoints: ReadonlyM
       seg(`${shorten(l.location, locWidth).padEnd(locWidth)} `, { ...style, ...(l.current ? {} : { color: 'cyan' }) }),
       seg(l.text, style),
       ...(l.target ? [seg(`  ; ${l.target}`, { color: 'magenta' })] : []),
+      ...(newLine ? [seg(`  ${l.line}`, { color: 'yellow', dim: !l.current })] : []),
     ];
   });
 }

@@ -49,7 +49,7 @@ function listLines<T>(items: readonly T[], cursor: number, at: number, rows: num
 }
 
 export function callLines(frames: readonly Frame[], cursor: number, rows: number): Line[] {
-  return listLines(frames, cursor, 0, rows, (f, i) => `#${String(i).padEnd(2)} ${f.symbol}  ${f.source}`, 'no frames');
+  return listLines(frames, cursor, 0, rows, (f, i) => `#${String(i).padEnd(2)} ${f.symbol}${f.line ? ` ${f.line}` : ''}  ${f.source}`, 'no frames');
 }
 
 export function eventLines(events: readonly EventAt[], cursor: number, at: number, rows: number, symbols: Symbols): Line[] {

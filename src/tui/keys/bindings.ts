@@ -7,7 +7,7 @@ export type Command =
   | 'breakpoint-pc' | 'breakpoint-symbol' | 'watch' | 'write-prev' | 'write-next' | 'reg-prev' | 'reg-next'
   | 'thread-next' | 'thread-prev' | 'search' | 'memory' | 'fp'
   | 'focus-next' | 'focus-prev' | 'pane-disasm' | 'pane-registers' | 'pane-stack' | 'pane-memory' | 'pane-calls'
-  | 'pane-events' | 'pane-episodes' | 'pane-violations'
+  | 'pane-events' | 'pane-episodes' | 'pane-violations' | 'pane-source'
   | 'up' | 'down' | 'page-up' | 'page-down' | 'enter' | 'help' | 'cancel' | 'quit';
 
 export interface Binding {
@@ -24,7 +24,7 @@ export const BINDINGS: readonly Binding[] = [
   { command: 'next-back', keys: ['N'], help: 'step over back (to the fault)' },
   { command: 'continue', keys: ['c'], help: 'continue (bp/watch/exception)' },
   { command: 'reverse-continue', keys: ['C'], help: 'reverse-continue' },
-  { command: 'goto', keys: ['g'], help: 'go to N|N%|SYMBOL|episode:K' },
+  { command: 'goto', keys: ['g'], help: 'go to N|N%|SYMBOL|FILE:LINE|episode:K' },
   { command: 'event-next', keys: ['e'], help: 'next event' },
   { command: 'event-prev', keys: ['E'], help: 'previous event' },
   { command: 'episode-next', keys: ['p'], help: 'next episode' },
@@ -32,7 +32,7 @@ export const BINDINGS: readonly Binding[] = [
   { command: 'violation-next', keys: ['v'], help: 'next ABI violation' },
   { command: 'violation-prev', keys: ['V'], help: 'previous ABI violation' },
   { command: 'breakpoint-pc', keys: ['b'], help: 'toggle breakpoint at pc' },
-  { command: 'breakpoint-symbol', keys: ['B'], help: 'toggle breakpoint at symbol' },
+  { command: 'breakpoint-symbol', keys: ['B'], help: 'toggle breakpoint at symbol/file:line' },
   { command: 'watch', keys: ['w'], help: 'watch an address (sp+0x10:8)' },
   { command: 'write-prev', keys: ['['], help: 'last write to watched address' },
   { command: 'write-next', keys: [']'], help: 'next write to watched address' },
@@ -53,6 +53,7 @@ export const BINDINGS: readonly Binding[] = [
   { command: 'pane-events', keys: ['6'], help: 'show events' },
   { command: 'pane-episodes', keys: ['7'], help: 'show episodes' },
   { command: 'pane-violations', keys: ['8'], help: 'show ABI violations' },
+  { command: 'pane-source', keys: ['9'], help: 'show the Go/assembly source' },
   { command: 'page-up', keys: ['pageup'], help: 'page up' },
   { command: 'up', keys: ['up', 'k'], help: 'select up (registers, lists)' },
   { command: 'down', keys: ['down', 'j'], help: 'select down' },

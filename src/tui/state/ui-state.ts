@@ -3,19 +3,19 @@
 
 import type { AddressRange } from '../../replayer/address-expr.ts';
 
-export type PaneId = 'disasm' | 'registers' | 'stack' | 'memory' | 'calls' | 'events' | 'episodes' | 'violations';
+export type PaneId = 'disasm' | 'registers' | 'stack' | 'memory' | 'calls' | 'events' | 'episodes' | 'violations' | 'source';
 /** Panes drawn in the side slot, next to the disassembly. */
 export type SidePane = Exclude<PaneId, 'disasm' | 'registers'>;
 
-export const PANES: readonly PaneId[] = ['disasm', 'registers', 'stack', 'memory', 'calls', 'events', 'episodes', 'violations'];
+export const PANES: readonly PaneId[] = ['disasm', 'registers', 'stack', 'memory', 'calls', 'events', 'episodes', 'violations', 'source'];
 export const LIST_PANES = ['calls', 'events', 'episodes', 'violations'] as const;
 export type ListPane = (typeof LIST_PANES)[number];
 
 export type PromptKind = 'goto' | 'breakpoint' | 'watch' | 'search' | 'memory';
 
 export const PROMPT_LABELS: Record<PromptKind, string> = {
-  goto: 'go to (N, N%, SYMBOL, episode:K, violation:K)',
-  breakpoint: 'breakpoint at (SYMBOL[+0xOFF] or 0xADDR)',
+  goto: 'go to (N, N%, SYMBOL, FILE:LINE, episode:K, violation:K)',
+  breakpoint: 'breakpoint at (SYMBOL[+0xOFF], FILE:LINE or 0xADDR)',
   watch: 'watch (0xADDR, SYMBOL, sp+0x10)[:SIZE], empty to remove',
   search: 'search symbol (next execution)',
   memory: 'memory at (0xADDR, SYMBOL, x0+8)',
