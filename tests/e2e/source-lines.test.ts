@@ -82,3 +82,12 @@ for (const release of ['1.19', '1.27']) {
     });
   });
 }
+
+test('dump --lines on a committed golden names each instruction\'s line; help lists the option', () => {
+  const r = wintrace('dump', join(FIXTURE_SOURCES, '..', '..', 'traces', 'recovered-nil-dereference.mp'), '--lines');
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, new RegExp(`^0x1000 main\\.readValue +main\\.go:${LOAD_LINE} +ldr x0, \\[x0\\]$`, 'm'));
+  assert.match(r.out, /^0x1000 sigtramp\+0xc +sys_windows_arm64\.s:145 /m);
+  assert.match(wintrace('dump', '--help').out, /--lines/);
+  assert.match(wintrace('tui', '--help').out, /--source-dir/);
+});
