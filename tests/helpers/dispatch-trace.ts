@@ -2,6 +2,11 @@
 // register), a second thread and 2-step segments, so that every move crosses segment borders; the replayer's
 // navigation tests and the TUI's edge tests travel through it.
 
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before } from 'node:test';
+import { Replay } from '../../src/replayer/replay.ts';
 import { A64, codeRegion, le64, SyntheticTrace } from './synthetic-trace.ts';
 
 export const A = 0x1000;
@@ -48,3 +53,28 @@ export function buildDispatchTrace(file: string): void {
   t.write(file);
 }
 
+
+/** A trace `build` writes, opened from a temporary directory that close() removes. */
+export function openBuiltTrace(build: (file: string) => void): { readonly replay: Replay; close(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'wintrace-synthetic-'));
+  const file = join(dir, 'trace.mp');
+  build(file);
+  const replay = Replay.open(file);
+  return {
+    replay,
+    close: () => {
+      replay.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The dispatch trace for one test file: opened before its tests, removed after them; call the result for it. */
+export function dispatchTraceForTests(): () => Replay {
+  let opened: ReturnType<typeof openBuiltTrace> | undefined;
+  before(() => {
+    opened = openBuiltTrace(buildDispatchTrace);
+  });
+  after(() => opened?.close());
+  return () => opened!.replay;
+}

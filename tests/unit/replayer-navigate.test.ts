@@ -3,10 +3,7 @@
 // and 2-step segments, so that every move crosses segment borders.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { UsageError } from '../../src/errors.ts';
 import type { Violation } from '../../src/replayer/abi/violation.ts';
 import { evaluateAddress, evaluateRange } from '../../src/replayer/address-expr.ts';
@@ -19,21 +16,13 @@ import { runInSlices } from '../../src/replayer/run-slices.ts';
 import { type Direction, type RunConditions, type RunStop, runTo } from '../../src/replayer/search.ts';
 import { threadStep } from '../../src/replayer/stepping.ts';
 import { registersView } from '../../src/replayer/view.ts';
-import { A, B, buildDispatchTrace, HEAP, SP0 } from '../helpers/dispatch-trace.ts';
+import { A, B, dispatchTraceForTests, HEAP, SP0 } from '../helpers/dispatch-trace.ts';
 
-let dir: string;
+const trace = dispatchTraceForTests();
 let r: Replay;
 
 before(() => {
-  dir = mkdtempSync(join(tmpdir(), 'wintrace-navigate-'));
-  const file = join(dir, 'dispatch.mp');
-  buildDispatchTrace(file);
-  r = Replay.open(file);
-});
-
-after(() => {
-  r.close();
-  rmSync(dir, { recursive: true, force: true });
+  r = trace();
 });
 
 describe('step over an exception dispatch', () => {

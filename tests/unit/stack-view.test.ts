@@ -2,12 +2,10 @@
 // a code address there is a code pointer, named as such (issue 17: a return address was called "saved fp").
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Replay } from '../../src/replayer/replay.ts';
 import { stackView } from '../../src/replayer/view.ts';
+import { openBuiltTrace } from '../helpers/dispatch-trace.ts';
 import { A64, codeRegion, le64, SyntheticTrace } from '../helpers/synthetic-trace.ts';
 
 const SP0 = 0x7000_0000n;
@@ -15,12 +13,10 @@ const FP = 29;
 const SP = 31;
 const PC = 32;
 
-let dir: string;
+let opened: ReturnType<typeof openBuiltTrace>;
 let r: Replay;
 
-before(() => {
-  dir = mkdtempSync(join(tmpdir(), 'wintrace-stack-view-'));
-  const file = join(dir, 's.mp');
+function build(file: string): void {
   const t = new SyntheticTrace({
     threads: [{ tid: 0x1000, teb: 0x7ff8_0000_0000n, stackBase: SP0 + 0x1000n, stackLimit: SP0 - 0x10000n, regs: { [PC]: 0x10000n, [SP]: SP0 } }],
     symbols: [{ name: 'main.main', address: 0x10000n, size: 0x40 }],
@@ -32,13 +28,14 @@ before(() => {
   t.step({ set: { [FP]: SP0 + 0x10n }, write: [{ address: SP0 + 0x10n, bytes: le64(0x1000cn) }] });
   t.step({});
   t.write(file);
-  r = Replay.open(file);
+}
+
+before(() => {
+  opened = openBuiltTrace(build);
+  r = opened.replay;
 });
 
-after(() => {
-  r.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => opened.close());
 
 const notes = (p: number) => new Map(stackView(r, p, 4, 0).map((l) => [l.offset, l.note]));
 

@@ -4,29 +4,23 @@
 // what it wrote and who (the emulated Windows included).
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Replay } from '../../src/replayer/replay.ts';
-import { buildDispatchTrace, CONTEXT } from '../helpers/dispatch-trace.ts';
+import { buildDispatchTrace, CONTEXT, openBuiltTrace } from '../helpers/dispatch-trace.ts';
 import { KEYS, startTui, type TuiHarness } from '../helpers/tui-app.ts';
 
-let dir: string;
+let opened: ReturnType<typeof openBuiltTrace>;
 let r: Replay;
 let ui: TuiHarness | undefined;
 
 before(() => {
-  dir = mkdtempSync(join(tmpdir(), 'wintrace-tui-edges-'));
-  const file = join(dir, 'dispatch.mp');
-  buildDispatchTrace(file);
-  r = Replay.open(file);
+  opened = openBuiltTrace(buildDispatchTrace);
+  r = opened.replay;
 });
 
 after(() => {
   ui?.unmount();
-  r.close();
-  rmSync(dir, { recursive: true, force: true });
+  opened.close();
 });
 
 async function open(position: number): Promise<TuiHarness> {

@@ -2,26 +2,16 @@
 // panes come back at the smallest size that fits.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import { Replay } from '../../src/replayer/replay.ts';
-import { buildDispatchTrace } from '../helpers/dispatch-trace.ts';
+import { dispatchTraceForTests } from '../helpers/dispatch-trace.ts';
 import { startTui } from '../helpers/tui-app.ts';
 
-let dir: string;
+const trace = dispatchTraceForTests();
 let r: Replay;
 
 before(() => {
-  dir = mkdtempSync(join(tmpdir(), 'wintrace-tui-size-'));
-  buildDispatchTrace(join(dir, 'd.mp'));
-  r = Replay.open(join(dir, 'd.mp'));
-});
-
-after(() => {
-  r.close();
-  rmSync(dir, { recursive: true, force: true });
+  r = trace();
 });
 
 test('at 60x20 the screen says the size it needs, in lines no wider than the terminal', async () => {
