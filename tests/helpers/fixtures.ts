@@ -25,7 +25,12 @@ export function isRunaway(name: string): boolean {
  * its end iterate over. Runaway fixtures (spin, deadlock) are left out; tests/e2e/runaway.test.ts runs them.
  */
 export function fixtureNames(): string[] {
-  return allFixtures().filter((n) => !isRunaway(n));
+  return allFixtures().filter((n) => !isRunaway(n) && !needsConsoleEvent(n));
+}
+
+/** Whether a fixture waits for a console control event (a `console-event` file says which); tests/e2e/console-event.test.ts runs it. */
+export function needsConsoleEvent(name: string): boolean {
+  return existsSync(`${FIXTURE_SOURCES}/${name}/console-event`);
 }
 
 /** Fixtures that never end by themselves. */

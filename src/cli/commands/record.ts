@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { BadImageError, UsageError } from '../../errors.ts';
 import { interrupts } from '../../recorder/interrupts.ts';
+import { parseConsoleEvents } from '../../recorder/windows/console-events.ts';
 import { type RecordProgress, RecordSession } from '../../recorder/session.ts';
 import { tidName } from '../../replayer/describe.ts';
 import { exitStatus } from '../../replayer/exit-status.ts';
@@ -34,6 +35,7 @@ interface RecordArgs {
   startAt?: string;
   stopAt?: string;
   quantum?: number;
+  consoleEvent?: string[];
   quiet?: boolean;
   threads?: boolean;
 }
@@ -67,6 +69,7 @@ export const recordCommand: CommandModule<object, RecordArgs> = {
       .option('start-at', { type: 'string', describe: 'record full detail from this instruction count or symbol' })
       .option('stop-at', { type: 'string', describe: 'stop full detail at this instruction count or symbol' })
       .option('quantum', { type: 'number', default: 50_000, describe: 'instructions per scheduling slice' })
+      .option('console-event', { type: 'string', array: true, describe: 'raise a console control event (ctrl-c, ctrl-break or close) once N instructions have run, e.g. ctrl-c@5000000; repeatable' })
       .option('threads', { type: 'boolean', describe: 'also list each thread: start routine, instructions, exit' })
       .option('quiet', { alias: 'q', type: 'boolean', describe: 'no progress line or summary' }) as Argv<RecordArgs>,
   handler: (argv: ArgumentsCamelCase<RecordArgs>) => {
@@ -77,6 +80,7 @@ export const recordCommand: CommandModule<object, RecordArgs> = {
     checkWindow(argv.startAt, argv.stopAt);
     const sandbox = parseSandbox(argv.mount ?? []);
     const timeoutMs = parseTimeout(argv.timeout);
+    const consoleEvents = parseConsoleEvents(argv.consoleEvent ?? []);
     const t0 = performance.now();
     const line = progressLine('recording', argv.quiet ? { write: () => true } : process.stderr);
     const progress = (p: RecordProgress) => {
@@ -93,6 +97,7 @@ export const recordCommand: CommandModule<object, RecordArgs> = {
       ...(argv.startAt !== undefined ? { startAt: argv.startAt } : {}),
       ...(argv.stopAt !== undefined ? { stopAt: argv.stopAt } : {}),
       quantum: argv.quantum,
+      consoleEvents,
       onProgress: progress,
       stdout: line.around((b) => process.stdout.write(b)),
       stderr: line.around((b) => process.stderr.write(b)),

@@ -4,6 +4,7 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import type { UnicornEngine } from '../../recorder/engine/unicorn.ts';
 import { interrupts } from '../../recorder/interrupts.ts';
+import { parseConsoleEvents } from '../../recorder/windows/console-events.ts';
 import { openProgram } from '../../recorder/program.ts';
 import { tidName } from '../../replayer/describe.ts';
 import { ExitCode, WintraceError } from '../../errors.ts';
@@ -19,6 +20,7 @@ interface RunArgs {
   timeout?: number;
   mount?: string[];
   quantum?: number;
+  consoleEvent?: string[];
 }
 
 export const runCommand: CommandModule<object, RunArgs> = {
@@ -33,16 +35,19 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('max-instructions', { type: 'number', describe: 'stop after this many instructions' })
       .option('timeout', { type: 'number', describe: 'stop after this many seconds of wall-clock time (the program never sees it)' })
       .option('mount', { type: 'string', array: true, describe: 'let the guest read host directory HOST as GUEST (HOST:C:\\data), read-only' })
-      .option('quantum', { type: 'number', default: 50_000, describe: 'instructions per scheduling slice' }) as Argv<RunArgs>,
+      .option('quantum', { type: 'number', default: 50_000, describe: 'instructions per scheduling slice' })
+      .option('console-event', { type: 'string', array: true, describe: 'raise a console control event (ctrl-c, ctrl-break or close) once N instructions have run, e.g. ctrl-c@5000000; repeatable' }) as Argv<RunArgs>,
   handler: (argv: ArgumentsCamelCase<RunArgs>) => {
     const sandbox = parseSandbox(argv.mount ?? []);
     const timeoutMs = parseTimeout(argv.timeout);
+    const consoleEvents = parseConsoleEvents(argv.consoleEvent ?? []);
     const { process: proc, engine } = openProgram(argv.program, {
       args: programArgs(argv),
       env: parseEnv(argv.env ?? []),
       stdout: (b) => process.stdout.write(b),
       stderr: (b) => process.stderr.write(b),
       quantum: argv.quantum,
+      consoleEvents,
       maxInstructions: argv.maxInstructions !== undefined ? BigInt(argv.maxInstructions) : undefined,
       timeoutMs,
       sandbox,

@@ -5,6 +5,8 @@ import { winapi } from '../../api.ts';
 import { FileObject } from '../../objects.ts';
 import { ERROR_INVALID_HANDLE } from '../wait.ts';
 
+const ERROR_INVALID_PARAMETER = 87;
+
 export const consoleapi = [
   // BOOL GetConsoleMode(HANDLE hConsoleHandle, LPDWORD lpMode);
   winapi('kernel32.dll', 'BOOL GetConsoleMode(HANDLE hConsoleHandle, LPDWORD lpMode)', (c) => {
@@ -38,7 +40,15 @@ export const consoleapi = [
   }),
 
   // BOOL SetConsoleCtrlHandler(PHANDLER_ROUTINE HandlerRoutine, BOOL Add);
-  winapi('kernel32.dll', 'BOOL SetConsoleCtrlHandler(PHANDLER_ROUTINE HandlerRoutine, BOOL Add)', () => true),
+  // The handlers run on the thread a console control event creates (console-events.ts).
+  winapi('kernel32.dll', 'BOOL SetConsoleCtrlHandler(PHANDLER_ROUTINE HandlerRoutine, BOOL Add)', (c) => {
+    if (c.process.console.set(c.args[0]!, (c.args[1]! & 0xffffffffn) !== 0n)) return true;
+    c.setLastError(ERROR_INVALID_PARAMETER);
+    return false;
+  }),
+
+  // DWORD WINAPI CtrlRoutine(LPVOID lpParameter);  (kernelbase export; the start routine of a control thread)
+  winapi('kernelbase.dll', 'DWORD CtrlRoutine(LPVOID lpParameter)', (c) => c.process.console.ctrlRoutineStep(c)),
 
   // UINT GetConsoleOutputCP(void);
   winapi('kernel32.dll', 'UINT GetConsoleOutputCP(void)', () => 65001n),
