@@ -21,7 +21,6 @@ import type { ApiDef, ApiOutcome } from './windows/api.ts';
 import type { ExceptionInfo, ResumeRefusal } from './windows/exceptions.ts';
 import { type RunEnd, WindowsProcess } from './windows/process.ts';
 import { Sandbox } from './windows/sandbox.ts';
-import type { ConsoleEvent } from './windows/console-events.ts';
 import { TEB } from './windows/structs.ts';
 import type { Thread } from './windows/thread.ts';
 
@@ -35,8 +34,6 @@ export interface RecordOptions {
   timeoutMs?: number;
   sandbox?: Sandbox;
   quantum?: number;
-  /** Console control events to raise (console-events.ts); the same events give the same trace. */
-  consoleEvents?: ConsoleEvent[];
   /** Record only steps from this executed-instruction count or the first execution of this symbol. */
   startAt?: string;
   stopAt?: string;
@@ -165,7 +162,6 @@ export class RecordSession {
         },
         ...(this.opts.quantum !== undefined ? { quantum: this.opts.quantum } : {}),
         ...(this.opts.maxInstructions !== undefined ? { maxInstructions: this.opts.maxInstructions } : {}),
-        ...(this.opts.consoleEvents !== undefined ? { consoleEvents: this.opts.consoleEvents } : {}),
         ...(this.opts.timeoutMs !== undefined ? { timeoutMs: this.opts.timeoutMs } : {}),
         ...(this.opts.sandbox !== undefined ? { sandbox: this.opts.sandbox } : {}),
         observer: this.observer(),
@@ -551,7 +547,9 @@ export class RecordSession {
           regs: this.contextRegs(t),
         });
       },
-      threadExited: (t: Thread) => this.event({ kind: 'thread-exited', step: this.step(), tid: t.id, exitCode: t.exitCode }),
+      threadExited: (t: Thread) => this.event({
+        kind: 'thread-exited', step: this.step(), tid: t.id, exitCode: t.exitCode, ...(t.sentinelsLost ? { sentinelsLost: t.sentinelsLost } : {}),
+      }),
       beforeSwitch: (t: Thread) => {
         if (!this.tracer) return;
         // Settle the outgoing thread's last instruction while its pc is still in the engine.
@@ -566,7 +564,9 @@ export class RecordSession {
         const from = this.lastTid;
         this.switches.push([Number(this.engine.executed - this.segStart), t.id]);
         this.event({ kind: 'thread-switched', step: this.step(), tid: t.id, from });
-        if (t.executed === 0n) this.event({ kind: 'thread-started', step: this.step(), tid: t.id, pc: t.startAddress, regs: this.regsNow() });
+        if (t.executed === 0n) {
+          this.event({ kind: 'thread-started', step: this.step(), tid: t.id, pc: t.startAddress, regs: this.regsNow(), ...(t.entrySentinels ? { sentinels: t.entrySentinels } : {}) });
+        }
         this.lastTid = t.id;
       },
       afterTrap: () => this.tracer?.resync(),
@@ -601,10 +601,10 @@ export class RecordSession {
         this.exceptions++;
         this.event({ kind: 'exception-raised', step: this.step(), tid: i.thread.id, code: i.code, address: i.address, information: i.information, context: i.context, regs: this.regsNow() });
       },
-      handlerCalled: (i: ExceptionInfo, phase: 'vectored' | 'continue', handler: bigint) =>
-        this.event({ kind: 'handler-called', step: this.step(), tid: i.thread.id, handler, phase, regs: this.regsNow() }),
-      handlerReturned: (i: ExceptionInfo, phase: 'vectored' | 'continue', handler: bigint, result: number) =>
-        this.event({ kind: 'handler-returned', step: this.step(), tid: i.thread.id, handler, phase, result, regs: this.regsNow() }),
+      handlerCalled: (i: ExceptionInfo, phase: 'vectored' | 'continue', handler: bigint, sentinels: Array<[number, bigint]>) =>
+        this.event({ kind: 'handler-called', step: this.step(), tid: i.thread.id, handler, phase, regs: this.regsNow(), sentinels }),
+      handlerReturned: (i: ExceptionInfo, phase: 'vectored' | 'continue', handler: bigint, result: number, lost: Array<[number, bigint]>) =>
+        this.event({ kind: 'handler-returned', step: this.step(), tid: i.thread.id, handler, phase, result, regs: this.regsNow(), sentinelsLost: lost }),
       resumed: (i: ExceptionInfo, pc: bigint, sp: bigint) => {
         const m = this.proc.mem;
         this.event({
@@ -627,7 +627,6 @@ function firstExecutions(opts: RecordOptions, startSym: bigint | undefined, stop
       imagePath: guestPath(opts.program), args: opts.args, env: opts.env, stdout: () => {}, stderr: () => {},
       ...(opts.quantum !== undefined ? { quantum: opts.quantum } : {}),
       ...(opts.maxInstructions !== undefined ? { maxInstructions: opts.maxInstructions } : {}),
-      ...(opts.consoleEvents !== undefined ? { consoleEvents: opts.consoleEvents } : {}),
       ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
       // The same mounts, so the guest runs the same way; its refusals belong to the recorded run only.
       ...(opts.sandbox !== undefined ? { sandbox: new Sandbox(opts.sandbox.mounts) } : {}),

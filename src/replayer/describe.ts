@@ -2,6 +2,7 @@
 // the TUI and the text dumps so that every view says the same thing the same way.
 
 import type { TraceEvent } from '../trace/schema.ts';
+import { decodeSentinel } from '../trace/sentinels.ts';
 import type { Symbols } from './symbols.ts';
 
 export function hex(v: number | bigint): string {
@@ -41,6 +42,18 @@ export function slotOf(name: string): number | undefined {
   return undefined;
 }
 
+/** ", entered with the sentinels of entry #N" for an entry event that carries them (src/trace/sentinels.ts). */
+function entered(sentinels: ReadonlyArray<readonly [number, bigint]> | undefined): string {
+  const s = sentinels?.[0] && decodeSentinel(sentinels[0][1]);
+  return s ? `, entered with the sentinels of entry #${s.seq} in X19-X28 and D8-D15` : '';
+}
+
+/** "; did not give back x19 (now 0x0), d8 (now 0x0)" for a return event whose sentinels did not all come back. */
+function notGivenBack(lost: ReadonlyArray<readonly [number, bigint]> | undefined): string {
+  if (!lost?.length) return '';
+  return `; did not give back ${lost.map(([slot, v]) => `${slot >= 34 ? `d${slot - 34}` : slotName(slot)} (now ${hex(v)})`).join(', ')}`;
+}
+
 function arg(v: bigint | string): string {
   return typeof v === 'string' ? JSON.stringify(v) : hex(v);
 }
@@ -51,12 +64,15 @@ export function describeEvent(e: TraceEvent, symbols: Symbols): string {
     case 'api-call': return `${e.api}(${e.args.map(arg).join(', ')}) from ${sym(e.caller - 4n)}`;
     case 'api-return': return `${e.api} returned ${typeof e.value === 'string' ? e.value : hex(e.value)}${e.lastError ? `, LastError ${e.lastError}` : ''}`;
     case 'thread-created': return `thread ${tidName(e.newTid)} created: start ${sym(e.start)}, parameter ${hex(e.parameter)}, TEB ${hex(e.teb)}, stack [${hex(e.stackLimit)}, ${hex(e.stackBase)})`;
-    case 'thread-started': return `thread ${tidName(e.tid)} starts at ${sym(e.pc)}`;
+    case 'thread-started': return `thread ${tidName(e.tid)} starts at ${sym(e.pc)}${entered(e.sentinels)}`;
     case 'thread-switched': return `switch to thread ${tidName(e.tid)}${e.from !== undefined ? ` from ${tidName(e.from)}` : ''}`;
-    case 'thread-exited': return `thread ${tidName(e.tid)} exited with ${e.exitCode}`;
+    case 'thread-exited': return `thread ${tidName(e.tid)} exited with ${e.exitCode}${notGivenBack(e.sentinelsLost)}`;
     case 'exception-raised': return `exception ${ntstatus(e.code)} at ${sym(e.address)}${e.information.length ? ` [${e.information.map(hex).join(', ')}]` : ''}, CONTEXT at ${hex(e.context)}`;
-    case 'handler-called': return `${e.phase} handler ${sym(e.handler)} called`;
-    case 'handler-returned': return `${e.phase} handler ${sym(e.handler)} returned ${e.result}${e.result === -1 ? ' (EXCEPTION_CONTINUE_EXECUTION)' : e.result === 0 ? ' (EXCEPTION_CONTINUE_SEARCH)' : ''}`;
+    case 'handler-called': return `${e.phase} handler ${sym(e.handler)} called${entered(e.sentinels)}`;
+    case 'handler-returned': {
+      const meaning = e.result === -1 ? ' (EXCEPTION_CONTINUE_EXECUTION)' : e.result === 0 ? ' (EXCEPTION_CONTINUE_SEARCH)' : '';
+      return `${e.phase} handler ${sym(e.handler)} returned ${e.result}${meaning}${notGivenBack(e.sentinelsLost)}`;
+    }
     case 'context-resumed': return `context resumed at ${sym(e.pc)}, SP ${hex(e.sp)} (stack [${hex(e.stackLimit)}, ${hex(e.stackBase)}))`;
     case 'fail-fast': return `fail fast ${ntstatus(e.code)}: ${e.reason}`;
     case 'memory-mapped': return `mapped ${hex(e.base)}+${hex(e.size)} ${e.prot}`;

@@ -87,12 +87,14 @@ export type TraceEvent =
   | { kind: 'api-call'; step: bigint; tid: number; api: string; args: Array<bigint | string>; caller: bigint }
   | { kind: 'api-return'; step: bigint; tid: number; api: string; value: bigint | string; lastError: number }
   | { kind: 'thread-created'; step: bigint; tid: number; newTid: number; start: bigint; parameter: bigint; teb: bigint; stackBase: bigint; stackLimit: bigint; regs: RegFile }
-  | { kind: 'thread-started'; step: bigint; tid: number; pc: bigint; regs: RegFile }
+  /** sentinels: [slot, value] of X19-X28 and D8-D15 at the entry (sentinels.ts); absent in older recordings. */
+  | { kind: 'thread-started'; step: bigint; tid: number; pc: bigint; regs: RegFile; sentinels?: Array<[number, bigint]> }
   | { kind: 'thread-switched'; step: bigint; tid: number; from: number | undefined }
-  | { kind: 'thread-exited'; step: bigint; tid: number; exitCode: number }
+  /** sentinelsLost: when the start routine returned, the entry's sentinels that did not come back, with what did. */
+  | { kind: 'thread-exited'; step: bigint; tid: number; exitCode: number; sentinelsLost?: Array<[number, bigint]> }
   | { kind: 'exception-raised'; step: bigint; tid: number; code: number; address: bigint; information: bigint[]; context: bigint; regs: RegFile }
-  | { kind: 'handler-called'; step: bigint; tid: number; handler: bigint; phase: 'vectored' | 'continue'; regs: RegFile }
-  | { kind: 'handler-returned'; step: bigint; tid: number; handler: bigint; phase: 'vectored' | 'continue'; result: number; regs: RegFile }
+  | { kind: 'handler-called'; step: bigint; tid: number; handler: bigint; phase: 'vectored' | 'continue'; regs: RegFile; sentinels?: Array<[number, bigint]> }
+  | { kind: 'handler-returned'; step: bigint; tid: number; handler: bigint; phase: 'vectored' | 'continue'; result: number; regs: RegFile; sentinelsLost?: Array<[number, bigint]> }
   | { kind: 'context-resumed'; step: bigint; tid: number; pc: bigint; sp: bigint; stackLimit: bigint; stackBase: bigint; regs: RegFile }
   | { kind: 'fail-fast'; step: bigint; tid: number; code: number; reason: string; resume?: { sp: bigint; pc: bigint; stackLimit: bigint; stackBase: bigint; context: bigint } }
   | { kind: 'memory-mapped'; step: bigint; tid: number; base: bigint; size: number; prot: string }

@@ -28,18 +28,23 @@ const REGFILE_BYTES = TRACE_REGS * 16;
 const MAX_LIST = 1 << 24;
 
 const eventBase = { step: 'i64', tid: 'uint' } as const;
+/** [trace slot, value] pairs of the sentinels an entry filled in (src/trace/sentinels.ts). */
+const sentinels: Shape = { array: { tuple: ['uint', u64] }, max: 32 };
 
 /** Every event kind and its fields (docs/trace-format.md, "Events"). */
 export const EVENT_SHAPES: Readonly<Record<string, Shape>> = {
   'api-call': { object: { ...eventBase, kind: 'string', api: 'string', args: { array: { either: [u64, 'string'] }, max: 64 }, caller: u64 } },
   'api-return': { object: { ...eventBase, kind: 'string', api: 'string', value: { either: [u64, 'string'] }, lastError: 'uint' } },
   'thread-created': { object: { ...eventBase, kind: 'string', newTid: 'uint', start: u64, parameter: u64, teb: u64, stackBase: u64, stackLimit: u64, regs: 'regs' } },
-  'thread-started': { object: { ...eventBase, kind: 'string', pc: u64, regs: 'regs' } },
+  'thread-started': { object: { ...eventBase, kind: 'string', pc: u64, regs: 'regs', sentinels }, optional: ['sentinels'] },
   'thread-switched': { object: { ...eventBase, kind: 'string', from: 'any' }, optional: ['from'] },
-  'thread-exited': { object: { ...eventBase, kind: 'string', exitCode: 'int' } },
+  'thread-exited': { object: { ...eventBase, kind: 'string', exitCode: 'int', sentinelsLost: sentinels }, optional: ['sentinelsLost'] },
   'exception-raised': { object: { ...eventBase, kind: 'string', code: 'uint', address: u64, information: { array: u64, max: 15 }, context: u64, regs: 'regs' } },
-  'handler-called': { object: { ...eventBase, kind: 'string', handler: u64, phase: { literal: ['vectored', 'continue'] }, regs: 'regs' } },
-  'handler-returned': { object: { ...eventBase, kind: 'string', handler: u64, phase: { literal: ['vectored', 'continue'] }, result: 'int', regs: 'regs' } },
+  'handler-called': { object: { ...eventBase, kind: 'string', handler: u64, phase: { literal: ['vectored', 'continue'] }, regs: 'regs', sentinels }, optional: ['sentinels'] },
+  'handler-returned': {
+    object: { ...eventBase, kind: 'string', handler: u64, phase: { literal: ['vectored', 'continue'] }, result: 'int', regs: 'regs', sentinelsLost: sentinels },
+    optional: ['sentinelsLost'],
+  },
   'context-resumed': { object: { ...eventBase, kind: 'string', pc: u64, sp: u64, stackLimit: u64, stackBase: u64, regs: 'regs' } },
   'fail-fast': {
     object: { ...eventBase, kind: 'string', code: 'uint', reason: 'string', resume: { object: { sp: u64, pc: u64, stackLimit: u64, stackBase: u64, context: u64 } } },

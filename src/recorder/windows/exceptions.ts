@@ -13,6 +13,7 @@ import type { WindowsProcess } from './process.ts';
 import { CONTEXT, CONTEXT_FLAGS, CONTEXT_V, CONTEXT_X, EXCEPTION_POINTERS, EXCEPTION_RECORD, TEB } from './structs.ts';
 import type { Thread } from './thread.ts';
 import { MEM, PAGE } from './virtual-memory.ts';
+import { sentinelRegisters, sentinelsLost, writeFrameRecord } from './entry-sentinels.ts';
 
 /** PAGE_* protections that allow writes. */
 const WRITABLE = PAGE.READWRITE | PAGE.WRITECOPY | PAGE.EXECUTE_READWRITE | PAGE.EXECUTE_WRITECOPY;
@@ -56,8 +57,10 @@ export interface ResumeRefusal {
 
 export interface ExceptionObserver {
   raised?(e: ExceptionInfo): void;
-  handlerCalled?(e: ExceptionInfo, kind: 'vectored' | 'continue', handler: bigint): void;
-  handlerReturned?(e: ExceptionInfo, kind: 'vectored' | 'continue', handler: bigint, result: number): void;
+  /** `sentinels`: what X19-X28 and D8-D15 hold at the handler's entry (entry-sentinels.ts). */
+  handlerCalled?(e: ExceptionInfo, kind: 'vectored' | 'continue', handler: bigint, sentinels: Array<[number, bigint]>): void;
+  /** `lost`: the sentinels that did not come back, with what came back instead. */
+  handlerReturned?(e: ExceptionInfo, kind: 'vectored' | 'continue', handler: bigint, result: number, lost: Array<[number, bigint]>): void;
   resumed?(e: ExceptionInfo, pc: bigint, sp: bigint): void;
   /** `resume` is set when the failure is RtlGuardRestoreContext refusing a CONTEXT (its SP off the stack). */
   failFast?(thread: Thread, code: number, reason: string, resume?: ResumeRefusal): void;
@@ -71,6 +74,8 @@ interface Dispatch {
   handled: boolean;
   /** Handlers snapshotted when the phase began, as ntdll walks its list under a lock. */
   list: bigint[];
+  /** The sentinels the handler being called was entered with. */
+  sentinels: Array<[number, bigint]>;
 }
 
 export class ExceptionDispatcher {
@@ -157,7 +162,7 @@ export class ExceptionDispatcher {
     const pointers = frame - 0x10n;
     // The kernel copies the frame to the user stack under a guard; when that faults (the stack is exhausted or
     // SP is wild), it cannot run the dispatcher and terminates the process with the exception's code.
-    const unwritable = this.firstUnwritable(pointers, frame + BigInt(FRAME.size));
+    const unwritable = this.firstUnwritable(pointers - 0x10n, frame + BigInt(FRAME.size));
     if (unwritable !== undefined) {
       this.failFast(t, code, `exception ${hex(code)} at ${this.proc.symbolize(address)}: its frame cannot be pushed on ` +
         `thread ${t.id}'s stack below SP ${hex(sp)} (${hex(unwritable)} is not writable); the process is terminated`);
@@ -175,7 +180,7 @@ export class ExceptionDispatcher {
     m.setU64(pointers + BigInt(EXCEPTION_POINTERS.fields.ContextRecord[0]), context);
     const info: ExceptionInfo = { code, address, information, thread: t, frame, context, record, pointers };
     this.observer?.raised?.(info);
-    const d: Dispatch = { info, phase: 'vectored', index: 0, handled: false, list: [...this.vectored] };
+    const d: Dispatch = { info, phase: 'vectored', index: 0, handled: false, list: [...this.vectored], sentinels: [] };
     const stack = this.active.get(t) ?? [];
     stack.push(d);
     this.active.set(t, stack);
@@ -205,17 +210,26 @@ export class ExceptionDispatcher {
     }
   }
 
+  /**
+   * A handler is entered as RtlpCallVectoredHandlers calls it: X0 = &EXCEPTION_POINTERS, LR at the dispatcher's
+   * stub, X19-X28 and D8-D15 holding the entry's sentinels, and FP at the dispatcher's frame record, which sits
+   * between the handler's SP and the EXCEPTION_POINTERS.
+   */
   private callHandler(d: Dispatch, handler: bigint): void {
     const e = this.proc.engine;
+    const record = d.info.pointers - 0x10n;
+    writeFrameRecord(this.proc.mem, record, this.handlerReturn);
+    d.sentinels = this.proc.sentinels.take(d.phase, d.info.thread.id);
     e.writeRegs([
+      ...sentinelRegisters(d.sentinels),
       [reg('x0'), d.info.pointers],
       [ROLE.sp, d.info.pointers - 0x20n],
-      [ROLE.fp, 0n],
+      [ROLE.fp, record],
       [ROLE.lr, this.handlerReturn],
       [ROLE.pc, handler],
       [ROLE.teb, d.info.thread.teb],
     ]);
-    this.observer?.handlerCalled?.(d.info, d.phase, handler);
+    this.observer?.handlerCalled?.(d.info, d.phase, handler, d.sentinels);
   }
 
   /** The dispatcher stub a handler returns to. */
@@ -225,7 +239,7 @@ export class ExceptionDispatcher {
     if (!d) throw new Error(`thread ${t.id} returned to the exception dispatcher outside a dispatch`);
     const result = Number(BigInt.asIntN(32, this.proc.engine.readReg(reg('x0'))));
     const handler = d.list[d.index - 1]!;
-    this.observer?.handlerReturned?.(d.info, d.phase, handler, result);
+    this.observer?.handlerReturned?.(d.info, d.phase, handler, result, sentinelsLost(this.proc.engine, d.sentinels));
     if (result === EXCEPTION_CONTINUE_EXECUTION) {
       d.handled = true;
       if (d.phase === 'continue') d.index = d.list.length; // stop the continue search

@@ -21,7 +21,7 @@ import { describeWaits, IDLE_LIMIT_NS, IdleWatch } from './deadlock.ts';
 import { FileObject, type KObject, ProcessObject, ThreadObject } from './objects.ts';
 import { KUSER_SHARED_DATA, PEB, TEB } from './structs.ts';
 import { StubTable } from './stubs.ts';
-import { type ConsoleEvent, ConsoleControl } from './console-events.ts';
+import { EntrySentinels, sentinelRegisters, sentinelsLost, writeFrameRecord } from './entry-sentinels.ts';
 import { Sandbox } from './sandbox.ts';
 import { TebAccessFault, tebOf } from './teb-view.ts';
 import { Thread, type Wait } from './thread.ts';
@@ -45,8 +45,6 @@ export interface ProcessOptions {
   /** Host directories the guest may read (none by default); refusals are recorded in it. */
   sandbox?: Sandbox;
   checkpoints?: Checkpoints;
-  /** Console control events to raise, each from an instruction count on (console-events.ts). */
-  consoleEvents?: readonly ConsoleEvent[];
   /** Observer of process-level events (thread start/exit, API calls, exceptions). */
   observer?: ProcessObserver;
 }
@@ -128,7 +126,6 @@ export class WindowsProcess {
   readonly threads: Thread[] = [];
   readonly exceptions: ExceptionDispatcher;
   readonly processObject = new ProcessObject();
-  readonly console: ConsoleControl;
   readonly stdHandles: { input: bigint; output: bigint; error: bigint };
   readonly environment: Record<string, string>;
   readonly commandLine: string;
@@ -146,6 +143,8 @@ export class WindowsProcess {
   /** Waits satisfied by a signaled object other than a timer, and bytes of console output: activity for IdleWatch. */
   objectWakes = 0;
   outputBytes = 0;
+  /** The values every entry from Windows into the program starts with (entry-sentinels.ts). */
+  readonly sentinels = new EntrySentinels();
   /** Set (e.g. by a SIGINT handler) to end the run at the next scheduling point. */
   stopRequested = false;
   errorMode = 0;
@@ -179,7 +178,6 @@ export class WindowsProcess {
       error: this.handles.add(new FileObject('stderr', 'CONERR$')),
     };
     this.exceptions = new ExceptionDispatcher(this);
-    this.console = new ConsoleControl(this, options.consoleEvents ?? []);
     this.mapImage();
     this.mapSystemData();
     this.bindImports();
@@ -325,14 +323,21 @@ export class WindowsProcess {
     this.mem.setU64(teb + BigInt(f.ProcessEnvironmentBlock[0]), this.peb);
     this.mem.setU64(teb + BigInt(f.DeallocationStack[0]), stack.base);
 
-    // Registers as a new Windows thread sees them in its start routine: X0 = parameter, X18 = TEB, SP aligned at
-    // the top of the fresh stack, LR at a stub that ends the thread with X0 as the exit code.
+    // Registers as a new Windows thread sees them in its start routine: X0 = parameter, X18 = TEB, LR at a stub
+    // that ends the thread with X0 as the exit code, X19-X28 and D8-D15 holding the entry's sentinels, and FP at
+    // the frame record of the caller Windows stands for (BaseThreadInitThunk), at the top of the fresh stack
+    // with SP just below it.
+    const sp = alignDown(stackBase, 16n) - 16n;
+    writeFrameRecord(this.mem, sp, this.threadReturnStub);
+    t.entrySentinels = this.sentinels.take(creator ? 'thread-start' : 'process-entry', id);
     const saved = this.current ? this.engine.saveContext() : undefined;
     this.engine.writeRegs(REGISTERS.map((r) => [r, 0n] as const));
     this.engine.writeRegs([
+      ...sentinelRegisters(t.entrySentinels),
       [reg('x0'), parameter],
       [ROLE.teb, teb],
-      [ROLE.sp, alignDown(stackBase, 16n)],
+      [ROLE.sp, sp],
+      [ROLE.fp, sp],
       [ROLE.lr, this.threadReturnStub],
       [ROLE.pc, start],
     ]);
@@ -387,6 +392,8 @@ export class WindowsProcess {
     }
     this.updateSharedTime();
     if (stub.kind === 'system') {
+      // A start routine returning hands its thread back to Windows: did the callee-saved registers come back?
+      if (stub.name === 'ThreadReturn' && t.entrySentinels) t.sentinelsLost = sentinelsLost(this.engine, t.entrySentinels);
       const outcome: ApiOutcome = stub.name === 'ThreadReturn'
         ? { kind: 'exit-thread', code: Number(this.engine.readReg(reg('x0')) & 0xffffffffn) }
         : this.exceptions.onSystemStub(t, stub.name);
@@ -551,7 +558,6 @@ export class WindowsProcess {
     const idleWatch = new IdleWatch();
     let onCpu: Thread | undefined;
     while (this.exitCode === undefined) {
-      this.console.deliverDue();
       const earliest = this.pollWaits();
       const t = this.pickNext();
       if (!t) {
@@ -563,7 +569,6 @@ export class WindowsProcess {
         const activity = { threads: this.threads.length, exited, objectWakes: this.objectWakes, outputBytes: this.outputBytes };
         const idle = idleWatch.idleFor(activity, this.clock.now());
         if (earliest === undefined || idle >= IDLE_LIMIT_NS) {
-          if (this.console.deliverNext()) continue;
           const waits = describeWaits(this.threads, this.clock.now());
           this.endReason = { reason: 'deadlock', exitCode: ExitCode.emulationFault, waits, idleNs: earliest === undefined ? 0n : idle };
           break;

@@ -36,6 +36,9 @@ export class Thread {
   suspendCount = 0;
   exitCode = 0;
   executed = 0n;
+  /** The sentinels its start routine was entered with (entry-sentinels.ts), and those that did not come back. */
+  entrySentinels: Array<[number, bigint]> | undefined;
+  sentinelsLost: Array<[number, bigint]> | undefined;
   /** TlsSlots beyond 64 are not modelled: Go 1.19 needs an index below 64. */
 
   constructor(
