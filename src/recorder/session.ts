@@ -21,6 +21,7 @@ import type { ApiDef, ApiOutcome } from './windows/api.ts';
 import type { ExceptionInfo, ResumeRefusal } from './windows/exceptions.ts';
 import { type RunEnd, WindowsProcess } from './windows/process.ts';
 import { Sandbox } from './windows/sandbox.ts';
+import type { ConsoleEvent } from './windows/console-events.ts';
 import { TEB } from './windows/structs.ts';
 import type { Thread } from './windows/thread.ts';
 
@@ -34,6 +35,8 @@ export interface RecordOptions {
   timeoutMs?: number;
   sandbox?: Sandbox;
   quantum?: number;
+  /** Console control events to raise (console-events.ts); the same events give the same trace. */
+  consoleEvents?: ConsoleEvent[];
   /** Record only steps from this executed-instruction count or the first execution of this symbol. */
   startAt?: string;
   stopAt?: string;
@@ -162,6 +165,7 @@ export class RecordSession {
         },
         ...(this.opts.quantum !== undefined ? { quantum: this.opts.quantum } : {}),
         ...(this.opts.maxInstructions !== undefined ? { maxInstructions: this.opts.maxInstructions } : {}),
+        ...(this.opts.consoleEvents !== undefined ? { consoleEvents: this.opts.consoleEvents } : {}),
         ...(this.opts.timeoutMs !== undefined ? { timeoutMs: this.opts.timeoutMs } : {}),
         ...(this.opts.sandbox !== undefined ? { sandbox: this.opts.sandbox } : {}),
         observer: this.observer(),
@@ -627,6 +631,7 @@ function firstExecutions(opts: RecordOptions, startSym: bigint | undefined, stop
       imagePath: guestPath(opts.program), args: opts.args, env: opts.env, stdout: () => {}, stderr: () => {},
       ...(opts.quantum !== undefined ? { quantum: opts.quantum } : {}),
       ...(opts.maxInstructions !== undefined ? { maxInstructions: opts.maxInstructions } : {}),
+      ...(opts.consoleEvents !== undefined ? { consoleEvents: opts.consoleEvents } : {}),
       ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
       // The same mounts, so the guest runs the same way; its refusals belong to the recorded run only.
       ...(opts.sandbox !== undefined ? { sandbox: new Sandbox(opts.sandbox.mounts) } : {}),

@@ -21,6 +21,7 @@ import { describeWaits, IDLE_LIMIT_NS, IdleWatch } from './deadlock.ts';
 import { FileObject, type KObject, ProcessObject, ThreadObject } from './objects.ts';
 import { KUSER_SHARED_DATA, PEB, TEB } from './structs.ts';
 import { StubTable } from './stubs.ts';
+import { type ConsoleEvent, ConsoleControl } from './console-events.ts';
 import { EntrySentinels, sentinelRegisters, sentinelsLost, writeFrameRecord } from './entry-sentinels.ts';
 import { Sandbox } from './sandbox.ts';
 import { TebAccessFault, tebOf } from './teb-view.ts';
@@ -45,6 +46,8 @@ export interface ProcessOptions {
   /** Host directories the guest may read (none by default); refusals are recorded in it. */
   sandbox?: Sandbox;
   checkpoints?: Checkpoints;
+  /** Console control events to raise, each from an instruction count on (console-events.ts). */
+  consoleEvents?: readonly ConsoleEvent[];
   /** Observer of process-level events (thread start/exit, API calls, exceptions). */
   observer?: ProcessObserver;
 }
@@ -126,6 +129,7 @@ export class WindowsProcess {
   readonly threads: Thread[] = [];
   readonly exceptions: ExceptionDispatcher;
   readonly processObject = new ProcessObject();
+  readonly console: ConsoleControl;
   readonly stdHandles: { input: bigint; output: bigint; error: bigint };
   readonly environment: Record<string, string>;
   readonly commandLine: string;
@@ -178,6 +182,7 @@ export class WindowsProcess {
       error: this.handles.add(new FileObject('stderr', 'CONERR$')),
     };
     this.exceptions = new ExceptionDispatcher(this);
+    this.console = new ConsoleControl(this, options.consoleEvents ?? []);
     this.mapImage();
     this.mapSystemData();
     this.bindImports();
@@ -558,6 +563,7 @@ export class WindowsProcess {
     const idleWatch = new IdleWatch();
     let onCpu: Thread | undefined;
     while (this.exitCode === undefined) {
+      this.console.deliverDue();
       const earliest = this.pollWaits();
       const t = this.pickNext();
       if (!t) {
@@ -569,6 +575,7 @@ export class WindowsProcess {
         const activity = { threads: this.threads.length, exited, objectWakes: this.objectWakes, outputBytes: this.outputBytes };
         const idle = idleWatch.idleFor(activity, this.clock.now());
         if (earliest === undefined || idle >= IDLE_LIMIT_NS) {
+          if (this.console.deliverNext()) continue;
           const waits = describeWaits(this.threads, this.clock.now());
           this.endReason = { reason: 'deadlock', exitCode: ExitCode.emulationFault, waits, idleNs: earliest === undefined ? 0n : idle };
           break;
