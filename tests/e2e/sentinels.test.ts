@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { RecordSession } from '../../src/recorder/session.ts';
+import { type RecordOptions, RecordSession } from '../../src/recorder/session.ts';
 import { describeEvent } from '../../src/replayer/describe.ts';
 import { regFileFromBytes, slotBigint } from '../../src/replayer/regfile.ts';
 import { Replay } from '../../src/replayer/replay.ts';
@@ -18,9 +18,9 @@ import { fixtureExe } from '../helpers/fixtures.ts';
 const dir = mkdtempSync(join(tmpdir(), 'wintrace-sentinels-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-function record(fixture: string, args: string[] = []): Replay {
+function record(fixture: string, args: string[] = [], more: Partial<RecordOptions> = {}): Replay {
   const out = join(dir, `${fixture}-${args.join('-')}.mp`);
-  new RecordSession({ program: fixtureExe(fixture), output: out, args, env: {} }).run();
+  new RecordSession({ program: fixtureExe(fixture), output: out, args, env: {}, ...more }).run();
   return Replay.open(out);
 }
 
@@ -63,6 +63,17 @@ test('a start routine that zeroes X19, X20 and D8: its thread-exited event lists
     assert.equal(exits.length, 1, 'one thread returned from its start routine');
     assert.deepEqual(exits[0]!.sentinelsLost, [[19, 0n], [20, 0n], [42, 0n]]);
     assert.match(describeEvent(exits[0]!, r.trace.symbols), /exited with 7; did not give back x19 \(now 0x0\), x20 \(now 0x0\), d8 \(now 0x0\)$/);
+  } finally {
+    r.close();
+  }
+});
+
+test('a thread Windows creates itself (a console control event\'s CtrlRoutine) starts as a thread, not as the process', () => {
+  const r = record('signal-notify', [], { consoleEvents: [{ kind: 'ctrl-c', at: 2_000_000n }] });
+  try {
+    const started = events(r, 'thread-started');
+    assert.ok(started.some((e) => r.trace.symbols.format(Number(e.pc)) === 'kernelbase.dll!CtrlRoutine'), 'the event ran CtrlRoutine');
+    for (const e of started) assert.equal(decodeSentinel(e.sentinels![0]![1])?.kind, 'thread-start', r.trace.symbols.format(Number(e.pc)));
   } finally {
     r.close();
   }

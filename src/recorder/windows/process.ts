@@ -334,7 +334,7 @@ export class WindowsProcess {
     // with SP just below it.
     const sp = alignDown(stackBase, 16n) - 16n;
     writeFrameRecord(this.mem, sp, this.threadReturnStub);
-    t.entrySentinels = this.sentinels.take(creator ? 'thread-start' : 'process-entry', id);
+    t.entrySentinels = this.sentinels.take(this.threads.length === 0 ? 'process-entry' : 'thread-start', id);
     const saved = this.current ? this.engine.saveContext() : undefined;
     this.engine.writeRegs(REGISTERS.map((r) => [r, 0n] as const));
     this.engine.writeRegs([
