@@ -85,3 +85,76 @@ export function goRuntimeProfile(symbols: Pick<Symbols, 'resolve'>, goVersion?: 
   }
   return GO_RUNTIMES.find((p) => symbols.resolve(p.stdcall) !== undefined);
 }
+
+// ---- Goroutines: what differs per release for decoding g (goroutines.ts), beside the boundary profiles above.
+
+/**
+ * Byte offsets into runtime.g and runtime.m on arm64. Go keeps g in X28 while Go code runs and, on Windows, also
+ * in the TEB: every release's wintls stores TlsAlloc's index * 8 + TEB.TlsSlots (0x1480) in runtime.tls_g, and
+ * load_g/save_g (tls_arm64.s, MRS_TPIDR_R0 = MOVD R18_PLATFORM) read and write [X18 + tls_g] — 1.19 through 1.27
+ * alike, so that part is code, not profile data.
+ */
+export interface GoStructLayout {
+  readonly g: {
+    readonly stackLo: number;
+    readonly stackHi: number;
+    readonly m: number;
+    readonly atomicstatus: number;
+    readonly goid: number;
+    readonly gopc: number;
+    readonly startpc: number;
+  };
+  readonly m: { readonly g0: number; readonly curg: number; readonly id: number };
+  /** g.atomicstatus values by number (runtime2.go's _G* constants), without the _Gscan bit. */
+  readonly statuses: readonly string[];
+}
+
+// How the numbers were obtained: DWARF of fixtures/bin[/go1.NN]/goroutines.exe (built by each pinned toolchain),
+// read with Go's debug/pe + debug/dwarf (member offsets of runtime.g, runtime.m, runtime.stack), then checked by
+// hand against that release's runtime2.go (.cache/toolchains/go1.NN/.../src/runtime): g = stack(16),
+// stackguard0/1, _panic, _defer, m @48, sched gobuf (7 words; 6 from 1.26, which drops gobuf.ret), syscallsp,
+// syscallpc, [syscallbp from 1.23], stktopsp, param, atomicstatus, stackLock, goid. m = g0 @0, morebuf gobuf,
+// divmod, procid, gsignal, goSigStack, sigmask, tls[6], mstartfn, curg, caughtsig, [signalSecret 1.26], p, nextp,
+// oldp, id. tests/e2e/goroutines.test.ts checks them on recorded traces: m0.g0 = &g0, g0.m = &m0, m0.id = 0 and
+// the main goroutine's goid = 1.
+const G_1_19 = { stackLo: 0, stackHi: 8, m: 48, atomicstatus: 144, goid: 152 } as const;
+const STATUSES = ['idle', 'runnable', 'running', 'syscall', 'waiting', 'moribund', 'dead', 'enqueue', 'copystack', 'preempted'];
+/** 1.26 adds _Gleaked (a leaked goroutine the GC caught) and _Gdeadextra (dead, kept for an extra m of cgo callbacks). */
+const STATUSES_1_26 = [...STATUSES, 'leaked', 'deadextra'];
+/** 1.19: gopc 296, startpc 312 (g has 392 bytes). */
+const LAYOUT_1_19: GoStructLayout = { g: { ...G_1_19, gopc: 296, startpc: 312 }, m: { g0: 0, curg: 144, id: 184 }, statuses: STATUSES };
+/** 1.21-1.22: the tracer's sysexitticks, traceseq and tracelastp leave g and parentGoid joins: gopc 280, startpc 296. */
+const LAYOUT_1_21: GoStructLayout = { g: { ...G_1_19, gopc: 280, startpc: 296 }, m: { g0: 0, curg: 144, id: 184 }, statuses: STATUSES };
+/** 1.23-1.24: g.syscallbp pushes atomicstatus to 152, goid to 160, gopc 288, startpc 304. */
+const LAYOUT_1_23: GoStructLayout = { g: { stackLo: 0, stackHi: 8, m: 48, atomicstatus: 152, goid: 160, gopc: 288, startpc: 304 }, m: { g0: 0, curg: 144, id: 184 }, statuses: STATUSES };
+/** 1.26-1.27: gobuf.ret is gone (g and m.morebuf shrink by 8: goid back to 152, m.curg 136); m.signalSecret keeps m.id at 184. */
+const LAYOUT_1_26: GoStructLayout = { g: { ...G_1_19, gopc: 288, startpc: 304 }, m: { g0: 0, curg: 136, id: 184 }, statuses: STATUSES_1_26 };
+
+/** Every release's entries from Windows (exceptiontramp & co. branch to sigtramp; load_g itself sets X28 last). */
+const FROM_WINDOWS = ['runtime.exceptiontramp', 'runtime.firstcontinuetramp', 'runtime.lastcontinuetramp', 'sigtramp', 'runtime.callbackasm',
+  'runtime.callbackasm1', 'runtime.tstart_stdcall', 'runtime.load_g'];
+
+/** Per release: the g/m layout and the routines where the TLS slot, not X28, holds g. */
+export interface GoroutineRuntime {
+  readonly layout: GoStructLayout;
+  /**
+   * Go routines Windows calls into, where X28 still holds Windows' value ("callee-save from Windows, not really
+   * g", sys_windows_arm64.s) until load_g reads the TLS slot: there the slot, not X28, says which g runs.
+   */
+  readonly gFromTls: readonly string[];
+}
+
+/**
+ * Releases with a verified layout. 1.20 and 1.25 are missing on purpose: no toolchain here to verify one with,
+ * and their programs decode no goroutines rather than guessed ones.
+ */
+export const GOROUTINE_RUNTIMES: Readonly<Partial<Record<string, GoroutineRuntime>>> = {
+  // sigtramp_g0 runs with Windows' X28 until it sets g = g0, and again after restoring R19-R28.
+  '1.19': { layout: LAYOUT_1_19, gFromTls: [...FROM_WINDOWS, 'sigtramp_g0'] },
+  '1.21': { layout: LAYOUT_1_21, gFromTls: FROM_WINDOWS },
+  '1.22': { layout: LAYOUT_1_21, gFromTls: FROM_WINDOWS },
+  '1.23': { layout: LAYOUT_1_23, gFromTls: FROM_WINDOWS },
+  '1.24': { layout: LAYOUT_1_23, gFromTls: FROM_WINDOWS },
+  '1.26': { layout: LAYOUT_1_26, gFromTls: FROM_WINDOWS },
+  '1.27': { layout: LAYOUT_1_26, gFromTls: FROM_WINDOWS },
+};
