@@ -20,6 +20,7 @@ const WRITABLE = PAGE.READWRITE | PAGE.WRITECOPY | PAGE.EXECUTE_READWRITE | PAGE
 
 export const STATUS = {
   ACCESS_VIOLATION: 0xc0000005,
+  DATATYPE_MISALIGNMENT: 0x80000002,
   ILLEGAL_INSTRUCTION: 0xc000001d,
   BREAKPOINT: 0x80000003,
   INTEGER_DIVIDE_BY_ZERO: 0xc0000094,
@@ -28,6 +29,18 @@ export const STATUS = {
 
 export const EXCEPTION_CONTINUE_EXECUTION = -1;
 export const EXCEPTION_CONTINUE_SEARCH = 0;
+
+/**
+ * A pc that is not a multiple of 4: the CPU's PC alignment check fires before it fetches anything, so Windows raises
+ * STATUS_DATATYPE_MISALIGNMENT at that pc whatever memory lies there (Unicorn reports an undefined instruction in
+ * code, a fetch fault elsewhere).
+ */
+function pcMisaligned(pc: bigint): boolean {
+  return (pc & 3n) !== 0n;
+}
+
+/** SVC #0, the instruction of every stub. */
+const SVC_0 = 0xd4000001;
 
 /** FAST_FAIL_* codes passed in X0 to BRK #0xF003 (winnt.h); the ones Windows itself raises here. */
 export const FAST_FAIL = { INVALID_SET_OF_CONTEXT: 13, GUARD_ICALL_CHECK_FAILURE: 10 } as const;
@@ -96,6 +109,10 @@ export class ExceptionDispatcher {
 
   /** A memory fault or undefined instruction that ended the engine run. */
   raiseFault(t: Thread, fault: EngineFault): void {
+    if (pcMisaligned(fault.pc)) {
+      this.dispatch(t, STATUS.DATATYPE_MISALIGNMENT, fault.pc, []);
+      return;
+    }
     const f = fault.fault;
     if (f.type === 'memory') {
       const kind = f.access === 'read' ? 0n : f.access === 'write' ? 1n : 8n;
@@ -107,6 +124,12 @@ export class ExceptionDispatcher {
 
   /** BRK/UDF/undefined seen by the interrupt hook; dispatched once the engine has stopped. */
   raiseTrap(t: Thread, intr: Interrupt): void {
+    if (pcMisaligned(intr.pc)) {
+      // No instruction was fetched: the word read at the misaligned pc means nothing (it may even look like BRK).
+      this.pending = { thread: t, code: STATUS.DATATYPE_MISALIGNMENT, address: intr.pc, information: [] };
+      this.proc.engine.writeReg(ROLE.pc, intr.pc);
+      return;
+    }
     if (intr.kind === 'brk' && intr.imm === 0xf003) {
       const code = Number(this.proc.engine.readReg(reg('x0')));
       this.failFast(t, STATUS.STACK_BUFFER_OVERRUN, `__fastfail(${code}) at ${this.proc.symbolize(intr.pc)}`);
@@ -236,7 +259,13 @@ export class ExceptionDispatcher {
   onSystemStub(t: Thread, name: string): ApiOutcome {
     if (name !== 'ExceptionHandlerReturn') throw new Error(`unknown system stub ${name}`);
     const d = this.active.get(t)?.at(-1);
-    if (!d) throw new Error(`thread ${t.id} returned to the exception dispatcher outside a dispatch`);
+    if (!d) {
+      // Reached by a branch, not by a handler's return: outside a dispatch the stub is no entry point, and its SVC
+      // is an illegal instruction like any SVC that is not an emulated function's (onTrap).
+      this.raiseTrap(t, { kind: 'svc', intno: 2, imm: 0, pc: this.handlerReturn, word: SVC_0 });
+      this.proc.engine.stop();
+      return { kind: 'jump' };
+    }
     const result = Number(BigInt.asIntN(32, this.proc.engine.readReg(reg('x0'))));
     const handler = d.list[d.index - 1]!;
     this.observer?.handlerReturned?.(d.info, d.phase, handler, result, sentinelsLost(this.proc.engine, d.sentinels));
@@ -338,6 +367,7 @@ export function describeException(info: Pick<ExceptionInfo, 'code' | 'informatio
       return `0xC0000005: Access violation ${op} location ${hex(info.information[1] ?? 0n)}`;
     }
     case STATUS.ILLEGAL_INSTRUCTION: return '0xC000001D: Illegal instruction';
+    case STATUS.DATATYPE_MISALIGNMENT: return '0x80000002: Datatype misalignment';
     case STATUS.BREAKPOINT: return '0x80000003: Breakpoint';
     case STATUS.INTEGER_DIVIDE_BY_ZERO: return '0xC0000094: Integer division by zero';
     default: return `0x${info.code.toString(16).toUpperCase().padStart(8, '0')}`;
