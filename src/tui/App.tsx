@@ -4,6 +4,7 @@
 import { Box, Text, useStdout } from 'ink';
 import { useEffect, useState } from 'react';
 import { tidName } from '../replayer/describe.ts';
+import { goroutineLabel } from '../replayer/goroutines.ts';
 import { DisasmPane } from './components/DisasmPane.tsx';
 import { helpLines } from './components/HelpPane.tsx';
 import { type Line, Lines, seg } from './components/Lines.tsx';
@@ -58,7 +59,10 @@ export function App({ data, initial, width: fixedW, height: fixedH, color = true
   const L = computeLayout(width, height, slots.length);
   const regs = data.registers(state.position, slots);
   const symbol = data.replay.trace.symbols.format(regs.pc);
-  const status = statusLines(note && !state.prompt && !state.running ? { ...state, message: note } : state, data.totalSteps, regs.tid, symbol, data.replay.trace.header.program.goVersion);
+  // Decoding g reads guest memory (tens of ms): filled in once keys stop, as the side panes are.
+  const goroutine = useLazyLines(`g:${state.position}`, () => [[seg(goroutineLabel(data.replay, state.position))]], lazyMs);
+  const status = statusLines(note && !state.prompt && !state.running ? { ...state, message: note } : state, data.totalSteps, regs.tid, symbol,
+    data.replay.trace.header.program.goVersion, goroutine.fresh ? goroutine.lines[0]?.[0]?.text : undefined);
   const extraPane: SidePane = state.side === 'stack' ? 'calls' : 'stack';
   const side = useLazyLines(sideKey(data, state.side, state, L.sideWidth, L.midRows), () => sideLines(data, state.side, state, L.sideWidth, L.midRows), lazyMs);
   const extra = useLazyLines(L.extraWidth ? sideKey(data, extraPane, state, L.extraWidth, L.midRows) : 'none', () => (L.extraWidth ? sideLines(data, extraPane, state, L.extraWidth, L.midRows) : []), lazyMs);

@@ -5,6 +5,8 @@
 import { evaluateAddress, evaluateRange } from '../replayer/address-expr.ts';
 import { describeWrite } from '../replayer/describe-write.ts';
 import { describeEvent, hex, tidName } from '../replayer/describe.ts';
+import { type GoroutineTarget, goroutineStep, targetAt } from '../replayer/goroutine-stepping.ts';
+import { goroutineAt } from '../replayer/goroutines.ts';
 import { locate, resolveAddress } from '../replayer/locate.ts';
 import { adjacentEpisode, adjacentEvent, adjacentViolation, episodeAt, indexAtOrBefore, registerChangeMove, threadMove, threadSwitch, writeMove } from '../replayer/navigate.ts';
 import { type Direction, findExecution, type RunConditions, type RunStop } from '../replayer/search.ts';
@@ -241,6 +243,7 @@ export function execute(data: PaneData, s: UiState, cmd: Command): Result {
     case 'step-back':
     case 'next':
     case 'next-back': {
+      if (s.follow && (cmd === 'step' || cmd === 'step-back')) return followStep(data, s, s.follow, cmd === 'step' ? 1 : -1);
       const m = threadMove(trace, replay.code, p, cmd === 'step' || cmd === 'next' ? 1 : -1, cmd === 'next' || cmd === 'next-back');
       return { state: m.note === undefined ? moveTo(s, m.position, '') : { ...s, message: m.note } };
     }
@@ -311,6 +314,12 @@ export function execute(data: PaneData, s: UiState, cmd: Command): Result {
       }
       return { state: { ...s, message: 'no other thread runs in this trace' } };
     }
+    case 'follow-goroutine': {
+      if (s.follow) return { state: { ...s, follow: undefined, message: `no longer following goroutine ${s.follow.goid}` } };
+      const g = goroutineAt(replay, p);
+      if (!g || g.kind !== 'user') return { state: { ...s, message: g ? 'on a g0 here: no goroutine to follow' : 'no goroutine here to follow' } };
+      return { state: { ...s, follow: targetAt(replay, p, g.goid, g.g), message: `following goroutine ${g.goid}: s/S and c/C stay on it across threads` } };
+    }
     case 'fp': {
       const showFp = !s.showFp;
       const slots = showFp ? [...GENERAL_SLOTS, ...D8_D15_SLOTS] : GENERAL_SLOTS;
@@ -345,6 +354,15 @@ export function execute(data: PaneData, s: UiState, cmd: Command): Result {
     case 'quit': return { state: { ...s, quit: true } };
     default: return { state: s };
   }
+}
+
+/** A step of the followed goroutine, on whichever thread runs it next. */
+function followStep(data: PaneData, s: UiState, follow: GoroutineTarget, dir: Direction): Result {
+  const trace = data.replay.trace;
+  const q = goroutineStep(data.replay, s.position, follow, dir);
+  if (q === undefined) return { state: { ...s, message: `goroutine ${follow.goid} runs no ${dir > 0 ? 'more after' : 'earlier than'} this` } };
+  const tid = trace.stepAt(q).tid;
+  return { state: moveTo(s, q, tid === threadAt(trace, s.position) ? '' : `goroutine ${follow.goid} on thread ${tidName(tid)}`) };
 }
 
 function scroll(data: PaneData, s: UiState, dir: Direction, n: number): UiState {

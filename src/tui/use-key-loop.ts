@@ -4,6 +4,7 @@
 
 import { useApp, useInput } from 'ink';
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { goroutineRun } from '../replayer/goroutine-stepping.ts';
 import { runInSlices } from '../replayer/run-slices.ts';
 import type { RunStop } from '../replayer/search.ts';
 import { continueConditions, describeStop, type Effect, handleToken } from './dispatch.ts';
@@ -43,7 +44,10 @@ export function useKeyLoop(data: PaneData, initial: UiState, onIdle?: () => void
         return;
       }
       const from = ref.current.position;
-      const gen = runInSlices(data.replay.trace, from, effect.dir, continueConditions(data, ref.current));
+      const follow = ref.current.follow;
+      // On a followed goroutine the scan is bounded by its life and not sliced.
+      const gen = follow ? goroutineRun(data.replay, from, effect.dir, follow, continueConditions(data, ref.current))
+        : runInSlices(data.replay.trace, from, effect.dir, continueConditions(data, ref.current));
       for (;;) {
         const step = gen.next();
         if (step.done) {

@@ -3,8 +3,11 @@
 // scripts and logs).
 
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { UsageError } from '../../errors.ts';
 import { callStack } from '../../replayer/callstack.ts';
 import { hex, tidName } from '../../replayer/describe.ts';
+import { locateOnGoroutine } from '../../replayer/goroutine-locate.ts';
+import { describeGoroutine, goroutineAt } from '../../replayer/goroutines.ts';
 import { locate } from '../../replayer/locate.ts';
 import { lineSuffix } from '../../replayer/source-lines.ts';
 import { Replay } from '../../replayer/replay.ts';
@@ -19,6 +22,7 @@ interface ShowArgs {
   stack?: number;
   json?: boolean;
   struct?: string;
+  goroutine?: string;
 }
 
 export const showCommand: CommandModule<object, ShowArgs> = {
@@ -31,12 +35,17 @@ export const showCommand: CommandModule<object, ShowArgs> = {
       .option('fp', { type: 'boolean', describe: 'also show D8-D15 (callee-saved low halves of V8-V15)' })
       .option('stack', { type: 'number', default: 16, describe: 'stack words to show from SP up' })
       .option('struct', { type: 'string', describe: STRUCT_OPTION_HELP })
+      .option('goroutine', { type: 'string', describe: 'on goroutine N: with --at SYMBOL its first execution by N; with another place N\'s next step from there (on whichever thread runs it)' })
       .option('json', { type: 'boolean', describe: 'print as JSON' }) as Argv<ShowArgs>,
   handler: async (argv: ArgumentsCamelCase<ShowArgs>) => {
     const replay = Replay.open(argv.trace);
     try {
       const trace = replay.trace;
-      const place = await locate(replay, argv.at);
+      const located = await locate(replay, argv.at);
+      if (argv.goroutine !== undefined && !/^[1-9]\d{0,15}$/.test(argv.goroutine.trim())) {
+        throw new UsageError(`--goroutine ${argv.goroutine}: expected a goroutine id such as 1 (list them with 'wintrace goroutines')`);
+      }
+      const place = argv.goroutine === undefined ? located : locateOnGoroutine(replay, argv.at, located, Number(argv.goroutine));
       if (argv.struct !== undefined) return printStruct(replay, place.position, place.label, argv.struct, argv.json === true);
       await replay.disassembler();
       const p = place.position;
@@ -45,8 +54,9 @@ export const showCommand: CommandModule<object, ShowArgs> = {
       const stack = stackView(replay, p, argv.stack ?? 16);
       const frames = callStack(trace, replay.memory, replay.code, p, { maxFrames: 32 });
       const thread = trace.thread(regs.tid);
+      const goroutine = goroutineAt(replay, p, regs.tid);
       if (argv.json) {
-        process.stdout.write(`${jsonText(JSON.stringify({ place, tid: regs.tid, registers: regs.rows, disassembly: dis, stack, callStack: frames },
+        process.stdout.write(`${jsonText(JSON.stringify({ place, tid: regs.tid, goroutine, registers: regs.rows, disassembly: dis, stack, callStack: frames },
           (_k, v) => (typeof v === 'bigint' ? hex(v) : v), 2))}\n`);
         return;
       }
@@ -56,6 +66,7 @@ export const showCommand: CommandModule<object, ShowArgs> = {
         `(its step ${trace.threadPosition(regs.tid, p)}), ${trace.symbols.format(regs.pc)}${lineSuffix(trace.sourceLines, regs.pc)}`);
       const program = trace.header.program;
       out.push(`program ${program.name}${program.goVersion ? `, built by ${program.goVersion}` : ''}`);
+      if (goroutine) out.push(`${describeGoroutine(goroutine)}: g ${hex(goroutine.g)} (from ${goroutine.source === 'x28' ? 'X28' : 'the TEB\'s TLS slot'}), m ${hex(goroutine.m)}`);
       if (thread) out.push(`TEB ${hex(thread.teb)}, stack [${hex(thread.stackLimit)}, ${hex(thread.stackBase)})`);
       out.push('', 'registers (* changed since the thread\'s previous position, ! breaks the ABI):');
       const cells = regs.rows.map((r) => `${(r.changed ? '*' : ' ') + (r.flag ? '!' : ' ')}${r.name.padStart(4)} ${hex(r.value).padStart(18)}`);

@@ -1,23 +1,25 @@
 // The two bottom lines: where you are (position/total, percentage, the Go that built the program, thread, symbol,
-// breakpoints, watch) with the key hint, then the prompt being typed, a continue's progress, or what the last key did.
+// goroutine, breakpoints, watch, the followed goroutine) with the key hint, then the prompt being typed, a continue's progress, or what the last key did.
 
 import { tidName } from '../../replayer/describe.ts';
 import { PROMPT_LABELS, type UiState } from '../state/ui-state.ts';
 import { type Line, seg } from './Lines.tsx';
 
-export function statusLines(s: UiState, total: number, tid: number, symbol: string, goVersion?: string): Line[] {
+export function statusLines(s: UiState, total: number, tid: number, symbol: string, goVersion?: string, goroutine = ''): Line[] {
   const pct = total > 0 ? ((s.position / total) * 100).toFixed(2) : '100.00';
   const extras = [
     s.breakpoints.size ? `bp:${s.breakpoints.size}` : '',
     s.watch ? `watch:${s.watch.label}` : '',
+    s.follow ? `follow:goroutine ${s.follow.goid}` : '',
   ].filter(Boolean).join(' ');
   const first: Line = [
     seg(` ${s.position}/${total} ${pct}% `, { inverse: true, bold: true }),
     ...(goVersion ? [seg(` ${goVersion}`, { dim: true })] : []),
     seg(` thread ${tidName(tid)} `, { color: 'cyan' }),
     seg(`${symbol} `, { bold: true }),
+    ...(goroutine ? [seg(`${goroutine} `, { color: 'magenta' })] : []),
     ...(extras ? [seg(`${extras} `, { color: 'yellow' })] : []),
-    seg(' ? keys  q quit', { dim: true }),
+    seg(' ? keys', { dim: true }),
   ];
   let second: Line;
   if (s.prompt) second = [seg(`${PROMPT_LABELS[s.prompt.kind]}: `, { color: 'yellow' }), seg(`${s.prompt.text}_`, { bold: true })];

@@ -5,7 +5,7 @@ export type Command =
   | 'step' | 'step-back' | 'next' | 'next-back' | 'continue' | 'reverse-continue' | 'goto'
   | 'event-next' | 'event-prev' | 'episode-next' | 'episode-prev' | 'violation-next' | 'violation-prev'
   | 'breakpoint-pc' | 'breakpoint-symbol' | 'watch' | 'write-prev' | 'write-next' | 'reg-prev' | 'reg-next'
-  | 'thread-next' | 'thread-prev' | 'search' | 'memory' | 'fp'
+  | 'thread-next' | 'thread-prev' | 'follow-goroutine' | 'search' | 'memory' | 'fp'
   | 'focus-next' | 'focus-prev' | 'pane-disasm' | 'pane-registers' | 'pane-stack' | 'pane-memory' | 'pane-calls'
   | 'pane-events' | 'pane-episodes' | 'pane-violations' | 'pane-source'
   | 'up' | 'down' | 'page-up' | 'page-down' | 'enter' | 'help' | 'cancel' | 'quit';
@@ -40,6 +40,7 @@ export const BINDINGS: readonly Binding[] = [
   { command: 'reg-next', keys: ['R'], help: 'next change of selected reg' },
   { command: 'thread-next', keys: ['t'], help: 'switch to the next thread' },
   { command: 'thread-prev', keys: ['T'], help: 'switch to the previous thread' },
+  { command: 'follow-goroutine', keys: ['G'], help: 'follow this goroutine: s/S, c/C stay on it (G again: off)' },
   { command: 'search', keys: ['/'], help: 'search symbol: next execution' },
   { command: 'memory', keys: ['m'], help: 'memory at an address' },
   { command: 'fp', keys: ['f'], help: 'show/hide D8-D15' },

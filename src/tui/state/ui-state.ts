@@ -2,6 +2,7 @@
 // watched range, an open prompt. Immutable: every key gives a new state (dispatch.ts).
 
 import type { AddressRange } from '../../replayer/address-expr.ts';
+import type { GoroutineTarget } from '../../replayer/goroutine-stepping.ts';
 
 export type PaneId = 'disasm' | 'registers' | 'stack' | 'memory' | 'calls' | 'events' | 'episodes' | 'violations' | 'source';
 /** Panes drawn in the side slot, next to the disassembly. */
@@ -47,6 +48,8 @@ export interface UiState {
   readonly walk: Walk | undefined;
   readonly threadTrail: ThreadTrail | undefined;
   readonly memoryAt: { readonly address: number; readonly label: string } | undefined;
+  /** The goroutine `s`/`S` and `c`/`C` stay on (`G`), whichever thread runs it. */
+  readonly follow: GoroutineTarget | undefined;
   /** Selected row per list; undefined follows the position. */
   readonly cursors: Readonly<Partial<Record<ListPane, number>>>;
   readonly help: boolean;
@@ -61,7 +64,7 @@ export interface UiState {
 export function initialState(position: number, message = ''): UiState {
   return {
     position, focus: 'disasm', side: 'stack', showFp: false, selectedSlot: 0, breakpoints: new Map(), watch: undefined,
-    walk: undefined, threadTrail: undefined, memoryAt: undefined, cursors: {}, help: false, prompt: undefined, message, running: undefined, quit: false,
+    walk: undefined, threadTrail: undefined, memoryAt: undefined, follow: undefined, cursors: {}, help: false, prompt: undefined, message, running: undefined, quit: false,
   };
 }
 
