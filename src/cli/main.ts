@@ -10,6 +10,7 @@ import { doctorCommand } from './commands/doctor.ts';
 import { dumpCommand } from './commands/dump.ts';
 import { episodesCommand } from './commands/episodes.ts';
 import { eventsCommand } from './commands/events.ts';
+import { goroutinesCommand } from './commands/goroutines.ts';
 import { recordCommand } from './commands/record.ts';
 import { runCommand } from './commands/run.ts';
 import { showCommand } from './commands/show.ts';
@@ -41,6 +42,7 @@ export async function main(argv: string[]): Promise<void> {
     .command(tuiCommand)
     .command(eventsCommand)
     .command(episodesCommand)
+    .command(goroutinesCommand)
     .command(dumpCommand)
     .command(diffCommand)
     .command(doctorCommand)
