@@ -28,6 +28,12 @@ export interface GoRuntimeProfile {
   readonly threadStart: string;
   /** The exception dispatch path, in the order a handled fault enters it (the episode marks each one it saw). */
   readonly dispatchPath: readonly string[];
+  /**
+   * The routine that rewrites a handled exception's CONTEXT to resume on the thread's own stack (the Control Flow
+   * Guard workaround, golang/go#44451): a resume outside the stack after it ran is blamed on the last branch it
+   * executed, the decision that went past the rewrite.
+   */
+  readonly resumeWorkaround: string;
   /** Boundary routines of this runtime that others lack: present here, and the episode names them. */
   readonly only: readonly string[];
 }
@@ -40,8 +46,14 @@ const COMMON = {
   threadStart: 'runtime.tstart_stdcall',
 } as const;
 
-/** 1.21 on: sigtramp's one frame calls sigtrampgo, and the context resumes at the exported runtime.sigresume. */
-const SIGTRAMPGO_PATH = ['runtime.exceptiontramp', 'sigtramp', 'runtime.sigtrampgo', 'runtime.exceptionhandler', 'runtime.firstcontinuetramp', 'runtime.firstcontinuehandler', 'runtime.sigresume'];
+/**
+ * 1.21 on: sigtramp's one frame calls sigtrampgo, which also makes the context resume at the exported
+ * runtime.sigresume on the g0 stack.
+ */
+const SIGTRAMPGO = {
+  dispatchPath: ['runtime.exceptiontramp', 'sigtramp', 'runtime.sigtrampgo', 'runtime.exceptionhandler', 'runtime.firstcontinuetramp', 'runtime.firstcontinuehandler', 'runtime.sigresume'],
+  resumeWorkaround: 'runtime.sigtrampgo',
+} as const;
 
 export const GO_RUNTIMES: readonly GoRuntimeProfile[] = [
   {
@@ -50,16 +62,17 @@ export const GO_RUNTIMES: readonly GoRuntimeProfile[] = [
     releases: ['1.19', '1.20'],
     stdcall: 'runtime.asmstdcall',
     dispatchPath: ['runtime.exceptiontramp', 'sigtramp', 'sigtramp_g0', 'runtime.exceptionhandler', 'runtime.firstcontinuetramp', 'runtime.firstcontinuehandler', 'sigresume'],
+    resumeWorkaround: 'sigtramp_g0',
     only: ['sigtramp_g0', 'runtime.badsignal2'],
   },
-  { ...COMMON, name: 'go1.21', releases: ['1.21'], stdcall: 'runtime.asmstdcall', dispatchPath: SIGTRAMPGO_PATH, only: ['runtime.usleep2', 'runtime.switchtothread'] },
-  { ...COMMON, name: 'go1.22-1.25', releases: ['1.22', '1.23', '1.24', '1.25'], stdcall: 'runtime.asmstdcall', dispatchPath: SIGTRAMPGO_PATH, only: ['runtime.asmstdcall_trampoline'] },
+  { ...COMMON, ...SIGTRAMPGO, name: 'go1.21', releases: ['1.21'], stdcall: 'runtime.asmstdcall', only: ['runtime.usleep2', 'runtime.switchtothread'] },
+  { ...COMMON, ...SIGTRAMPGO, name: 'go1.22-1.25', releases: ['1.22', '1.23', '1.24', '1.25'], stdcall: 'runtime.asmstdcall', only: ['runtime.asmstdcall_trampoline'] },
   {
     ...COMMON,
     name: 'go1.26-1.27',
     releases: ['1.26', '1.27'],
     stdcall: 'internal/runtime/syscall/windows.asmstdcall',
-    dispatchPath: SIGTRAMPGO_PATH,
+    ...SIGTRAMPGO,
     only: ['internal/runtime/syscall/windows.asmstdcall'],
   },
 ];

@@ -1,5 +1,5 @@
 // Instruction words from the trace's code pages and the few encodings the replayer reasons about itself (calls,
-// returns, stores of register pairs). Go does not generate code at run time, so the words come from the initial
+// returns, stores and copies of registers). Go does not generate code at run time, so the words come from the initial
 // memory in the header; a word the program itself rewrote is read through TraceMemory by callers that care.
 
 import type { Trace } from './trace.ts';
@@ -24,18 +24,46 @@ export function controlKind(w: number): ControlKind {
   return 'other';
 }
 
+const V0_SLOT = 34;
+
 /**
- * Registers a store instruction stores, in the order of the bytes it writes: [Rt] or [Rt, Rt2] for STR/STP of
- * X registers (any addressing mode); undefined for anything else. 31 is XZR.
+ * Trace slots an 8-byte store writes, in the order of the bytes it writes: [Rt] or [Rt, Rt2] for STR/STP of X
+ * registers and of D registers (slot 34 + n), any addressing mode; undefined for anything else. A store of XZR
+ * gives -1 (it stores no register).
  */
-export function storedRegisters(w: number): number[] | undefined {
+export function storedSlots(w: number): number[] | undefined {
+  const x = (r: number) => (r === 31 ? -1 : r);
   // STP/STNP of X registers, every index mode: opc=10, 101, V=0, L=0.
-  if ((w & 0xfe400000) >>> 0 === 0xa8000000) return [w & 31, (w >>> 10) & 31];
+  if ((w & 0xfe400000) >>> 0 === 0xa8000000) return [x(w & 31), x((w >>> 10) & 31)];
   // STR (64-bit): unsigned offset, pre/post-index, unscaled, register offset.
   if ((w & 0xffc00000) >>> 0 === 0xf9000000 || (w & 0xffe00400) >>> 0 === 0xf8000400 || (w & 0xffe00c00) >>> 0 === 0xf8000000 ||
     (w & 0xffe00c00) >>> 0 === 0xf8200800) {
-    return [w & 31];
+    return [x(w & 31)];
   }
+  // STP/STNP of D registers: opc=01, 101, V=1, L=0.
+  if ((w & 0xfe400000) >>> 0 === 0x6c000000) return [V0_SLOT + (w & 31), V0_SLOT + ((w >>> 10) & 31)];
+  // STR Dt: unsigned offset, pre/post-index, unscaled, register offset.
+  if ((w & 0xffc00000) >>> 0 === 0xfd000000 || (w & 0xffe00400) >>> 0 === 0xfc000400 || (w & 0xffe00c00) >>> 0 === 0xfc000000 ||
+    (w & 0xffe00c00) >>> 0 === 0xfc200800) {
+    return [V0_SLOT + (w & 31)];
+  }
+  return undefined;
+}
+
+/**
+ * A register copied whole into another one, as trace slots: MOV Xd, Xm (ORR Xd, XZR, Xm), FMOV Dd, Dn, FMOV Xd, Dn
+ * and FMOV Dd, Xn; undefined for anything else. Copying a callee-saved register aside is a save too (Go's sigtramp
+ * keeps R27 and R28 in R16 and R17).
+ */
+export function copiedSlots(w: number): { from: number; to: number } | undefined {
+  const rd = w & 31;
+  const rm = (w >>> 16) & 31;
+  // Register 31 is XZR in these encodings: moving zero copies nothing.
+  if ((w & 0xffe0ffe0) >>> 0 === 0xaa0003e0 && rd !== 31 && rm !== 31) return { from: rm, to: rd };
+  const rn = (w >>> 5) & 31;
+  if ((w & 0xfffffc00) >>> 0 === 0x1e604000) return { from: V0_SLOT + rn, to: V0_SLOT + rd };
+  if ((w & 0xfffffc00) >>> 0 === 0x9e660000 && rd !== 31) return { from: V0_SLOT + rn, to: rd };
+  if ((w & 0xfffffc00) >>> 0 === 0x9e670000 && rn !== 31) return { from: rn, to: V0_SLOT + rd };
   return undefined;
 }
 

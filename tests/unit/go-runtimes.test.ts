@@ -35,7 +35,7 @@ describe('each release\'s build has its profile\'s boundary routines', () => {
       assert.ok(byVersion.releases.includes(release));
       // Without build info the symbol table alone picks the same generation.
       assert.equal(goRuntimeProfile(symbols)?.name, byVersion.name, `go${release}: profile from symbols alone`);
-      for (const name of [byVersion.stdcall, byVersion.callbackTable, byVersion.scheduler, byVersion.threadStart, ...byVersion.dispatchPath, ...byVersion.only]) {
+      for (const name of [byVersion.stdcall, byVersion.callbackTable, byVersion.scheduler, byVersion.threadStart, byVersion.resumeWorkaround, ...byVersion.dispatchPath, ...byVersion.only]) {
         assert.notEqual(symbols.resolve(name), undefined, `go${release}: ${name} not in the binary`);
       }
     });

@@ -27,6 +27,7 @@ export function formatViolation(v: Violation, index: number): string[] {
     `#${index} ${v.rule}  position ${v.position}  thread ${tidName(v.tid)}  ${where}`,
     `    ${v.subject}: ${v.before} -> ${v.after}`,
     `    ${v.detail}${v.detectedAt !== undefined && v.detectedAt !== v.position ? ` [noticed at position ${v.detectedAt}]` : ''}`,
+    ...(v.related?.length ? [`    ${v.related.map((r) => `${r.role} at position ${r.position} (${r.symbol})`).join('; ')}`] : []),
     `    why: ${v.why}`,
   ];
   return lines;

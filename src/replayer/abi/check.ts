@@ -13,6 +13,7 @@ import type { Trace } from '../trace.ts';
 import type { TraceEvent } from '../../trace/schema.ts';
 import { checkPassNative, checkPassNativeAsync, nativeCheckAvailable } from './check-native.ts';
 import { attributeCalleeSaved, type Mismatch } from './callee-saved.ts';
+import { resumeChecks } from './resume-in-stack.ts';
 import { X18Spans } from './teb-checks.ts';
 import { goRuntimeProfile } from '../go-runtimes.ts';
 import { BOUNDARIES, CALLEE_SAVED_D_SLOTS, CALLEE_SAVED_SLOTS, RULE_IDS, type RuleId, rule } from './rules.ts';
@@ -88,7 +89,7 @@ function finish(trace: Trace, memory: TraceMemory, code: CodeWords, ctx: PassCon
     handlerSpans(trace, mismatches, out);
     for (const m of mismatches) out.push(attributeCalleeSaved(trace, memory, code, m));
   }
-  if (rules.has('resume-in-stack')) resumeChecks(trace, memory, out);
+  if (rules.has('resume-in-stack')) resumeChecks(trace, memory, code, out);
   // The pass does not keep pc: where the emulated Windows acted, the thread goes on at its next step.
   for (let i = 0; i < out.length; i++) {
     const v = out[i]!;
@@ -412,41 +413,6 @@ function handlerSpans(trace: Trace, mismatches: Mismatch[], out: Violation[]): v
       }
       open.clear();
     }
-  }
-}
-
-/** Resumed contexts: SP within the thread's stack, as RtlGuardRestoreContext requires. */
-function resumeChecks(trace: Trace, memory: TraceMemory, out: Violation[]): void {
-  const lastContext = new Map<number, bigint>();
-  for (const { position, event: e } of trace.events()) {
-    if (position < 0) continue;
-    if (e.kind === 'exception-raised') lastContext.set(e.tid, e.context);
-    let sp: bigint | undefined;
-    let limit: bigint | undefined;
-    let base: bigint | undefined;
-    if (e.kind === 'context-resumed') {
-      if (e.sp >= e.stackLimit && e.sp < e.stackBase) continue;
-      sp = e.sp;
-      limit = e.stackLimit;
-      base = e.stackBase;
-    } else if (e.kind === 'fail-fast' && e.resume) {
-      sp = e.resume.sp;
-      limit = e.resume.stackLimit;
-      base = e.resume.stackBase;
-    } else continue;
-    // Who put that SP into the CONTEXT: the last write to CONTEXT.Sp before the resume.
-    const ctx = lastContext.get(e.tid);
-    const spField = ctx === undefined ? undefined : Number(ctx) + 0x100;
-    const w = spField === undefined ? undefined : memory.lastWrite(position, spField, 8);
-    const step = w?.step;
-    const pc = step !== undefined ? trace.stepAt(step).pc : 0;
-    out.push({
-      rule: 'resume-in-stack', position: step ?? position, step, tid: e.tid, pc, symbol: step !== undefined ? trace.symbols.format(pc) : 'the emulated Windows',
-      instruction: '', subject: spField !== undefined ? `CONTEXT.Sp @ ${hex(spField)}` : 'sp', before: w ? hex(new DataView(w.old.buffer, w.old.byteOffset).getBigUint64(0, true)) : '?', after: hex(sp),
-      detail: `the context resumed with SP ${hex(sp)} outside the stack of thread ${hex(e.tid)} [${hex(limit!)}, ${hex(base!)})` +
-        (step !== undefined ? '; this instruction wrote that SP into the CONTEXT' : '; the CONTEXT kept the SP of the exception'),
-      why: rule('resume-in-stack')!.why, by: step !== undefined ? 'program' : 'windows', detectedAt: position,
-    });
   }
 }
 

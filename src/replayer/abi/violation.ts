@@ -25,6 +25,16 @@ export interface Violation {
   readonly by: 'program' | 'windows';
   /** Where the checker noticed, when it is not `position` (callee-saved: the return; resume: the resume). */
   readonly detectedAt?: number;
+  /** Other instructions the explanation names: where the value was saved or given back, the return that lost it. */
+  readonly related?: readonly RelatedPosition[];
+}
+
+export interface RelatedPosition {
+  /** saved, restored, returned: a callee-saved register's story; wrote: who put a resumed SP into the CONTEXT. */
+  readonly role: 'saved' | 'restored' | 'returned' | 'wrote';
+  readonly position: number;
+  readonly pc: number;
+  readonly symbol: string;
 }
 
 export function hex(v: number | bigint): string {
