@@ -92,6 +92,15 @@ for (const release of RELEASES) {
       assert.match(r.out, /^g0 of m0, for goroutine 1: /m);
     });
 
+    test('bad --goroutine values and a goroutine that never exists are one line and exit 2', () => {
+      for (const [arg, want] of [['abc', /--goroutine abc: expected a goroutine id/], ['0', /--goroutine 0: expected/], ['99999', /goroutine 99999 never exists in this trace/]] as const) {
+        const r = wintrace('show', demoPath, '--at', 'main.readValue', '--goroutine', arg);
+        assert.equal(r.code, 2, r.err);
+        assert.match(r.err, want);
+        assert.equal(r.err.trim().split('\n').length, 1, r.err);
+      }
+    });
+
     test('goroutines at the end of the fixture: runtime.allgs, and with --all every goroutine main started, by id', () => {
       const now = goroutinesAt(gors, gors.trace.totalSteps);
       assert.ok(Array.isArray(now));
