@@ -173,6 +173,9 @@ const SEEDED: Seeded[] = [
   // scvtf d9, x9 runs three times; the first one replaced the caller's D9.
   { bug: 'd9-loop', firstExecution: true, expect: { 'callee-saved sumClobber+0x8 d9': 1 } },
   { bug: 'd9-loop', go: '1.27', firstExecution: true, expect: { 'callee-saved sumClobber+0x8 d9': 1 } },
+  // X19 was saved and given back; the write after that is the one to remove.
+  { bug: 'x19-again', expect: { 'callee-saved countAgain+0x24 x19': 1 } },
+  { bug: 'x19-again', go: '1.27', expect: { 'callee-saved countAgain+0x24 x19': 1 } },
 ];
 
 describe('bugs seeded in Go assembly (fixtures/go/abi-seeded): every violation, blamed where the porter must change it', () => {
