@@ -103,6 +103,7 @@ export class HostileText {
   fileName(): string {
     let s = this.next().replace(/[\0/]/g, '_');
     for (const p of this.swaps.keys()) s = s.split(p).join('?');
+    s = s.slice(0, 200); // at most 4 bytes a character: then cut to 200 bytes
     while (Buffer.byteLength(s) > 200) s = s.slice(0, -1);
     return s === '' || s === '.' || s === '..' ? `${s}_` : s;
   }
