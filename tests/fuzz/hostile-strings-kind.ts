@@ -169,8 +169,13 @@ export const hostileStringsKind: FuzzKind = {
         hr = Replay.open(hostile);
       } catch (e) {
         if (!(e instanceof WintraceError)) throw e;
-        Replay.open(benign).close(); // the twin opens: the hostile strings alone made the trace unreadable
-        return { outcome: 'rejected', message: e.message.replace(hostile, 'hostile.mp') };
+        try {
+          Replay.open(benign).close();
+        } catch (b) {
+          if (b instanceof WintraceError) return { outcome: 'rejected', message: b.message.replace(benign, 'benign.mp') };
+          throw b;
+        }
+        throw new Error(`the hostile strings alone make the trace unreadable: ${e.message}`);
       }
       const br = Replay.open(benign);
       try {
