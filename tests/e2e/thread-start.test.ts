@@ -1,6 +1,7 @@
 // Thread start as the Go 1.19 runtime relies on it: newosproc calls CreateThread(nil, 0, tstart_stdcall, mp, 0,
 // nil), and tstart_stdcall expects the Windows ARM64 start-routine state: X0 = lpParameter, X18 = the thread's
-// own TEB, SP 16-byte aligned at the top of the thread's stack, LR at a return path that ends the thread.
+// own TEB, SP 16-byte aligned at the top of the thread's stack (below the frame record FP points at), LR at a return
+// path that ends the thread.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -20,12 +21,14 @@ interface Entry {
   sp: bigint;
   lr: bigint;
   fp: bigint;
+  /** The 16 bytes FP points at: the caller's saved FP and LR. */
+  record: [bigint, bigint];
   /** TEB fields as the thread sees them on its first instruction. */
   teb: { self: bigint; stackBase: bigint; stackLimit: bigint; peb: bigint; clientThread: bigint };
 }
 
 describe('goroutines: threads started through runtime.tstart_stdcall', () => {
-  test('each new thread enters tstart_stdcall with X0 = lpParameter, X18 = its TEB, SP at its stack top, LR = thread exit stub', () => {
+  test('each new thread enters tstart_stdcall with X0 = lpParameter, X18 = its TEB, SP and FP at a frame record at its stack top, LR = thread exit stub', () => {
     const entries: Entry[] = [];
     const createCalls: Array<{ caller: Thread; args: readonly bigint[] }> = [];
     const created = new Map<Thread, { args: readonly bigint[]; creator: Thread }>();
@@ -65,7 +68,7 @@ describe('goroutines: threads started through runtime.tstart_stdcall', () => {
             [bigint, bigint, bigint, bigint, bigint];
           const f = TEB.fields;
           entries.push({
-            thread: p.current!, x0, x18, sp, lr, fp,
+            thread: p.current!, x0, x18, sp, lr, fp, record: [m.u64(fp), m.u64(fp + 8n)],
             teb: {
               self: m.u64(x18 + BigInt(f.Self[0])),
               stackBase: m.u64(x18 + BigInt(f.StackBase[0])),
@@ -108,10 +111,12 @@ describe('goroutines: threads started through runtime.tstart_stdcall', () => {
       assert.equal(e.teb.clientThread, BigInt(t.id), `${where}: TEB.ClientId.UniqueThread`);
       assert.equal(e.teb.stackBase, t.stack.base, `${where}: TEB.StackBase`);
       assert.equal(e.teb.stackLimit, t.stack.limit, `${where}: TEB.StackLimit`);
-      assert.equal(e.sp, alignDown(t.stack.base, 16n), `${where}: SP at the top of its stack`);
+      // The caller Windows stands for (BaseThreadInitThunk) keeps its frame record in the top 16 bytes.
+      assert.equal(e.sp, alignDown(t.stack.base, 16n) - 16n, `${where}: SP just below the frame record at the top of its stack`);
       assert.equal(e.sp % 16n, 0n, `${where}: SP 16-byte aligned`);
       assert.equal(e.lr, threadReturn, `${where}: LR = thread exit stub`);
-      assert.equal(e.fp, 0n, `${where}: FP = 0 ends the frame chain`);
+      assert.equal(e.fp, e.sp, `${where}: FP at the frame record`);
+      assert.deepEqual(e.record, [0n, threadReturn], `${where}: the record ends the chain (saved FP 0) and returns to the exit stub`);
       tebs.add(e.x18);
     }
     assert.equal(tebs.size, entries.length, 'every thread has its own TEB');
