@@ -11,6 +11,7 @@ import { dumpCommand } from './commands/dump.ts';
 import { episodesCommand } from './commands/episodes.ts';
 import { eventsCommand } from './commands/events.ts';
 import { goroutinesCommand } from './commands/goroutines.ts';
+import { originCommand } from './commands/origin.ts';
 import { recordCommand } from './commands/record.ts';
 import { runCommand } from './commands/run.ts';
 import { showCommand } from './commands/show.ts';
@@ -28,6 +29,8 @@ export function fail(err: unknown): never {
   process.exit(ExitCode.internal);
 }
 
+const NO_COMMAND = 'Name a command; see the list above.';
+
 export async function main(argv: string[]): Promise<void> {
   await yargs(argv)
     .scriptName('wintrace')
@@ -44,17 +47,20 @@ export async function main(argv: string[]): Promise<void> {
     .command(episodesCommand)
     .command(goroutinesCommand)
     .command(dumpCommand)
+    .command(originCommand)
     .command(diffCommand)
     .command(doctorCommand)
-    .demandCommand(1, 'Name a command; see the list above.')
+    .demandCommand(1, NO_COMMAND)
     .recommendCommands()
     .strict()
     .version(VERSION)
     .help()
     .alias('h', 'help')
     .wrap(Math.min(110, process.stdout.columns || 80))
-    .fail((msg, err) => {
+    .fail((msg, err, y) => {
       if (err) fail(err);
+      // With no command, the list the message points to: the usage and commands of --help.
+      if (msg === NO_COMMAND) y.showHelp((text: string) => process.stderr.write(`${text}\n\n`));
       process.stderr.write(`wintrace: ${msg}\nRun 'wintrace --help' for the list of commands and options.\n`);
       process.exit(ExitCode.usage);
     })

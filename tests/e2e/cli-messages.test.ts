@@ -23,6 +23,13 @@ before(() => {
 
 after(() => rmSync(dir, { recursive: true, force: true }));
 
+test('no command: the list of commands the message points to, then the message, exit 2', () => {
+  const r = wintrace();
+  assert.equal(r.code, 2);
+  assert.equal(r.out, '');
+  assert.match(r.err, /Commands:\n(.*\n)*? {2}wintrace record .*\n(.*\n)*wintrace: Name a command; see the list above\.\n/);
+});
+
 describe('events', () => {
   test('--thread names a thread the trace does not have: one line listing those it has, exit 2', () => {
     const r = wintrace('events', trace, '--thread', '0x9999');
