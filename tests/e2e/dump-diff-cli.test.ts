@@ -46,7 +46,7 @@ describe('wintrace dump', () => {
     const r = wintrace('dump', a, '--episode', String(k));
     assert.equal(r.code, 0, r.err);
     const lines = r.out.trimEnd().split('\n');
-    assert.equal(lines[0], `# wintrace dump of crash.exe: episode ${k}: exception 0xC0000005 at main.deref (resumed at sigresume with SP 0x2001ffed0)`);
+    assert.equal(lines[0], `# wintrace dump of crash.exe: episode ${k}: exception 0xC0000005 at main.deref (resumed at sigresume with SP 0x2001ffec0)`);
     assert.match(lines[1]!, /^0x1000 regs .*pc=main\.deref /);
     assert.match(lines[2]!, /^0x1000 main\.deref\s+ldr x0, \[x0\]$/);
     assert.equal(lines[3], '0x1000 * exception 0xC0000005 at main.deref [0x0, 0x0], CONTEXT at 0x40000c7aa0');
