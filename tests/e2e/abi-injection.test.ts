@@ -25,7 +25,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { RecordSession } from '../../src/recorder/session.ts';
+import { type RecordOptions, RecordSession } from '../../src/recorder/session.ts';
 import { nativeCheckAvailable } from '../../src/replayer/abi/check-native.ts';
 import type { RuleId } from '../../src/replayer/abi/rules.ts';
 import type { Violation } from '../../src/replayer/abi/violation.ts';
@@ -43,10 +43,10 @@ const NOP = 0xd503201f;
  * Records `exe` and checks it; `inspect` sees the replay and what was found before it closes. The C pass (the
  * default when built) and the TypeScript reference must agree on every bug.
  */
-async function recordAndCheck(exe: string, name: string, opts: { args?: string[]; rules?: RuleId[]; inspect?: (r: Replay, vs: Violation[]) => void } = {}) {
+async function recordAndCheck(exe: string, name: string, opts: { args?: string[]; rules?: RuleId[]; record?: Partial<RecordOptions>; inspect?: (r: Replay, vs: Violation[]) => void } = {}) {
   const out = join(dir, `${name}.mp`);
   // Injected bugs can make the program loop through nested exceptions: bound the run; the trace stays readable.
-  new RecordSession({ program: exe, output: out, args: opts.args ?? [], env: {}, maxInstructions: 4_000_000n }).run();
+  new RecordSession({ program: exe, output: out, args: opts.args ?? [], env: {}, maxInstructions: 4_000_000n, ...opts.record }).run();
   const replay = Replay.open(out);
   try {
     const rules = opts.rules ? { rules: opts.rules } : {};
@@ -206,5 +206,18 @@ for (const go of ['1.19', '1.27']) {
     assert.deepEqual(vs.filter((v) => !callbackFloatClobber(v)).map(key), []);
     assert.equal(vs.length, 8, 'D8-D15 once each, at the first callback that loads over them');
     assert.match(vs[0]!.detail, /^d8 entered with .* \(callback runtime\.callbackasm\+0x/);
+  });
+}
+
+// The same finding where Windows itself calls Go: the console control handler (fixtures/go/signal-notify), called by
+// kernelbase!CtrlRoutine on a thread of its own, whose D8-D15 still hold that thread start's sentinels. 1.19's first
+// clobber is unspillArgs'; 1.27's comes earlier on the way in, in the new M's chacha8rand.block.
+for (const go of ['1.19', '1.27']) {
+  test(`go${go} signal-notify: the console control handler, a callback from Windows, does not give back D8-D15`, async () => {
+    const vs = await recordAndCheck(fixtureExe('signal-notify', go), `finding-signal-${go}`, {
+      record: { consoleEvents: [{ kind: 'ctrl-c', at: 1_000_000_000n }], maxInstructions: 0n },
+    });
+    assert.deepEqual(vs.map((v) => `${v.rule} ${v.subject}`), [8, 9, 10, 11, 12, 13, 14, 15].map((n) => `callee-saved d${n}`));
+    for (const v of vs) assert.match(v.detail, /^d\d+ entered with sentinel 0x5e172\w+ of a thread start routine's entry .* \(callback runtime\.callbackasm, /);
   });
 }
