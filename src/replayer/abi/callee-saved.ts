@@ -147,8 +147,16 @@ function saved(h: History, slot: number, s: Save): void {
   h.afterRestore.delete(slot);
 }
 
-export function attributeCalleeSaved(trace: Trace, memory: TraceMemory, code: CodeWords, m: Mismatch): Violation {
-  const h = walk(trace, code, m);
+/**
+ * Walks of spans already made, by thread, entry and return: every register that came back changed from one span
+ * reads the same walk (a thread that returns with D8-D15 all changed is walked once, not 8 times).
+ */
+export type WalkCache = Map<string, History>;
+
+export function attributeCalleeSaved(trace: Trace, memory: TraceMemory, code: CodeWords, m: Mismatch, walks: WalkCache = new Map()): Violation {
+  const span = `${m.tid}:${m.entry}:${m.exit}`;
+  let h = walks.get(span);
+  if (!h) walks.set(span, (h = walk(trace, code, m)));
   const sym = (pc: number) => trace.symbols.format(pc);
   const at = (position: number, role: RelatedPosition['role']): RelatedPosition => {
     const pc = trace.stepAt(position).pc;

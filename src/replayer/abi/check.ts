@@ -12,7 +12,7 @@ import { newRegFile, PC_SLOT, type RegWords, regFileFromBytes, SP_SLOT, slotBigi
 import type { Trace } from '../trace.ts';
 import type { TraceEvent } from '../../trace/schema.ts';
 import { checkPassNative, checkPassNativeAsync, nativeCheckAvailable } from './check-native.ts';
-import { attributeCalleeSaved, type Mismatch } from './callee-saved.ts';
+import { attributeCalleeSaved, type Mismatch, type WalkCache } from './callee-saved.ts';
 import { resumeChecks } from './resume-in-stack.ts';
 import { X18Spans } from './teb-checks.ts';
 import { goRuntimeProfile } from '../go-runtimes.ts';
@@ -87,7 +87,8 @@ function finish(trace: Trace, memory: TraceMemory, code: CodeWords, ctx: PassCon
   ctx.x18Spans.report(trace, out, ctx.wantTeb);
   if (ctx.wantCallee) {
     handlerSpans(trace, mismatches, out);
-    for (const m of mismatches) out.push(attributeCalleeSaved(trace, memory, code, m));
+    const walks: WalkCache = new Map();
+    for (const m of mismatches) out.push(attributeCalleeSaved(trace, memory, code, m, walks));
   }
   if (rules.has('resume-in-stack')) resumeChecks(trace, memory, code, out);
   // The pass does not keep pc: where the emulated Windows acted, the thread goes on at its next step.
