@@ -63,6 +63,19 @@ describe('fuzz harness', () => {
     assert.match(details, /command: dump/, 'no installed command');
   });
 
+  test('12 guest branches to wild addresses: each ends as Windows ends it, within the bound; recorded ones read back whole', async () => {
+    // Seed 75 draws 11 cases whose class decides the exception (3 misaligned) at all four sites, 3 of them recorded,
+    // and none on a thread Go did not create (their nested-exception storms take seconds each).
+    const r = await runCampaign({
+      kind: 'wild-branch', cases: 12, seed: 75n, jobs: 2, timeoutMs: 60_000, memoryLimitMb: 512, check: { runInstructions: 0 },
+    });
+    assert.deepEqual(r.failures.map((f) => `case ${f.index} (${f.outcome}) ${f.input}: ${f.message}`), []);
+    const details = [...r.loaded.keys()];
+    assert.ok(details.some((d) => /misaligned: exit 0x80000002/.test(d)), `no misaligned branch among ${details.join(' | ')}`);
+    assert.ok(details.some((d) => /: exit 0xc0000005/.test(d)), 'no access violation');
+    assert.ok(details.some((d) => /\(recorded\)$/.test(d)), 'nothing recorded');
+  });
+
   test('the harness classifies a clean rejection, a load, an exception, a hang, a memory blow-up and a crash', async () => {
     const reports: CaseReport[] = [];
     const r = await runCampaign({
