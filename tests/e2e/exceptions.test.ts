@@ -435,7 +435,7 @@ describe('unhandled exceptions', () => {
     assert.equal(unhandled[0]!.address, readValue);
     assert.equal(r.exitCode, 0xc0000005);
     assert.equal(r.output, 'good read: 42 <nil>\n' +
-      `Unhandled exception at ${hex(readValue)} (main.readValue) in thread 4096: ` +
+      `Unhandled exception at ${hex(readValue)} (main.readValue) in thread 0x1000: ` +
       '0xC0000005: Access violation reading location 0x0\n');
   });
 

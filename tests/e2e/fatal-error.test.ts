@@ -46,7 +46,7 @@ describe('a runtime fatal error ends the process', () => {
     { skip: !built('1.21') && 'fixtures/bin/go1.21 not built' }, () => {
       const r = runWithoutBcrypt(fixtureExe('hello', '1.21'), 60);
       assert.match(r.output, /^fatal error: bcryptprimitives\.dll not found\n/);
-      assert.match(r.output, /Unhandled exception at 0x0 \(0x0\) in thread 4096: 0xC0000005: Access violation executing location 0x0\n$/);
+      assert.match(r.output, /Unhandled exception at 0x0 \(0x0\) in thread 0x1000: 0xC0000005: Access violation executing location 0x0\n$/);
       assert.equal(r.reason, 'exit');
       assert.equal(r.exitCode, 0xc0000005);
     });

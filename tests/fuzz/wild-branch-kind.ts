@@ -11,7 +11,8 @@
 // target, 0xC000001D, 0x80000002 at a misaligned target), and the process must end as Windows ends it: with that
 // code unhandled before Go's runtime has a handler; after, with Go's crash exit code 2 (Go on arm64 leaves an
 // illegal instruction outside its code to the next handler, so that one ends unhandled too); on a thread Go did
-// not create, either way. A recording must open whole, its steps all there, the same exception among its events.
+// not create, either way, or with the access violation of runtime.abort's last fault once that thread's own
+// stack is exhausted (its stack only: the other threads' stacks must survive it). A recording must open whole, its steps all there, the same exception among its events.
 //
 // Slow cases are not hangs: on a thread Go did not create, Go's handler calls runtime.abort, which faults, and the
 // nested exceptions recurse until the stack is exhausted (about 4,700 dispatches, 4-12 s). Run with --timeout-ms 60000.
@@ -53,6 +54,8 @@ interface Ended {
   end: RunEnd | { reason: 'error'; exitCode: number; message: string };
   executed: bigint;
   first: { code: number; address: bigint; information: readonly bigint[] } | undefined;
+  /** The threads that raised any exception. */
+  raisers: Set<number>;
   output: string;
 }
 
@@ -66,13 +69,14 @@ function describe(e: Ended): string {
 /** A run of the process in this worker, the first exception it raised kept. */
 function runInProcess(proc: WindowsProcess, output: () => string): Ended {
   let first: Ended['first'];
-  proc.exceptions.observer = { raised: (x) => { first ??= x; } };
+  const raisers = new Set<number>();
+  proc.exceptions.observer = { raised: (x) => { first ??= x; raisers.add(x.thread.id); } };
   try {
     const end = proc.run();
-    return { end, executed: proc.engine.executed, first, output: output() };
+    return { end, executed: proc.engine.executed, first, raisers, output: output() };
   } catch (e) {
     if (e instanceof EngineError || !(e instanceof WintraceError)) throw e;
-    return { end: { reason: 'error', exitCode: e.exitCode, message: e.message }, executed: proc.engine.executed, first, output: output() };
+    return { end: { reason: 'error', exitCode: e.exitCode, message: e.message }, executed: proc.engine.executed, first, raisers, output: output() };
   }
 }
 
@@ -167,7 +171,8 @@ function recorded(bytes: Uint8Array): Ended {
     r.episodes();
     const raised = t.events().map((e) => e.event).find((e) => e.kind === 'exception-raised');
     const first = raised?.kind === 'exception-raised' ? { code: raised.code, address: raised.address, information: raised.information } : undefined;
-    return { end: ended, executed: t.footer.summary.instructions, first, output: Buffer.concat(output).toString('utf8') };
+    const raisers = new Set(t.events().map((e) => e.event).filter((e) => e.kind === 'exception-raised').map((e) => e.tid));
+    return { end: ended, executed: t.footer.summary.instructions, first, raisers, output: Buffer.concat(output).toString('utf8') };
   } finally {
     r.close();
     rmSync(out, { force: true });
@@ -186,12 +191,19 @@ function judge(t: Target, e: Ended, handler: Handler, address: bigint | undefine
   if (f.code !== t.expect || (address !== undefined && f.address !== address)) {
     throw new Error(`exception ${hex(f.code)} at ${hex(f.address)} where Windows raises ${want}`);
   }
+  if (e.raisers.size > 1) {
+    // One wild branch faults one thread; another thread's exception means the first one's damage reached it
+    // (a stack that overflowed into the reservation below it did, before its bottom page was left uncommitted).
+    throw new Error(`exceptions raised on threads ${[...e.raisers].map(hex).join(', ')}: ${describe(e)}`);
+  }
   if (f.code === STATUS.ACCESS_VIOLATION && (f.information[0] !== 8n || f.information[1] !== f.address)) {
     throw new Error(`access violation [${f.information.map(hex).join(', ')}] where Windows says executing ${hex(f.address)}`);
   }
   const exits = handler === 'none' ? [t.expect]
     : handler === 'go' ? [GO_CRASH, ...(t.expect === STATUS.ILLEGAL_INSTRUCTION ? [t.expect] : [])]
-    : [t.expect, GO_CRASH];
+    // On a thread Go did not create, Go's handler calls runtime.abort, which faults until the thread's stack is
+    // exhausted and the last frame cannot be pushed: the process then ends with abort's access violation.
+    : [t.expect, GO_CRASH, STATUS.ACCESS_VIOLATION];
   if (e.end.reason !== 'exit' || !exits.includes(e.end.exitCode >>> 0)) {
     throw new Error(`${describe(e)} where the process ends with ${exits.map((x) => hex(x)).join(' or ')}: ${e.output.slice(-300)}`);
   }

@@ -41,7 +41,7 @@ describe('CreateThread edge cases', () => {
       proc.options.maxInstructions = 1_000_000n;
       const end = proc.run();
       assert.deepEqual(end, { reason: 'exit', exitCode: STATUS_ACCESS_VIOLATION });
-      assert.equal(stderr(), `Unhandled exception at 0x0 (0x0) in thread ${proc.threads[1]!.id}: 0xC0000005: Access violation executing location 0x0\n`);
+      assert.equal(stderr(), `Unhandled exception at 0x0 (0x0) in thread 0x${proc.threads[1]!.id.toString(16)}: 0xC0000005: Access violation executing location 0x0\n`);
     });
   });
 

@@ -78,5 +78,5 @@ test('SetLastError stores through X18: the fake TEB takes the error, the thread\
 test('GetLastError with X18 pointing at nothing faults inside the API, as its load would on hardware', () => {
   const r = callWithX18('kernel32.dll!GetLastError', 0x10n);
   assert.equal(r.exitCode, 0xc0000005, 'no handler is installed: the access violation ends the process');
-  assert.match(r.stderr, /^Unhandled exception at 0x[0-9a-f]+ \(kernel32\.dll!GetLastError\) in thread \d+: 0xC0000005: Access violation reading location 0x78\n$/);
+  assert.match(r.stderr, /^Unhandled exception at 0x[0-9a-f]+ \(kernel32\.dll!GetLastError\) in thread 0x1[0-9a-f]{3}: 0xC0000005: Access violation reading location 0x78\n$/);
 });

@@ -188,7 +188,7 @@ export class ExceptionDispatcher {
     const unwritable = this.firstUnwritable(pointers - 0x10n, frame + BigInt(FRAME.size));
     if (unwritable !== undefined) {
       this.failFast(t, code, `exception ${hex(code)} at ${this.proc.symbolize(address)}: its frame cannot be pushed on ` +
-        `thread ${t.id}'s stack below SP ${hex(sp)} (${hex(unwritable)} is not writable); the process is terminated`);
+        `thread ${hex(t.id)}'s stack below SP ${hex(sp)} (${hex(unwritable)} is not writable); the process is terminated`);
       return;
     }
     this.writeContext(context, regs);
@@ -290,7 +290,7 @@ export class ExceptionDispatcher {
     const stackLimit = m.u64(t.teb + BigInt(TEB.fields.StackLimit[0]));
     if (sp < stackLimit || sp >= stackBase) {
       this.failFast(t, STATUS.STACK_BUFFER_OVERRUN,
-        `resume check failed: RtlGuardRestoreContext refused SP ${hex(sp)} outside the stack of thread ${t.id} ` +
+        `resume check failed: RtlGuardRestoreContext refused SP ${hex(sp)} outside the stack of thread ${hex(t.id)} ` +
         `[${hex(stackLimit)}, ${hex(stackBase)}) resuming at ${this.proc.symbolize(pc)}`,
         { sp, pc, stackLimit, stackBase, context: info.context });
       return;
@@ -303,7 +303,7 @@ export class ExceptionDispatcher {
     this.observer?.unhandled?.(info);
     const what = describeException(info);
     this.proc.options.stderr(new TextEncoder().encode(
-      `Unhandled exception at ${hex(info.address)} (${this.proc.symbolize(info.address)}) in thread ${t.id}: ${what}\n`));
+      `Unhandled exception at ${hex(info.address)} (${this.proc.symbolize(info.address)}) in thread ${hex(t.id)}: ${what}\n`));
     this.proc.exitProcess(info.code);
     this.proc.engine.stop();
   }

@@ -112,6 +112,8 @@ export const PROCESS_ID = 0x1234;
 const ABSENT_EXPORTS = /^wine_|^#/;
 export const NUMBER_OF_PROCESSORS = 4;
 const FIRST_THREAD_ID = 0x1000;
+/** The uncommitted bottom of every thread's stack reservation (Windows keeps at least a page there). */
+const STACK_HARD_GUARD = PAGE_SIZE;
 
 /** Raised inside an API implementation to end the run with a clear message (bad guest behaviour we model). */
 export class GuestError extends WintraceError {
@@ -308,8 +310,12 @@ export class WindowsProcess {
     const id = FIRST_THREAD_ID + index * 4;
     const size = stackSize > 0n ? stackSize : this.image.image.stackReserve || 0x100000n;
     const stack = this.vm.reserve(0n, size, PAGE.READWRITE, 'stack', `stack of thread ${id}`);
+    // The lowest page of the reservation is never committed, as on Windows (Go's minit counts on a guard region
+    // there): a thread that exhausts its stack faults on it instead of writing into the next reservation, which is
+    // often another thread's stack.
+    const limit = stack.base + STACK_HARD_GUARD;
     try {
-      this.vm.commit(stack.base, stack.size, PAGE.READWRITE);
+      this.vm.commit(limit, stack.size - STACK_HARD_GUARD, PAGE.READWRITE);
     } catch (e) {
       this.vm.release(stack.base); // a thread that could not be created leaves nothing reserved, as on Windows
       throw e;
@@ -318,10 +324,10 @@ export class WindowsProcess {
     this.vm.reserve(teb, LAYOUT.tebSize, PAGE.READWRITE, 'system', `TEB of thread ${id}`);
     this.vm.commit(teb, LAYOUT.tebSize, PAGE.READWRITE);
     const stackBase = stack.base + stack.size;
-    const t = new Thread(id, teb, { reservation: stack.base, limit: stack.base, base: stackBase }, start, parameter);
+    const t = new Thread(id, teb, { reservation: stack.base, limit, base: stackBase }, start, parameter);
     const f = TEB.fields;
     this.mem.setU64(teb + BigInt(f.StackBase[0]), stackBase);
-    this.mem.setU64(teb + BigInt(f.StackLimit[0]), stack.base);
+    this.mem.setU64(teb + BigInt(f.StackLimit[0]), limit);
     this.mem.setU64(teb + BigInt(f.Self[0]), teb);
     this.mem.setU64(teb + BigInt(f.ClientIdProcess[0]), BigInt(PROCESS_ID));
     this.mem.setU64(teb + BigInt(f.ClientIdThread[0]), BigInt(id));
