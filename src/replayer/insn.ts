@@ -121,3 +121,14 @@ export class CodeWords {
     return [...this.pages].map(([page, b]) => [page * 4096, b] as const);
   }
 }
+
+/**
+ * A load or store whose base register is SP (Rn = 31 in the load/store class), the accesses AArch64 checks SP
+ * alignment on when Windows enables it (SCTLR_EL1.SA0). Literal loads have no base; prefetches access nothing.
+ */
+export function isSpBasedAccess(w: number): boolean {
+  if ((w & 0x0a000000) >>> 0 !== 0x08000000) return false; // not the load/store class
+  if ((w & 0x3b000000) >>> 0 === 0x18000000) return false; // LDR (literal), LDRSW (literal), PRFM (literal)
+  if ((w & 0xffc00000) >>> 0 === 0xf9800000 || (w & 0xffe00c00) >>> 0 === 0xf8800000 || (w & 0xffe00c00) >>> 0 === 0xf8a00800) return false; // PRFM, PRFUM
+  return ((w >>> 5) & 31) === 31;
+}

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { copiedSlots, storedSlots } from '../../src/replayer/insn.ts';
+import { copiedSlots, isSpBasedAccess, storedSlots } from '../../src/replayer/insn.ts';
 
 const D = (n: number) => 34 + n;
 
@@ -42,4 +42,21 @@ test('whole-register copies are saves too; moving zero is not', () => {
     [0x910003e8, 'mov x8, sp (add)', undefined],
   ];
   for (const [w, text, copy] of cases) assert.deepEqual(copiedSlots(w), copy, text);
+});
+
+test('loads and stores through SP, the accesses hardware checks SP alignment on, and what is not one', () => {
+  const cases: Array<[number, string, boolean]> = [
+    [0xf81f0fff, 'str xzr, [sp, #-16]!', true],
+    [0xa9bf53f3, 'stp x19, x20, [sp, #-16]!', true],
+    [0xf94003e0, 'ldr x0, [sp]', true],
+    [0xc85f7fe0, 'ldxr x0, [sp]', true],
+    [0x4c4073e0, 'ld1 {v0.16b}, [sp]', true],
+    [0xfd000be8, 'str d8, [sp, #16]', true],
+    [0xf9400083, 'ldr x3, [x4]', false],
+    [0x580003e0, 'ldr x0, #0x7c (literal: bits 9-5 are offset, not a base)', false],
+    [0xf98003e0, 'prfm pldl1keep, [sp]', false],
+    [0x910043ff, 'add sp, sp, #16', false],
+    [0xd10023ff, 'sub sp, sp, #8', false],
+  ];
+  for (const [w, text, want] of cases) assert.equal(isSpBasedAccess(w), want, text);
 });

@@ -14,6 +14,7 @@ import type { TraceEvent } from '../../trace/schema.ts';
 import { checkPassNative, checkPassNativeAsync, nativeCheckAvailable } from './check-native.ts';
 import { attributeCalleeSaved, type Mismatch, type WalkCache } from './callee-saved.ts';
 import { resumeChecks } from './resume-in-stack.ts';
+import { spOutcome } from './sp-access.ts';
 import { X18Spans } from './teb-checks.ts';
 import { goRuntimeProfile } from '../go-runtimes.ts';
 import { BOUNDARIES, CALLEE_SAVED_D_SLOTS, CALLEE_SAVED_SLOTS, RULE_IDS, type RuleId, rule } from './rules.ts';
@@ -91,6 +92,10 @@ function finish(trace: Trace, memory: TraceMemory, code: CodeWords, ctx: PassCon
     for (const m of mismatches) out.push(attributeCalleeSaved(trace, memory, code, m, walks));
   }
   if (rules.has('resume-in-stack')) resumeChecks(trace, memory, code, out);
+  for (let i = 0; i < out.length; i++) {
+    const v = out[i]!;
+    if (v.rule === 'sp-aligned' && v.by === 'program') out[i] = withSpOutcome(trace, code, v);
+  }
   // The pass does not keep pc: where the emulated Windows acted, the thread goes on at its next step.
   for (let i = 0; i < out.length; i++) {
     const v = out[i]!;
@@ -449,4 +454,25 @@ function lo32(v: number | undefined): number {
 
 function hi32(v: number | undefined): number {
   return v === undefined ? -1 : Math.floor(v / 0x1_0000_0000);
+}
+
+/** The sp-aligned violation told with what its misaligned SP led to on hardware (sp-access.ts). */
+function withSpOutcome(trace: Trace, code: CodeWords, v: Violation): Violation {
+  const o = spOutcome(trace, code, v.position, v.tid);
+  const sym = (pc: number) => trace.symbols.format(pc);
+  if (o.kind === 'access') {
+    return {
+      ...v, related: [...(v.related ?? []), { role: 'faults', position: o.position, pc: o.pc, symbol: sym(o.pc) }],
+      detail: `${v.detail}; hardware raises an SP alignment fault (STATUS_DATATYPE_MISALIGNMENT) at ${sym(o.pc)}, the first ` +
+        `access through the misaligned SP (position ${o.position}): from there this run goes on where Windows would not`,
+    };
+  }
+  if (o.kind === 'realigned') {
+    return {
+      ...v, related: [...(v.related ?? []), { role: 'realigned', position: o.position, pc: o.pc, symbol: sym(o.pc) }],
+      detail: `${v.detail}; ${sym(o.pc)} (position ${o.position}) aligned it again before any access through SP, so ` +
+        `hardware does not fault: the rule is stricter than the CPU, for what an exception or a stack walk in between would see`,
+    };
+  }
+  return { ...v, detail: `${v.detail}; it stays misaligned without an access through SP as far as the thread was followed` };
 }

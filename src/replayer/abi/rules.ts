@@ -20,7 +20,9 @@ export const RULES: readonly AbiRule[] = [
   },
   {
     id: 'sp-aligned',
-    description: 'SP is 16-byte aligned after every instruction',
+    description: 'SP is 16-byte aligned after every instruction (stricter than the CPU, which faults only on a load or store ' +
+      'through a misaligned SP: each violation says whether such an access followed, where the run left what hardware does, ' +
+      'or SP was aligned again first)',
     why: 'Windows on ARM64 requires SP to be 16-byte aligned at all times: SP-relative accesses fault with a misaligned SP, ' +
       'and an exception dispatched now would push its CONTEXT at a misaligned address.',
   },

@@ -30,8 +30,11 @@ export interface Violation {
 }
 
 export interface RelatedPosition {
-  /** saved, restored, returned: a callee-saved register's story; wrote: who put a resumed SP into the CONTEXT. */
-  readonly role: 'saved' | 'restored' | 'returned' | 'wrote';
+  /**
+   * saved, restored, returned: a callee-saved register's story; wrote: who put a resumed SP into the CONTEXT;
+   * faults, realigned: what a misaligned SP led to (the SP-based access hardware faults on, or the fix-up before one).
+   */
+  readonly role: 'saved' | 'restored' | 'returned' | 'wrote' | 'faults' | 'realigned';
   readonly position: number;
   readonly pc: number;
   readonly symbol: string;
