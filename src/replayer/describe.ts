@@ -13,6 +13,15 @@ export function ntstatus(code: number): string {
   return `0x${(code >>> 0).toString(16).toUpperCase().padStart(8, '0')}`;
 }
 
+/**
+ * An exit status as a Windows user reads it: a program's own small code in decimal, an NTSTATUS in hex
+ * (0xC0000409, not 3221226505), since that is how Windows documents and prints them.
+ */
+export function exitStatus(code: number): string {
+  const u = code >>> 0;
+  return u > 0xffff ? ntstatus(u) : String(u);
+}
+
 export function tidName(tid: number): string {
   return `0x${tid.toString(16)}`;
 }
@@ -66,7 +75,7 @@ export function describeEvent(e: TraceEvent, symbols: Symbols): string {
     case 'thread-created': return `thread ${tidName(e.newTid)} created: start ${sym(e.start)}, parameter ${hex(e.parameter)}, TEB ${hex(e.teb)}, stack [${hex(e.stackLimit)}, ${hex(e.stackBase)})`;
     case 'thread-started': return `thread ${tidName(e.tid)} starts at ${sym(e.pc)}${entered(e.sentinels)}`;
     case 'thread-switched': return `switch to thread ${tidName(e.tid)}${e.from !== undefined ? ` from ${tidName(e.from)}` : ''}`;
-    case 'thread-exited': return `thread ${tidName(e.tid)} exited with ${e.exitCode}${notGivenBack(e.sentinelsLost)}`;
+    case 'thread-exited': return `thread ${tidName(e.tid)} exited with ${exitStatus(e.exitCode)}${notGivenBack(e.sentinelsLost)}`;
     case 'exception-raised': return `exception ${ntstatus(e.code)} at ${sym(e.address)}${e.information.length ? ` [${e.information.map(hex).join(', ')}]` : ''}, CONTEXT at ${hex(e.context)}`;
     case 'handler-called': return `${e.phase} handler ${sym(e.handler)} called${entered(e.sentinels)}`;
     case 'handler-returned': {
@@ -77,7 +86,7 @@ export function describeEvent(e: TraceEvent, symbols: Symbols): string {
     case 'fail-fast': return `fail fast ${ntstatus(e.code)}: ${e.reason}`;
     case 'memory-mapped': return `mapped ${hex(e.base)}+${hex(e.size)} ${e.prot}`;
     case 'memory-unmapped': return `unmapped ${hex(e.base)}+${hex(e.size)}`;
-    case 'process-exit': return `process exit ${e.exitCode} (${e.reason})`;
+    case 'process-exit': return `process exit ${exitStatus(e.exitCode)} (${e.reason})`;
   }
 }
 

@@ -8,7 +8,7 @@ import { interrupts } from '../../recorder/interrupts.ts';
 import { parseConsoleEvents } from '../../recorder/windows/console-events.ts';
 import { type RecordProgress, RecordSession } from '../../recorder/session.ts';
 import { tidName } from '../../replayer/describe.ts';
-import { exitStatus } from '../../replayer/exit-status.ts';
+import { exitStatus } from '../../replayer/describe.ts';
 import { parseEnv, parseSandbox, parseTimeout, programArgs } from '../options.ts';
 import { progressLine } from '../progress.ts';
 import { denialLines, endLines } from '../run-end.ts';
