@@ -62,3 +62,20 @@ test("a branch to the dispatcher's return stub outside a dispatch: an illegal in
   assert.equal(r.first?.address, LAYOUT.dllBase);
   assert.deepEqual(r.end, { reason: 'exit', exitCode: STATUS_ILLEGAL_INSTRUCTION });
 });
+
+test('a thread that starts at a misaligned pc whose word decodes as an instruction: the fault comes first, nothing runs', () => {
+  // Found by the wild-branch fuzz kind (seed 21, case 751). Unicorn has no PC alignment check: it fetched the
+  // word at the misaligned pc, ran it (two NOPs here) and faulted 8 bytes further on.
+  let program: ReturnType<typeof openProgram> | undefined;
+  const r = startAt((p) => {
+    program = p;
+    const base = p.image.entryPoint + 0x100n;
+    p.process.mem.write(base, Uint8Array.of(0x00, 0x00, 0x1f, 0x20, 0x03, 0xd5, 0x1f, 0x20, 0x03, 0xd5, 0x00, 0x00));
+    return base + 2n;
+  });
+  assert.equal(r.first?.code, STATUS_DATATYPE_MISALIGNMENT);
+  assert.equal(r.first?.address, r.target);
+  // Nothing handles it this early, so the process ends there: every instruction run would have been before it.
+  assert.equal(program!.process.threads[0]!.executed, 0n, 'instructions ran before the alignment fault');
+  assert.deepEqual(r.end, { reason: 'exit', exitCode: STATUS_DATATYPE_MISALIGNMENT });
+});

@@ -122,6 +122,17 @@ export class ExceptionDispatcher {
     }
   }
 
+  /**
+   * A thread about to run from a pc the emulated Windows gave it (a start routine, a resumed or set CONTEXT) that
+   * is not a multiple of 4: the alignment fault comes before anything runs. Checked here because Unicorn (QEMU
+   * 5) has no PC alignment check: it fetches the word at the misaligned pc and runs it when it decodes.
+   */
+  raiseIfPcMisaligned(t: Thread, pc: bigint): boolean {
+    if (!pcMisaligned(pc)) return false;
+    this.dispatch(t, STATUS.DATATYPE_MISALIGNMENT, pc, []);
+    return true;
+  }
+
   /** BRK/UDF/undefined seen by the interrupt hook; dispatched once the engine has stopped. */
   raiseTrap(t: Thread, intr: Interrupt): void {
     if (pcMisaligned(intr.pc)) {

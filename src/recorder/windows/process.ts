@@ -642,10 +642,15 @@ export class WindowsProcess {
         return; // the instruction budget is spent
       }
       obs?.beforeRun?.(t);
+      const pc = this.engine.readReg(ROLE.pc);
+      if (this.exceptions.raiseIfPcMisaligned(t, pc)) {
+        if (t.runnable) continue;
+        return;
+      }
       const before = this.engine.executed;
       let stop;
       try {
-        stop = this.engine.start(this.engine.readReg(ROLE.pc), { count: Number(count) });
+        stop = this.engine.start(pc, { count: Number(count) });
       } catch (e) {
         if (!(e instanceof EngineFault)) throw e;
         const ran = this.engine.executed - before;
