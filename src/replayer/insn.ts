@@ -1,6 +1,7 @@
 // Instruction words from the trace's code pages and the few encodings the replayer reasons about itself (calls,
 // returns, stores and copies of registers). Go does not generate code at run time, so the words come from the initial
-// memory in the header; a word the program itself rewrote is read through TraceMemory by callers that care.
+// memory in the header and the stubs the emulated Windows placed; a word the program itself rewrote is read through
+// TraceMemory by callers that care.
 
 import type { Trace } from './trace.ts';
 
@@ -67,12 +68,17 @@ export function copiedSlots(w: number): { from: number; to: number } | undefined
   return undefined;
 }
 
+/** Every stub of the emulated DLLs is `SVC #0; RET` (docs/trace-format.md, header `stubs`). */
+const STUB_SVC = 0xd4000001;
+const STUB_RET = 0xd65f03c0;
+
 /** Instruction words by address, read once from the header's initial pages. */
 export class CodeWords {
   private readonly pages = new Map<number, Uint8Array>();
   private readonly cache = new Map<number, number>();
   /** Pages the run wrote (the footer's page index), or 'all' when a segment's index overflowed. */
   private written: Set<number> | 'all' | undefined;
+  private stubs: Map<number, number> | undefined;
 
   constructor(private readonly trace: Trace) {
     for (const r of trace.header.regions) {
@@ -100,17 +106,34 @@ export class CodeWords {
     return this.written === 'all' || this.written.has(Math.floor(pc / 4096));
   }
 
-  /** The word at pc, or undefined when pc is not in the initial executable memory. */
+  /**
+   * The word at pc: the initial executable memory's, or a stub's for a stub the emulated Windows placed during the
+   * run; undefined anywhere else.
+   */
   word(pc: number): number | undefined {
     const hit = this.cache.get(pc);
     if (hit !== undefined) return hit;
     const page = this.pages.get(Math.floor(pc / 4096));
-    if (!page) return undefined;
     const o = pc % 4096;
-    if (o + 4 > page.length) return undefined;
-    const w = (page[o]! | (page[o + 1]! << 8) | (page[o + 2]! << 16) | (page[o + 3]! << 24)) >>> 0;
-    this.cache.set(pc, w);
+    let w = page && o + 4 <= page.length ? (page[o]! | (page[o + 1]! << 8) | (page[o + 2]! << 16) | (page[o + 3]! << 24)) >>> 0 : undefined;
+    // A stub placed after the header lies in a page mapped later (ntdll.dll loaded by LoadLibraryExA) or in zeros
+    // of an initial one (GetProcAddress of one more kernel32 function): the calls and returns the call stack and
+    // step-over reason about were `??` or `udf #0` there. A placed stub never changes, so its words hold at every
+    // position it can run at.
+    if (w === undefined || w === 0) w = this.stubWords().get(pc) ?? w;
+    if (w !== undefined) this.cache.set(pc, w);
     return w;
+  }
+
+  private stubWords(): Map<number, number> {
+    if (this.stubs === undefined) {
+      this.stubs = new Map();
+      for (const s of this.trace.stubs) {
+        this.stubs.set(Number(s.address), STUB_SVC);
+        this.stubs.set(Number(s.address) + 4, STUB_RET);
+      }
+    }
+    return this.stubs;
   }
 
   /**

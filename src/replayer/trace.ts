@@ -6,7 +6,7 @@
 import { TraceFormatError } from '../errors.ts';
 import { InflateWorker } from '../trace/inflate-worker.ts';
 import { TraceReader } from '../trace/reader.ts';
-import type { FooterEntry, Segment, TraceEvent, TraceHeader } from '../trace/schema.ts';
+import type { FooterEntry, Segment, TraceEvent, TraceHeader, TraceStub } from '../trace/schema.ts';
 import { SegmentCursor } from './cursor.ts';
 import { type DecodedSegment, decodeSegment, OP_OS, OP_STEP, OP_SWITCH } from './decode.ts';
 import { PC_SLOT, type RegWords, regFileFromBytes, slotBigint, slotNumber, toBigints, WORDS_PER_REG } from './regfile.ts';
@@ -70,6 +70,7 @@ export class Trace {
   /** The file had no footer: a recording that stopped early, read up to its last complete segment. */
   readonly truncated: boolean;
   private symbolTable: Symbols | undefined;
+  private stubList: readonly TraceStub[] | undefined;
   private lineTable: PclntabLines | null | undefined;
   readonly entries: readonly FooterEntry[];
   private readonly reader: TraceReader;
@@ -91,13 +92,19 @@ export class Trace {
     if (t.footer) this.symbolTable = new Symbols(t.header.symbols, t.footer.stubs);
   }
 
-  /**
-   * Functions, data and the emulated DLLs' stubs by address. Without a footer (a recording cut short) the stubs
-   * placed during the run come from its events (late-stubs.ts), so a cut copy names what the whole one names.
-   */
+  /** Functions, data and the emulated DLLs' stubs by address. */
   get symbols(): Symbols {
-    this.symbolTable ??= new Symbols(this.header.symbols, [...(this.header.stubs ?? []), ...lateStubs(this.header.stubs ?? [], this.events())]);
+    this.symbolTable ??= new Symbols(this.header.symbols, this.stubs);
     return this.symbolTable;
+  }
+
+  /**
+   * Every stub the emulated Windows placed during the run. Without a footer (a recording cut short) the ones placed
+   * after the header come from its events (late-stubs.ts), so a cut copy names what the whole one names.
+   */
+  get stubs(): readonly TraceStub[] {
+    this.stubList ??= this.footer?.stubs ?? [...(this.header.stubs ?? []), ...lateStubs(this.header.stubs ?? [], this.events())];
+    return this.stubList;
   }
 
   /** Go's pc -> file:line tables from the program's pclntab, read on first use; undefined for a program without them. */
