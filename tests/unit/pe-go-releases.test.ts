@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { UnicornEngine } from '../../src/recorder/engine/unicorn.ts';
 import { readGoVersion } from '../../src/recorder/loader/gobuildinfo.ts';
-import { layoutImage, parsePe, readU64, type LoadedImage, type PeImage } from '../../src/recorder/loader/pe.ts';
+import { layoutImage, parsePe, readU64, regionAt, type LoadedImage, type PeImage } from '../../src/recorder/loader/pe.ts';
 import { FALLBACK_IMAGE_BASE, loadImageBytes } from '../../src/recorder/program.ts';
 import { WindowsProcess } from '../../src/recorder/windows/process.ts';
 import { fixtureExe } from '../helpers/fixtures.ts';
@@ -61,7 +61,7 @@ for (const release of RELEASES) {
     for (const s of img.symbols) at.set(s.rva, [...(at.get(s.rva) ?? []), s]);
     let agree = 0;
     for (const f of pcln.functions) {
-      const s = at.get(f.entryRva)?.find((x) => x.name === f.name);
+      const s = at.get(f.entryRva)?.find((x) => x.name === f.name || x.name === `${f.name}.abi0`);
       if (s?.source === 'coff+pclntab' && (s.coffName === undefined || s.coffName === `${f.name}.abi0`)) agree++;
       else assert.ok(release === '1.19' && f.name.startsWith('type..eq.[...]'), `${f.name} at RVA ${hex(f.entryRva)}: no COFF symbol of that name`);
     }
@@ -79,6 +79,42 @@ for (const release of RELEASES) {
     assert.equal(sym(asmstdcall)!.size, 0xf0);
     assert.equal(sym('sigtramp')!.size, minor(release) >= 21 ? 0x80 : 0xa0);
     assert.equal(img.symbols.find((s) => s.rva === img.entryPointRva && s.kind === 'function')?.name, '_rt0_arm64_windows');
+  });
+
+  test(`go${release} hello.exe: an ABI wrapper is named apart from the function it calls`, (t) => {
+    const h = hello(release);
+    if ('skip' in h) return t.skip(h.skip);
+    const img = image(release, h.bytes);
+    const loaded = layoutImage(img, img.imageBase);
+    /** What the B and BL instructions of a function's body name. */
+    const branches = (s: { rva: number; size: number }): string[] => {
+      const region = regionAt(loaded, img.imageBase + BigInt(s.rva))!;
+      const code = new DataView(region.bytes.buffer, region.bytes.byteOffset + s.rva - region.rva, s.size);
+      const out: string[] = [];
+      for (let o = 0; o < code.byteLength; o += 4) {
+        const w = code.getUint32(o, true);
+        if ((w & 0x7c000000) >>> 0 !== 0x14000000) continue;
+        const off = ((w & 0x3ffffff) << 6) >> 4; // imm26 * 4, sign-extended
+        out.push(loaded.symbolTable.format(img.imageBase + BigInt(s.rva + o + off)));
+      }
+      return out;
+    };
+    const entries = new Map<string, Set<number>>();
+    for (const f of img.goPclntab!.functions) entries.set(f.name, (entries.get(f.name) ?? new Set<number>()).add(f.entryRva));
+    const twice = [...entries].filter(([, e]) => e.size > 1).map(([n]) => n);
+    // pclntab names runtime.osinit and its ABI0 wrapper alike (1.19's runtime.exceptionhandler too).
+    assert.ok(twice.includes('runtime.osinit'), `pclntab names given twice: ${twice.join(', ')}`);
+    if (release === '1.19') assert.ok(twice.includes('runtime.exceptionhandler'));
+    for (const name of twice) {
+      const fn = img.symbols.filter((s) => s.name === name && s.kind === 'function');
+      const abi0 = img.symbols.filter((s) => s.name === `${name}.abi0` && s.kind === 'function');
+      assert.equal(fn.length, 1, `${name}: one function of that name`);
+      assert.equal(abi0.length, 1, `${name}.abi0: one of that name`);
+      // One is the other's wrapper (ABI0 to ABIInternal for a Go function assembly calls, the other way for an
+      // assembly function Go calls): it calls, or branches in tail position to, the other.
+      const there = [...branches(fn[0]!), ...branches(abi0[0]!)];
+      assert.ok(branches(abi0[0]!).includes(name) || branches(fn[0]!).includes(`${name}.abi0`), `${name}: ${there.join(', ') || 'no branch'}`);
+    }
   });
 
   test(`go${release} hello.exe: the Go version comes from the build info`, (t) => {

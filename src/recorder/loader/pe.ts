@@ -10,7 +10,7 @@
 // with a ".abi0" suffix (runtime.asmstdcall.abi0) and file-local assembly symbols without a package
 // (sigtramp, sigtramp_g0). Go's pclntab (gopclntab.ts) survives -ldflags=-s, has exact function extents
 // and the names Go's own tracebacks print; when both exist the function symbols take pclntab's name and
-// size and keep the COFF name as an alias.
+// size and keep the COFF name as an alias, except an ABI0 wrapper, which keeps its COFF name (mergeSymbols).
 
 import { BadImageError } from '../../errors.ts';
 import {
@@ -732,6 +732,16 @@ function mergeSymbols(coff: readonly CoffSymbol[], go: GoPclntab | undefined, se
   const paired = new Map<number, GoPclntab['functions'][number]>(); // coff index -> go function
   const goOnly: GoPclntab['functions'] = [];
   const seenEntry = new Set<number>();
+  // pclntab names an ABI0 wrapper as the Go function it calls (runtime.exceptionhandler at two entries), so a
+  // disassembly read `runtime.exceptionhandler+0x18 bl runtime.exceptionhandler`; the COFF table spells the wrapper
+  // `runtime.exceptionhandler.abi0`. Only names pclntab gives twice take it: an assembly function, ABI0 itself and
+  // alone with its name, keeps the name Go's tracebacks print (runtime.asmstdcall, not runtime.asmstdcall.abi0).
+  const entriesNamed = new Map<string, Set<number>>();
+  for (const f of go?.functions ?? []) {
+    const set = entriesNamed.get(f.name) ?? new Set<number>();
+    set.add(f.entryRva);
+    entriesNamed.set(f.name, set);
+  }
   for (const f of go?.functions ?? []) {
     if (seenEntry.has(f.entryRva)) continue; // two pclntab records at one entry: keep the first
     seenEntry.add(f.entryRva);
@@ -753,8 +763,9 @@ function mergeSymbols(coff: readonly CoffSymbol[], go: GoPclntab | undefined, se
     const kind = c.section.protection.execute ? 'function' : 'data';
     const g = paired.get(i);
     if (g !== undefined) {
-      const w: Work = { name: g.name, rva: c.rva, size: g.endRva - c.rva, section: c.section.name, kind, source: 'coff+pclntab', rank: 0, exact: true };
-      if (g.name !== c.name) w.coffName = c.name;
+      const wrapper = c.name === `${g.name}.abi0` && entriesNamed.get(g.name)!.size > 1;
+      const w: Work = { name: wrapper ? c.name : g.name, rva: c.rva, size: g.endRva - c.rva, section: c.section.name, kind, source: 'coff+pclntab', rank: 0, exact: true };
+      if (w.name !== c.name) w.coffName = c.name;
       out.push(w);
     } else {
       const rank = c.storageClass === IMAGE_SYM_CLASS.EXTERNAL ? 1 : 2;
