@@ -6,11 +6,11 @@ import { useEffect, useState } from 'react';
 import { tidName } from '../replayer/describe.ts';
 import { goroutineLabel } from '../replayer/goroutines.ts';
 import { DisasmPane } from './components/DisasmPane.tsx';
-import { helpLines } from './components/HelpPane.tsx';
+import { helpLines, helpRowsNeeded } from './components/HelpPane.tsx';
 import { type Line, Lines, seg } from './components/Lines.tsx';
 import { registerFlags, RegistersPane } from './components/RegistersPane.tsx';
 import { statusLines } from './components/StatusBar.tsx';
-import { visibleSlots } from './dispatch.ts';
+import { explainView, visibleSlots } from './dispatch.ts';
 import { computeLayout, sizeShortfall } from './layout.ts';
 import type { PaneData } from './pane-data.ts';
 import { SIDE_TITLES, sideKey, sideLines } from './side-pane.ts';
@@ -53,7 +53,7 @@ const title = (name: string, focused: boolean, extra = ''): Line => [
 
 export function App({ data, initial, width: fixedW, height: fixedH, color = true, lazyMs = 40, onIdle }: AppProps) {
   const [width, height] = useTerminalSize(fixedW, fixedH);
-  const { state, note } = useKeyLoop(data, initial, onIdle);
+  const { state, note } = useKeyLoop(data, initial, onIdle, { width, height });
 
   const slots = visibleSlots(state);
   const L = computeLayout(width, height, slots.length);
@@ -74,9 +74,21 @@ export function App({ data, initial, width: fixedW, height: fixedH, color = true
   }
 
   if (state.help) {
+    // At 80x24 the key list needs the status lines' rows too: every key shown matters more than where we are.
+    const statusRows = helpRowsNeeded(L.width) <= L.height - 2 ? 2 : 0;
     return (
       <Box flexDirection="column" width={L.width} height={L.height}>
-        <Lines lines={helpLines(L.width, L.height - 2)} width={L.width} rows={L.height - 2} color={color} />
+        <Lines lines={helpLines(L.width, L.height - statusRows)} width={L.width} rows={L.height - statusRows} color={color} />
+        {statusRows > 0 && <Lines lines={status} width={L.width} rows={statusRows} color={color} />}
+      </Box>
+    );
+  }
+
+  if (state.explain) {
+    const { lines, rows } = explainView(data, state.explain.index, { width: L.width, height: L.height });
+    return (
+      <Box flexDirection="column" width={L.width} height={L.height}>
+        <Lines lines={lines.slice(Math.min(state.explain.scroll, Math.max(0, lines.length - rows)))} width={L.width} rows={rows} color={color} />
         <Lines lines={status} width={L.width} rows={2} color={color} />
       </Box>
     );

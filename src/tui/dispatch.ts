@@ -2,6 +2,7 @@
 // the replayer (navigate.ts, stepping.ts, search.ts, locate.ts, address-expr.ts). The TUI computes no position
 // itself: what a key does here is what the replayer says that move is.
 
+import type { Violation } from '../replayer/abi/violation.ts';
 import { evaluateAddress, evaluateRange } from '../replayer/address-expr.ts';
 import { describeWrite } from '../replayer/describe-write.ts';
 import { describeEvent, hex, tidName } from '../replayer/describe.ts';
@@ -14,6 +15,7 @@ import { threadAt } from '../replayer/stepping.ts';
 import { formatLine, lineSuffix } from '../replayer/source-lines.ts';
 import { type LinePcs, parseFileLine, resolveFileLine } from '../replayer/source-position.ts';
 import { D8_D15_SLOTS, GENERAL_SLOTS } from '../replayer/view.ts';
+import { violationDetailLines } from './components/ViolationDetail.tsx';
 import { type Command, commandFor } from './keys/bindings.ts';
 import type { PaneData } from './pane-data.ts';
 import { cycleFocus, focusPane, type ListPane, LIST_PANES, moveTo, type PromptKind, type UiState } from './state/ui-state.ts';
@@ -34,12 +36,71 @@ export function visibleSlots(s: UiState): readonly number[] {
   return s.showFp ? [...GENERAL_SLOTS, ...D8_D15_SLOTS] : GENERAL_SLOTS;
 }
 
+/** The terminal's size, for the views that scroll (a violation's explanation). */
+export interface Viewport {
+  readonly width: number;
+  readonly height: number;
+}
+
 /** One key token (keys/tokens.ts) applied to the state. */
-export function handleToken(data: PaneData, s: UiState, token: string): Result {
+export function handleToken(data: PaneData, s: UiState, token: string, viewport: Viewport = { width: 80, height: 24 }): Result {
+  const r = applyToken(data, s, token, viewport);
+  const e = r.effect;
+  return {
+    state: revealViolationRegisters(data, s.position, r.state),
+    ...(e ? { effect: e.kind === 'async' ? { ...e, run: async (st: UiState) => revealViolationRegisters(data, st.position, await e.run(st)) } : e } : {}),
+  };
+}
+
+function applyToken(data: PaneData, s: UiState, token: string, viewport: Viewport): Result {
   if (s.prompt) return promptKey(data, s, token);
   if (s.help) return { state: { ...s, help: token === '?' || token === 'escape' || token === 'q' ? false : s.help } };
+  if (s.explain) return explainKey(data, s, s.explain, token, viewport);
   const cmd = commandFor(token);
   return cmd ? execute(data, s, cmd) : { state: s };
+}
+
+/**
+ * Arriving at a violation about D8-D15 shows them: its `!` would otherwise be on a hidden register. Only on
+ * arrival, so `f` still hides them there.
+ */
+export function revealViolationRegisters(data: PaneData, from: number, s: UiState): UiState {
+  if (s.showFp || s.position === from) return s;
+  const d = data.violationSlotsAt(s.position).filter((slot) => D8_D15_SLOTS.includes(slot));
+  if (d.length === 0) return s;
+  const names = [...new Set(d)].map((slot) => `d${slot - 34}`).join(', ');
+  // First on the line: the move's own message may be cut at the terminal's width.
+  return { ...s, showFp: true, message: `(D8-D15 shown for ${names}: f hides them) ${s.message}`.trimEnd() };
+}
+
+/** The explanation of violation `index` as drawn at this size, and the rows it has (App.tsx draws the same). */
+export function explainView(data: PaneData, index: number, viewport: Viewport): { lines: ReturnType<typeof violationDetailLines>; rows: number } {
+  const vs = data.violations() ?? [];
+  const v = vs[index]!;
+  return { lines: violationDetailLines(v, index, vs.length, data.violationPlaces(v), Math.max(80, viewport.width)), rows: Math.max(1, Math.max(24, viewport.height) - 2) };
+}
+
+/** Keys while a violation is explained: go to it or a place it names (closing the view), scroll, close. */
+function explainKey(data: PaneData, s: UiState, ex: NonNullable<UiState['explain']>, token: string, viewport: Viewport): Result {
+  const closed = { ...s, explain: undefined };
+  if (token === 'escape' || token === 'i' || token === 'q') return { state: { ...closed, message: '' } };
+  const v = data.violations()?.[ex.index];
+  if (!v) return { state: closed };
+  if (token === 'enter') return { state: moveTo(closed, v.position, violationLabel(ex.index, v)) };
+  if (/^[1-9]$/.test(token)) {
+    const place = data.violationPlaces(v)[Number(token) - 1];
+    if (!place) return { state: { ...s, message: `violation #${ex.index} names no place ${token}` } };
+    return { state: moveTo(closed, place.position, `${place.role} (violation #${ex.index} ${v.rule}): ${place.symbol}`) };
+  }
+  const step = token === 'up' || token === 'k' ? -1 : token === 'down' || token === 'j' ? 1 : token === 'pageup' ? -10 : token === 'pagedown' ? 10 : 0;
+  if (step === 0) return { state: s };
+  const { lines, rows } = explainView(data, ex.index, viewport);
+  const scroll = Math.max(0, Math.min(lines.length - rows, ex.scroll + step));
+  return { state: { ...s, explain: { ...ex, scroll } } };
+}
+
+function violationLabel(i: number, v: Violation): string {
+  return `violation ${i}: ${v.rule} at ${v.symbol}: ${v.subject} ${v.before} -> ${v.after}`;
 }
 
 function promptKey(data: PaneData, s: UiState, token: string): Result {
@@ -269,8 +330,13 @@ export function execute(data: PaneData, s: UiState, cmd: Command): Result {
       if (!vs) return { state: { ...s, message: CHECK_LABEL }, effect: afterCheck(data, cmd) };
       const i = adjacentViolation(vs, p, cmd === 'violation-next' ? 1 : -1);
       if (i === undefined) return { state: { ...s, message: vs.length === 0 ? 'no ABI violations in this trace' : `no ${cmd === 'violation-next' ? 'later' : 'earlier'} violation` } };
-      const v = vs[i]!;
-      return { state: moveTo(s, v.position, `violation ${i}: ${v.rule} at ${v.symbol}: ${v.subject} ${v.before} -> ${v.after}`) };
+      return { state: moveTo(s, vs[i]!.position, violationLabel(i, vs[i]!)) };
+    }
+    case 'explain': {
+      const vs = data.violations();
+      if (!vs) return { state: { ...s, message: CHECK_LABEL }, effect: afterCheck(data, cmd) };
+      if (vs.length === 0) return { state: { ...s, message: 'no ABI violations in this trace' } };
+      return { state: { ...s, explain: { index: listCursor(data, s, 'violations'), scroll: 0 }, message: 'Enter: go to the violation  1-9: go to a place it names  i/Esc: close' } };
     }
     case 'breakpoint-pc': {
       const pc = data.registers(p, GENERAL_SLOTS).pc;

@@ -3,6 +3,8 @@
 // the ABI check) are asked only when their pane is on screen, after the frame that moved there (App.tsx).
 
 import type { Violation } from '../replayer/abi/violation.ts';
+import { markViolationRegisters, violationRegistersAt } from '../replayer/abi/violation-registers.ts';
+import { type ViolationPlace, violationPlaces } from '../replayer/abi/violation-places.ts';
 import { type Frame, callStack } from '../replayer/callstack.ts';
 import type { Episode } from '../replayer/episodes.ts';
 import { type MemoryRow, memoryRows } from '../replayer/memory-view.ts';
@@ -22,6 +24,9 @@ function memo<K, V>(): (key: K, make: () => V) => V {
     return value;
   };
 }
+
+/** A place a violation's explanation names, with its symbol looked up (the checker's noticing position carries none). */
+export type NamedPlace = ViolationPlace & { readonly symbol: string };
 
 /** What the source pane draws: the lines around pc's line, or the pc the line tables say nothing about. */
 export type SourcePaneView = SourceView | { readonly pc: number };
@@ -50,8 +55,19 @@ export class PaneData {
     return this.replay.trace.totalSteps;
   }
 
+  /** With the registers of the violations at `position` flagged, once the check has run. */
   registers(position: number, slots: readonly number[]): RegistersView {
-    return this.regMemo(`${position}:${slots.length}`, () => registersView(this.replay, position, slots));
+    const vs = this.violations();
+    return this.regMemo(`${position}:${slots.length}:${vs ? 'checked' : ''}`, () => {
+      const view = registersView(this.replay, position, slots);
+      return vs ? markViolationRegisters(view, violationRegistersAt(vs, view.position)) : view;
+    });
+  }
+
+  /** The slots the violations at `position` concern, shown or not (D8-D15 may be hidden). */
+  violationSlotsAt(position: number): number[] {
+    const vs = this.violations();
+    return vs ? violationRegistersAt(vs, position).map((m) => m.slot) : [];
   }
 
   /** Around pc as memory held the code at `position` (a program may rewrite its code). */
@@ -87,6 +103,11 @@ export class PaneData {
 
   episodes(): Episode[] {
     return this.replay.episodes();
+  }
+
+  violationPlaces(v: Violation): NamedPlace[] {
+    const t = this.replay.trace;
+    return violationPlaces(v).map((p) => ({ ...p, symbol: p.symbol ?? t.symbols.format(slotNumber(t.regWords(p.position).regs, PC_SLOT)) }));
   }
 
   /** Undefined until the check has run (it runs when asked: dispatch.ts's 'check' effect). */

@@ -5,6 +5,7 @@ import { render } from 'ink';
 import type { Replay } from '../replayer/replay.ts';
 import { App } from './App.tsx';
 import { keepInkLineCaches } from './ink-line-cache.ts';
+import { revealViolationRegisters } from './dispatch.ts';
 import { PaneData } from './pane-data.ts';
 import { initialState } from './state/ui-state.ts';
 
@@ -28,7 +29,7 @@ export async function runTui(replay: Replay, opts: TuiOptions): Promise<void> {
   // The alternate screen: the shell's scrollback is left as it was on quit.
   process.stdout.write('\x1b[?1049h\x1b[H');
   try {
-    const app = render(<App data={data} initial={initialState(opts.position, opts.message ?? '')} color={opts.color} />, {
+    const app = render(<App data={data} initial={revealViolationRegisters(data, -1, initialState(opts.position, opts.message ?? ''))} color={opts.color} />, {
       exitOnCtrlC: false,
       patchConsole: true,
       maxFps: 60,

@@ -7,13 +7,13 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { goroutineRun } from '../replayer/goroutine-stepping.ts';
 import { runInSlices } from '../replayer/run-slices.ts';
 import type { RunStop } from '../replayer/search.ts';
-import { continueConditions, describeStop, type Effect, handleToken } from './dispatch.ts';
+import { continueConditions, describeStop, type Effect, handleToken, revealViolationRegisters, type Viewport } from './dispatch.ts';
 import { keyTokens } from './keys/tokens.ts';
 import type { PaneData } from './pane-data.ts';
 import { moveTo, type UiState } from './state/ui-state.ts';
 
 /** The UI state as keys change it, and a passing note (work under way that is not a key's). */
-export function useKeyLoop(data: PaneData, initial: UiState, onIdle?: () => void): { state: UiState; note: string | undefined } {
+export function useKeyLoop(data: PaneData, initial: UiState, onIdle?: () => void, viewport: Viewport = { width: 80, height: 24 }): { state: UiState; note: string | undefined } {
   const { exit } = useApp();
   const [state, setState] = useState(initial);
   const ref = useRef(initial);
@@ -30,6 +30,8 @@ export function useKeyLoop(data: PaneData, initial: UiState, onIdle?: () => void
 
   const onIdleRef = useRef(onIdle);
   onIdleRef.current = onIdle;
+  const viewportRef = useRef(viewport);
+  viewportRef.current = viewport;
   // After React has drawn the committed state: a macrotask runs after the synchronous render of a legacy root.
   const idle = () => setImmediate(() => onIdleRef.current?.());
 
@@ -52,7 +54,7 @@ export function useKeyLoop(data: PaneData, initial: UiState, onIdle?: () => void
         const step = gen.next();
         if (step.done) {
           const stop: RunStop = step.value;
-          commit({ ...moveTo(ref.current, stop.position, describeStop(data, ref.current, stop, effect.dir)), running: undefined });
+          commit({ ...revealViolationRegisters(data, from, moveTo(ref.current, stop.position, describeStop(data, ref.current, stop, effect.dir))), running: undefined });
           return;
         }
         commit({ ...ref.current, running: { dir: effect.dir, reached: step.value } });
@@ -79,7 +81,7 @@ export function useKeyLoop(data: PaneData, initial: UiState, onIdle?: () => void
         if (t === 'escape' || t === 'ctrl-c') cancel.current = true;
         continue;
       }
-      const r = handleToken(data, s, t);
+      const r = handleToken(data, s, t, viewportRef.current);
       s = r.state;
       if (s.quit) break;
       if (r.effect) {

@@ -3,8 +3,17 @@
 import { BINDINGS, keyLabel } from '../keys/bindings.ts';
 import { type Line, seg } from './Lines.tsx';
 
+function columns(width: number): number {
+  return Math.max(1, Math.min(4, Math.floor(width / 40)));
+}
+
+/** Rows the key list takes at `width`, its title line included. */
+export function helpRowsNeeded(width: number): number {
+  return Math.ceil(BINDINGS.length / columns(width)) + 1;
+}
+
 export function helpLines(width: number, rows: number): Line[] {
-  const cols = Math.max(1, Math.min(4, Math.floor(width / 40)));
+  const cols = columns(width);
   const cell = Math.floor(width / cols);
   const perCol = Math.ceil(BINDINGS.length / cols);
   const out: Line[] = perCol < rows ? [[seg('keys (? or Esc closes this):', { bold: true })]] : [];

@@ -1,6 +1,7 @@
 // X0-X30, SP, PC, NZCV (and D8-D15 on demand) in columns: `*` marks a register the thread's last instruction (or
-// the emulated Windows) changed, `!` one that breaks the ABI here (X18 not the TEB, SP misaligned), `>` the
-// selected one (for `r`/`R`, the walk through its changes).
+// the emulated Windows) changed, `!` one that breaks the ABI here (X18 not the TEB, SP misaligned) or that a
+// checked violation is about here (pane-data.ts marks them), `>` the selected one (for `r`/`R`, the walk through
+// its changes).
 
 import type { RegistersView } from '../../replayer/view.ts';
 import { hex16, type Line, Lines, seg } from './Lines.tsx';

@@ -3,7 +3,7 @@
 
 export type Command =
   | 'step' | 'step-back' | 'next' | 'next-back' | 'continue' | 'reverse-continue' | 'goto'
-  | 'event-next' | 'event-prev' | 'episode-next' | 'episode-prev' | 'violation-next' | 'violation-prev'
+  | 'event-next' | 'event-prev' | 'episode-next' | 'episode-prev' | 'violation-next' | 'violation-prev' | 'explain'
   | 'breakpoint-pc' | 'breakpoint-symbol' | 'watch' | 'write-prev' | 'write-next' | 'reg-prev' | 'reg-next'
   | 'thread-next' | 'thread-prev' | 'follow-goroutine' | 'search' | 'memory' | 'fp'
   | 'focus-next' | 'focus-prev' | 'pane-disasm' | 'pane-registers' | 'pane-stack' | 'pane-memory' | 'pane-calls'
@@ -31,6 +31,7 @@ export const BINDINGS: readonly Binding[] = [
   { command: 'episode-prev', keys: ['P'], help: 'previous episode' },
   { command: 'violation-next', keys: ['v'], help: 'next ABI violation' },
   { command: 'violation-prev', keys: ['V'], help: 'previous ABI violation' },
+  { command: 'explain', keys: ['i'], help: 'explain the violation in full' },
   { command: 'breakpoint-pc', keys: ['b'], help: 'toggle breakpoint at pc' },
   { command: 'breakpoint-symbol', keys: ['B'], help: 'toggle breakpoint at symbol/file:line' },
   { command: 'watch', keys: ['w'], help: 'watch an address (sp+0x10:8)' },

@@ -53,6 +53,8 @@ export interface UiState {
   /** Selected row per list; undefined follows the position. */
   readonly cursors: Readonly<Partial<Record<ListPane, number>>>;
   readonly help: boolean;
+  /** The ABI violation whose whole explanation is shown in place of the panes (`i`), and how far it is scrolled. */
+  readonly explain: { readonly index: number; readonly scroll: number } | undefined;
   readonly prompt: { readonly kind: PromptKind; readonly text: string } | undefined;
   /** One line about the last action: where a move went, why it could not. */
   readonly message: string;
@@ -64,7 +66,7 @@ export interface UiState {
 export function initialState(position: number, message = ''): UiState {
   return {
     position, focus: 'disasm', side: 'stack', showFp: false, selectedSlot: 0, breakpoints: new Map(), watch: undefined,
-    walk: undefined, threadTrail: undefined, memoryAt: undefined, follow: undefined, cursors: {}, help: false, prompt: undefined, message, running: undefined, quit: false,
+    walk: undefined, threadTrail: undefined, memoryAt: undefined, follow: undefined, cursors: {}, help: false, explain: undefined, prompt: undefined, message, running: undefined, quit: false,
   };
 }
 
