@@ -37,6 +37,12 @@ export interface CallStackOptions {
 const FP_SLOT = 29;
 /** A caller's frame further above its callee's than this is taken for another stack. */
 const MAX_FRAME_BYTES = 1 << 20;
+/**
+ * The runtime's routines that switch stacks and then call on the new one, by name without `.abi0` (the same in
+ * every Go from 1.19 to 1.27): asmcgocall from a goroutine's stack to g0's to call C (asmstdcall), cgocallback from
+ * g0's (a callback from C) to the goroutine's to call cgocallbackg, systemstack, mcall and morestack to g0's.
+ */
+const STACK_SWITCHES = new Set(['runtime.asmcgocall', 'runtime.cgocallback', 'runtime.systemstack', 'runtime.mcall', 'runtime.morestack']);
 
 export function callStack(trace: Trace, memory: TraceMemory, code: CodeWords, position: number, opts: CallStackOptions = {}): Frame[] {
   const maxFrames = opts.maxFrames ?? 64;
@@ -49,23 +55,39 @@ export function callStack(trace: Trace, memory: TraceMemory, code: CodeWords, po
 
   // Shadow stack. Each caller's SP at its call must be at or above the previous frame's: when it is not, the walk
   // has crossed a stack switch (a goroutine entered through gogo, a systemstack) and older calls are another stack's.
+  // A call made by one of the runtime's stack-switching routines is the exception: its caller ran on the stack it
+  // switched from (cgocallback runs cgocallbackg on the goroutine's stack, asmcgocall the C function on g0's), and
+  // the walk goes on there, back through callbackasm1 to whatever called the callback.
   const shadow: Frame[] = [];
   let depth = 0;
   let seen = 0;
   let lastSp = slotNumber(regs, SP_SLOT);
+  let anySp = false;
   // Entries by Windows on this thread, latest first: crossing one backward is a frame no BL made.
   const entries = windowsEntries(trace, tid, p);
   let nextEntry = 0;
-  outer: for (let i = trace.segmentCount === 0 ? -1 : trace.segmentOf(p); i >= 0; i--) {
-    const seg = trace.decoded(i);
-    for (let k = Math.min(seg.steps - 1, p - 1 - seg.firstStep); k >= 0; k--) {
+  let q = p - 1; // the next step to look at, walking back
+  walk: while (q >= 0 && trace.segmentCount > 0) {
+    const seg = trace.decoded(trace.segmentOf(q));
+    for (let k = Math.min(seg.steps - 1, q - seg.firstStep); k >= 0; k--) {
       if (seg.stepTid[k] !== tid) continue;
-      if (++seen > maxSteps || shadow.length >= maxFrames) break outer;
+      if (++seen > maxSteps || shadow.length >= maxFrames) break walk;
       while (nextEntry < entries.length && seg.firstStep + k < entries[nextEntry]!.position) {
         const e = entries[nextEntry++]!;
+        if (e.resumedFrom !== undefined) {
+          // The thread runs where Windows resumed it: what ran since the fault was the dispatch, not calls of this
+          // frame's callers, which are the faulting code's. The walk goes on from the faulting instruction.
+          if (depth === 0) {
+            shadow.push(e.frame);
+            lastSp = slotNumber(trace.regWords(e.resumedFrom).regs, SP_SLOT);
+          }
+          while (nextEntry < entries.length && entries[nextEntry]!.position > e.resumedFrom) nextEntry++;
+          q = Math.min(e.resumedFrom - 1, seg.firstStep + k);
+          continue walk;
+        }
         if (depth > 0) continue; // inside a callee the walk is skipping
         shadow.push(e.frame);
-        if (e.last) break outer;
+        if (e.last) break walk;
         // The handler may run on another stack (Go's sigtramp moves to g0): older frames are the faulting code's.
         lastSp = slotNumber(trace.regWords(e.frame.callPosition!).regs, SP_SLOT);
       }
@@ -78,12 +100,15 @@ export function callStack(trace: Trace, memory: TraceMemory, code: CodeWords, po
         else {
           const callPosition = seg.firstStep + k;
           const sp = slotNumber(trace.regWords(callPosition).regs, SP_SLOT);
-          if (sp < lastSp || sp - lastSp > MAX_FRAME_BYTES) break outer;
+          if (!anySp && (sp < lastSp || sp - lastSp > MAX_FRAME_BYTES)) break walk;
           lastSp = sp;
+          const fn = trace.symbols.lookup(at);
+          anySp = fn !== undefined && STACK_SWITCHES.has(fn.name.replace(/\.abi0$/, ''));
           shadow.push({ pc: at, returnAddress: at + 4, symbol: trace.symbols.format(at), source: 'shadow', callPosition });
         }
       }
     }
+    q = seg.firstStep - 1;
   }
 
   // Frame-pointer chain.
@@ -113,25 +138,57 @@ export function callStack(trace: Trace, memory: TraceMemory, code: CodeWords, po
   });
 }
 
+interface WindowsEntry {
+  readonly position: number;
+  readonly frame: Frame;
+  /** A thread start: nothing on this thread came before it. */
+  readonly last: boolean;
+  /** A resume (context-resumed): the position of the faulting instruction of the dispatch it ends. */
+  readonly resumedFrom?: number;
+}
+
 /**
- * Exception dispatches (a handler's first instruction back to the fault) and the thread's start, newest first,
- * at or before position p. A thread start ends the walk: nothing on this thread came before it.
+ * Where Windows moved the thread at or before position p, newest first: each exception dispatch (its handler's first
+ * instruction, back to the fault), each resume (back to the fault of the dispatch it ends) and the thread's start.
  */
-function windowsEntries(trace: Trace, tid: number, p: number): Array<{ position: number; frame: Frame; last: boolean }> {
-  const out: Array<{ position: number; frame: Frame; last: boolean }> = [];
+function windowsEntries(trace: Trace, tid: number, p: number): WindowsEntry[] {
+  const out: WindowsEntry[] = [];
+  const open: Array<{ position: number; code: number; address: number }> = [];
   for (const { position, event: e } of trace.events()) {
     if (position > p || position < 0 || e.tid !== tid) continue;
     if (e.kind === 'exception-raised') {
+      const fault = { position: Math.max(0, position - 1), code: e.code, address: Number(e.address) };
+      open.push(fault);
       out.push({
         position,
-        frame: { pc: Number(e.address), symbol: `exception 0x${e.code.toString(16).toUpperCase()} dispatched by Windows from ${trace.symbols.format(Number(e.address))}`, source: 'windows', callPosition: Math.max(0, position - 1) },
+        frame: { pc: fault.address, symbol: `exception ${exceptionCode(e.code)} dispatched by Windows from ${trace.symbols.format(fault.address)}`, source: 'windows', callPosition: fault.position },
         last: false,
+      });
+    } else if (e.kind === 'fail-fast') {
+      open.pop();
+    } else if (e.kind === 'context-resumed') {
+      const fault = open.pop();
+      if (fault === undefined) continue;
+      out.push({
+        position,
+        frame: {
+          pc: fault.address,
+          symbol: `${trace.symbols.format(fault.address)}: exception ${exceptionCode(fault.code)}, resumed by Windows at ${trace.symbols.format(Number(e.pc))}`,
+          source: 'windows',
+          callPosition: fault.position,
+        },
+        last: false,
+        resumedFrom: fault.position,
       });
     } else if (e.kind === 'thread-started') {
       out.push({ position, frame: { pc: Number(e.pc), symbol: `thread start: ${trace.symbols.format(Number(e.pc))} (CreateThread)`, source: 'windows', callPosition: position }, last: true });
     }
   }
   return out.reverse();
+}
+
+function exceptionCode(code: number | bigint): string {
+  return `0x${code.toString(16).toUpperCase()}`;
 }
 
 function Trace_pc(regs: Uint32Array): number {
