@@ -208,3 +208,20 @@ export class ModuleObject extends KObject {
     super();
   }
 }
+
+/** One module of a toolhelp snapshot, as MODULEENTRY32W describes it. */
+export interface SnapshotModule {
+  name: string;
+  path: string;
+  base: bigint;
+  size: number;
+}
+
+/** A CreateToolhelp32Snapshot: the modules as they were when it was taken, and Module32NextW's position. */
+export class ToolhelpSnapshot extends KObject {
+  readonly kind = 'ToolhelpSnapshot';
+  next = 0;
+  constructor(readonly processId: number, readonly modules: readonly SnapshotModule[]) {
+    super();
+  }
+}

@@ -120,3 +120,17 @@ export const FILE_FULL_DIR_INFO = struct('FILE_FULL_DIR_INFO', 68, {
   FileNameLength: [60, 4],
   EaSize: [64, 4],
 });
+
+/** MODULEENTRY32W (tlhelp32.h): szModule is MAX_MODULE_NAME32 + 1 = 256 WCHARs, szExePath MAX_PATH. */
+export const MODULEENTRY32W = struct('MODULEENTRY32W', 1080, {
+  dwSize: [0, 4],
+  th32ModuleID: [4, 4],
+  th32ProcessID: [8, 4],
+  GlblcntUsage: [12, 4],
+  ProccntUsage: [16, 4],
+  modBaseAddr: [24, 8],
+  modBaseSize: [32, 4],
+  hModule: [40, 8],
+  szModule: [48, 2],
+  szExePath: [560, 2],
+}, { szModule: 256, szExePath: MAX_PATH });

@@ -11,7 +11,8 @@ import { hex, LAYOUT } from './layout.ts';
 const SVC_0 = 0xd4000001;
 const RET = 0xd65f03c0;
 const STUB_SIZE = 8n;
-const PAGE = 0x10000n; // one 64 KiB region per DLL: room for 8192 stubs
+/** One 64 KiB region per DLL, room for 8192 stubs: what a module snapshot gives as an emulated DLL's size. */
+export const DLL_PAGE = 0x10000n;
 
 export type StubTarget =
   | { kind: 'api'; dll: string; name: string; def: ApiDef | undefined }
@@ -39,7 +40,7 @@ export class StubTable {
     let d = this.dlls.get(key);
     if (!d) {
       const base = LAYOUT.dllBase + BigInt(this.dlls.size) * LAYOUT.dllStride;
-      this.engine.map(base, PAGE, PROT_RX);
+      this.engine.map(base, DLL_PAGE, PROT_RX);
       d = { name: key, base, exports: new Map(), next: base };
       this.dlls.set(key, d);
     }
@@ -58,9 +59,9 @@ export class StubTable {
   private place(d: DllImage, name: string, target: StubTarget): bigint {
     const existing = d.exports.get(name);
     if (existing !== undefined) return existing;
-    if (d.next + STUB_SIZE > d.base + PAGE) {
+    if (d.next + STUB_SIZE > d.base + DLL_PAGE) {
       // Reachable from the guest (GetProcAddress with thousands of names), so a clean stop, not a crash.
-      throw new WintraceError(`${d.name}: more than ${PAGE / STUB_SIZE} functions asked for, the most an emulated DLL holds`, ExitCode.emulationFault);
+      throw new WintraceError(`${d.name}: more than ${DLL_PAGE / STUB_SIZE} functions asked for, the most an emulated DLL holds`, ExitCode.emulationFault);
     }
     const at = d.next;
     d.next += STUB_SIZE;
@@ -103,5 +104,10 @@ export class StubTable {
 
   get all(): IterableIterator<DllImage> {
     return this.dlls.values();
+  }
+
+  /** The DLLs a Windows process would have loaded, in load order: all but wintrace's own stub page. */
+  windowsDlls(): DllImage[] {
+    return [...this.dlls.values()].filter((d) => d !== this.systemDll);
   }
 }

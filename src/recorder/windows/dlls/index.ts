@@ -16,6 +16,7 @@ import { profileapi } from './kernel32/profileapi.ts';
 import { synchapi } from './kernel32/synchapi.ts';
 import { sysinfoapi } from './kernel32/sysinfoapi.ts';
 import { timezoneapi } from './kernel32/timezoneapi.ts';
+import { tlhelp32 } from './kernel32/tlhelp32.ts';
 import { winbase } from './kernel32/winbase.ts';
 import { winbaseMessages } from './kernel32/winbase-messages.ts';
 import { winnt } from './kernel32/winnt.ts';
@@ -29,7 +30,7 @@ import { winsock2 } from './ws2_32/winsock2.ts';
 
 const ALL: ApiDef[] = [
   ...consoleapi, ...errhandlingapi, ...fileapi, ...handleapi, ...ioapiset, ...libloaderapi, ...memoryapi,
-  ...processenv, ...processthreadsapi, ...profileapi, ...synchapi, ...sysinfoapi, ...timezoneapi, ...werapi, ...winbase,
+  ...processenv, ...processthreadsapi, ...profileapi, ...synchapi, ...sysinfoapi, ...timezoneapi, ...tlhelp32, ...werapi, ...winbase,
   ...winbaseMessages, ...winnt, ...ntioapi, ...wdm, ...winternl, ...ntsecapi, ...bcryptprimitives, ...powerbase,
   ...timeapi, ...winsock2,
 ];
