@@ -123,6 +123,27 @@ describe('wintrace tui in tmux', { skip }, () => {
     tmux('send-keys', '-t', 'violations', 'q');
     await screenUntil('violations', (x) => x.includes('tui-exit=0'), 'the exit');
   });
+
+  test('--at a D8 violation shows D8-D15 with d8 marked; i explains it whole and 1 goes to the return', async () => {
+    const clobber = join(dir, 'start-clobber.mp');
+    new RecordSession({ program: fixtureExe('abi-seeded'), output: clobber, args: ['start-clobber'], env: {} }).run();
+    const r = Replay.open(clobber);
+    const v = (await r.check()).violations[2]!;
+    r.close();
+    assert.equal(v.subject, 'd8');
+    start('d8', `${clobber} --at violation:2`);
+    let s = await screenUntil('d8', (x) => x.includes(` ${v.position}/`), 'the TUI at the d8 violation');
+    assert.match(s, /!\s+d8 5e17/, s);
+    assert.match(s, /\(D8-D15 shown for d8: f hides them\)/);
+    tmux('send-keys', '-t', 'd8', 'i');
+    s = await screenUntil('d8', (x) => x.includes('ABI violation #2 of 3: callee-saved'), 'the explanation');
+    assert.ok(s.replace(/\s+/g, ' ').includes(v.detail), s);
+    assert.ok(s.split('\n').every((l) => l.length <= 80), 'fits 80 columns');
+    tmux('send-keys', '-t', 'd8', '1');
+    s = await screenUntil('d8', (x) => x.includes(` ${v.related![0]!.position}/`), 'the return');
+    tmux('send-keys', '-t', 'd8', 'q');
+    await screenUntil('d8', (x) => x.includes('tui-exit=0'), 'the exit');
+  });
 });
 
 describe('wintrace tui outside a terminal', () => {
