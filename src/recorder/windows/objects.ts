@@ -60,9 +60,10 @@ export class ProcessObject extends KObject {
 
 export class WaitableTimer extends KObject {
   readonly kind = 'WaitableTimer';
-  /** Virtual ns at which the timer fires; undefined while not set. */
+  /** Virtual ns of the next expiration; undefined while not set, cancelled, or a one-shot timer has expired. */
   due: bigint | undefined;
   periodNs = 0n;
+  /** Signaled by an expiration that no satisfied wait has reset yet (a manual-reset timer: until set again). */
   private fired = false;
   constructor(readonly manualReset: boolean) {
     super();
@@ -72,19 +73,28 @@ export class WaitableTimer extends KObject {
     this.periodNs = periodNs;
     this.fired = false;
   }
-  cancel(): void {
+  /** CancelWaitableTimer: no more expirations; one that already happened keeps the timer signaled. */
+  cancel(now: bigint): void {
+    this.expire(now);
     this.due = undefined;
   }
+  /**
+   * Applies the expirations up to `now`. The state is one bit, so however many periods passed unwaited the timer
+   * is signaled once, and a periodic timer re-arms for its first expiration after `now`.
+   */
+  private expire(now: bigint): void {
+    if (this.due === undefined || now < this.due) return;
+    this.fired = true;
+    this.due = this.periodNs > 0n ? this.due + ((now - this.due) / this.periodNs + 1n) * this.periodNs : undefined;
+  }
+  // Every acquire follows a signaled(now) that returned true (the waits and the port's collect ask first), so
+  // the expirations up to the wait's time are applied before the wait resets the state.
   override signaled(now: bigint): boolean {
-    return this.fired || (this.due !== undefined && now >= this.due);
+    this.expire(now);
+    return this.fired;
   }
   override acquire(): void {
-    if (this.periodNs > 0n && this.due !== undefined) {
-      this.due += this.periodNs;
-      return;
-    }
-    this.fired = this.manualReset;
-    if (!this.manualReset) this.due = undefined;
+    if (!this.manualReset) this.fired = false;
   }
   override onlyTime(): boolean {
     return true;

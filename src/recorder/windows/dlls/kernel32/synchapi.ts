@@ -5,6 +5,7 @@ import { EventObject, WaitableTimer } from '../../objects.ts';
 import { deadlineMs, ERROR_INVALID_HANDLE, objectsOf, WAIT, waitOn } from '../wait.ts';
 
 const CREATE_WAITABLE_TIMER_MANUAL_RESET = 1n;
+const ERROR_INVALID_PARAMETER = 87;
 
 function createEvent(manual: bigint, initial: bigint) {
   return new EventObject(manual !== 0n, initial !== 0n);
@@ -91,19 +92,28 @@ export const synchapi = [
       c.setLastError(ERROR_INVALID_HANDLE);
       return false;
     }
+    const period = BigInt.asIntN(32, c.args[2]!);
+    if (period < 0n) {
+      c.setLastError(ERROR_INVALID_PARAMETER);
+      return false;
+    }
     const due = BigInt.asIntN(64, c.mem.u64(c.args[1]!));
-    // Negative: relative, in 100 ns; positive: absolute FILETIME.
+    // Negative: relative, in 100 ns; positive: absolute FILETIME. Go stops its profiler's timer with the most
+    // negative value and no period: an expiration 29,000 years away.
     const now = c.process.clock.now();
     const at = due < 0n ? now - due * 100n : now + (due - c.process.clock.systemTime()) * 100n;
-    o.set(at, BigInt.asIntN(32, c.args[2]!) * 1_000_000n);
+    o.set(at, period * 1_000_000n);
     return true;
   }),
 
   // BOOL CancelWaitableTimer(HANDLE hTimer);
   winapi('kernel32.dll', 'BOOL CancelWaitableTimer(HANDLE hTimer)', (c) => {
     const o = c.process.object(c.args[0]!);
-    if (!(o instanceof WaitableTimer)) return false;
-    o.cancel();
+    if (!(o instanceof WaitableTimer)) {
+      c.setLastError(ERROR_INVALID_HANDLE);
+      return false;
+    }
+    o.cancel(c.process.clock.now());
     return true;
   }),
 ];
