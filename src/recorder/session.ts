@@ -543,10 +543,12 @@ export class RecordSession {
         this.event({ kind: 'api-return', step: this.step(), tid: t.id, api: `${def.dll}!${def.proto.name}`, value, lastError });
       },
       threadCreated: (t: Thread, creator: Thread | undefined) => {
-        if (!creator) return;
+        // The main thread is created before the process object exists: the header holds it.
+        if (this.proc === undefined) return;
         const m = this.proc.mem;
         this.event({
-          kind: 'thread-created', step: this.step(), tid: creator.id, newTid: t.id, start: t.startAddress, parameter: t.parameter, teb: t.teb,
+          // A thread Windows creates for itself (the console control thread) is its own creator.
+          kind: 'thread-created', step: this.step(), tid: creator?.id ?? t.id, newTid: t.id, start: t.startAddress, parameter: t.parameter, teb: t.teb,
           stackBase: m.u64(t.teb + BigInt(TEB.fields.StackBase[0])), stackLimit: m.u64(t.teb + BigInt(TEB.fields.StackLimit[0])),
           regs: this.contextRegs(t),
         });

@@ -72,7 +72,7 @@ export function describeEvent(e: TraceEvent, symbols: Symbols): string {
   switch (e.kind) {
     case 'api-call': return `${e.api}(${e.args.map(arg).join(', ')}) from ${sym(e.caller - 4n)}`;
     case 'api-return': return `${e.api} returned ${typeof e.value === 'string' ? e.value : hex(e.value)}${e.lastError ? `, LastError ${e.lastError}` : ''}`;
-    case 'thread-created': return `thread ${tidName(e.newTid)} created: start ${sym(e.start)}, parameter ${hex(e.parameter)}, TEB ${hex(e.teb)}, stack [${hex(e.stackLimit)}, ${hex(e.stackBase)})`;
+    case 'thread-created': return `thread ${tidName(e.newTid)} created${e.tid === e.newTid ? ' by Windows' : ''}: start ${sym(e.start)}, parameter ${hex(e.parameter)}, TEB ${hex(e.teb)}, stack [${hex(e.stackLimit)}, ${hex(e.stackBase)})`;
     case 'thread-started': return `thread ${tidName(e.tid)} starts at ${sym(e.pc)}${entered(e.sentinels)}`;
     case 'thread-switched': return `switch to thread ${tidName(e.tid)}${e.from !== undefined ? ` from ${tidName(e.from)}` : ''}`;
     case 'thread-exited': return `thread ${tidName(e.tid)} exited with ${exitStatus(e.exitCode)}${notGivenBack(e.sentinelsLost)}`;

@@ -3,7 +3,9 @@
 // process exit when nothing handled it); a thread start from the CreateThread call through the routine's entry
 // to its first call into the scheduler (runtime.schedule for Go).
 
+import { consoleEventEpisodes, preemptionEpisodes } from './entry-episodes.ts';
 import { goRuntimeProfile, type GoRuntimeProfile } from './go-runtimes.ts';
+import { exitStatus } from './describe.ts';
 import { runTo } from './search.ts';
 import { threadStep } from './stepping.ts';
 import type { EventAt, Trace } from './trace.ts';
@@ -16,7 +18,7 @@ export interface EpisodeMark {
 export interface Episode {
   /** 0-based rank in start order: `episode:K` on the command line. */
   readonly index: number;
-  readonly kind: 'exception' | 'thread-start';
+  readonly kind: 'exception' | 'thread-start' | 'console-event' | 'async-preemption';
   readonly name: string;
   readonly tid: number;
   readonly start: number;
@@ -71,7 +73,7 @@ export function episodes(trace: Trace): Episode[] {
         const d = stack.pop();
         if (!d) break;
         const outcome = e.kind === 'context-resumed' ? `resumed at ${fmt(e.pc)} with SP 0x${e.sp.toString(16)}`
-          : e.kind === 'fail-fast' ? `fail fast ${hexCode(e.code)}: ${e.reason}` : `process exit ${e.exitCode} (unhandled)`;
+          : e.kind === 'fail-fast' ? `fail fast ${hexCode(e.code)}: ${e.reason}` : `process exit ${exitStatus(e.exitCode)} (unhandled)`;
         const at = e.kind === 'context-resumed' ? onThread(trace, position, e.tid) : position;
         d.marks.push({ position: at, label: outcome });
         out.push({ kind: 'exception', name: d.name, tid: d.tid, start: d.start, end: at, marks: d.marks, outcome });
@@ -108,7 +110,8 @@ export function episodes(trace: Trace): Episode[] {
   const schedule = runtime === undefined ? undefined : trace.symbols.resolve(runtime.scheduler);
   for (let i = 0; i < events.length; i++) {
     const { position, event: e } = events[i]!;
-    if (e.kind !== 'thread-created') continue;
+    // A thread Windows creates for itself is its own kind of episode (entry-episodes.ts), not a CreateThread.
+    if (e.kind !== 'thread-created' || e.tid === e.newTid) continue;
     const call = lastApiCall(events, i, e.tid, 'CreateThread');
     const started = events.slice(i + 1).find((x) => x.event.kind === 'thread-started' && x.event.tid === e.newTid);
     const marks: EpisodeMark[] = [];
@@ -130,6 +133,7 @@ export function episodes(trace: Trace): Episode[] {
     }
     out.push({ kind: 'thread-start', name: `thread 0x${e.newTid.toString(16)} start: ${fmt(e.start)}`, tid: e.newTid, start, end, marks, outcome });
   }
+  out.push(...consoleEventEpisodes(trace, events, runtime), ...preemptionEpisodes(trace, events, runtime));
   out.sort((a, b) => a.start - b.start || a.end - b.end);
   return out.map((e, index) => ({ index, ...e }));
 }

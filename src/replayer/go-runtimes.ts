@@ -26,6 +26,14 @@ export interface GoRuntimeProfile {
   /** A thread start episode ends when the new thread first calls this. */
   readonly scheduler: string;
   readonly threadStart: string;
+  /** The Go function SetConsoleCtrlHandler registers (through a callback entry), and what it hands the signal to. */
+  readonly consoleHandler: string;
+  readonly signalSend: string;
+  /** Where os/signal delivers a queued signal to the program's channels. */
+  readonly signalDeliver: string;
+  /** The routine a preempting thread's SetThreadContext sends its target to, and the Go code it yields through. */
+  readonly asyncPreempt: string;
+  readonly asyncPreemptYield: string;
   /** The exception dispatch path, in the order a handled fault enters it (the episode marks each one it saw). */
   readonly dispatchPath: readonly string[];
   /**
@@ -42,6 +50,11 @@ export interface GoRuntimeProfile {
 const COMMON = {
   callbackTable: 'runtime.callbackasm',
   callbackEntrySize: 8,
+  consoleHandler: 'runtime.ctrlHandler',
+  signalSend: 'runtime.sigsend',
+  signalDeliver: 'os/signal.process',
+  asyncPreempt: 'runtime.asyncPreempt',
+  asyncPreemptYield: 'runtime.asyncPreempt2',
   scheduler: 'runtime.schedule',
   threadStart: 'runtime.tstart_stdcall',
 } as const;
