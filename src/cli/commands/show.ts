@@ -1,6 +1,6 @@
 // `wintrace show trace.mp --at N|N%|SYMBOL|FILE:LINE|episode:K|violation:K`: the machine at one position, as text —
-// registers, disassembly around pc, the stack and the call stack with Go source lines (what the TUI shows, for
-// scripts and logs).
+// registers and where their values point, disassembly around pc, the stack and the call stack with Go source lines
+// (what the TUI shows, for scripts and logs).
 
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors.ts';
@@ -11,6 +11,7 @@ import { describeGoroutine, goroutineAt } from '../../replayer/goroutines.ts';
 import { locate } from '../../replayer/locate.ts';
 import { lineSuffix } from '../../replayer/source-lines.ts';
 import { Replay } from '../../replayer/replay.ts';
+import { ValuePlaces } from '../../replayer/value-places.ts';
 import { D8_D15_SLOTS, disassemblyAround, GENERAL_SLOTS, registersView, stackView } from '../../replayer/view.ts';
 import { jsonText, printLines } from '../../text/terminal.ts';
 import { printStruct, STRUCT_OPTION_HELP } from '../struct-output.ts';
@@ -55,8 +56,11 @@ export const showCommand: CommandModule<object, ShowArgs> = {
       const frames = callStack(trace, replay.memory, replay.code, p, { maxFrames: 32 });
       const thread = trace.thread(regs.tid);
       const goroutine = goroutineAt(replay, p, regs.tid);
+      const places = new ValuePlaces(replay, p, regs.tid);
+      const pointing = regs.rows.map((r) => ({ row: r, place: places.name(r.value) }));
       if (argv.json) {
-        process.stdout.write(`${jsonText(JSON.stringify({ place, tid: regs.tid, goroutine, registers: regs.rows, disassembly: dis, stack, callStack: frames },
+        const registers = pointing.map(({ row, place: at }) => (at ? { ...row, points: at.text, pointsKind: at.kind } : row));
+        process.stdout.write(`${jsonText(JSON.stringify({ place, tid: regs.tid, goroutine, registers, disassembly: dis, stack, callStack: frames },
           (_k, v) => (typeof v === 'bigint' ? hex(v) : v), 2))}\n`);
         return;
       }
@@ -72,6 +76,11 @@ export const showCommand: CommandModule<object, ShowArgs> = {
       const cells = regs.rows.map((r) => `${(r.changed ? '*' : ' ') + (r.flag ? '!' : ' ')}${r.name.padStart(4)} ${hex(r.value).padStart(18)}`);
       for (let i = 0; i < cells.length; i += 4) out.push(`  ${cells.slice(i, i + 4).join('  ')}`);
       for (const r of regs.rows) if (r.flag) out.push(`  ! ${r.name}: ${r.flag}`);
+      const named = pointing.filter((x) => x.place !== undefined);
+      if (named.length > 0) {
+        out.push('', 'where register values point:');
+        for (const { row, place: at } of named) out.push(`  ${row.name.padStart(4)} ${hex(row.value).padStart(18)}  ${at!.text}`);
+      }
       out.push('', 'disassembly:');
       const lineWidth = Math.max(0, ...dis.map((l) => l.line?.length ?? 0));
       for (const l of dis) {
