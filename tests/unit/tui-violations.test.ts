@@ -52,6 +52,18 @@ async function open(replay: Replay, position: number, size: { width?: number } =
   return ui;
 }
 
+/** `fn` on a second Replay of the recording, not yet checked; closed, with the TUI on it, afterwards. */
+async function unchecked(arg: string, fn: (fresh: Replay) => Promise<void>): Promise<void> {
+  const fresh = Replay.open(seeded(arg).trace.path);
+  try {
+    await fn(fresh);
+  } finally {
+    ui?.unmount();
+    ui = undefined;
+    fresh.close();
+  }
+}
+
 async function violations(arg: string): Promise<Violation[]> {
   return (await seeded(arg).check()).violations;
 }
@@ -67,9 +79,7 @@ const flat = (s: string) => s.replace(/\s+/g, ' ');
 
 describe('i: a violation explained whole', () => {
   test('before the check, i runs it; the explanation has every field and the whole detail and why', async () => {
-    const r = seeded('start-clobber');
-    const fresh = Replay.open(r.trace.path);
-    try {
+    await unchecked('start-clobber', async (fresh) => {
       assert.equal(fresh.violations, undefined, 'not checked yet');
       const vs = await violations('start-clobber');
       const v = vs[0]!;
@@ -91,11 +101,7 @@ describe('i: a violation explained whole', () => {
       const closed = await h.press(KEYS.escape);
       assert.match(closed, /registers/);
       assert.equal(h.position(), v.position, 'Esc leaves the position as it was');
-    } finally {
-      ui?.unmount();
-      ui = undefined;
-      fresh.close();
-    }
+    });
   });
 
   test('i explains the row selected in the violations pane; Enter goes to it, 1 and 2 to the places it names', async () => {
@@ -163,11 +169,9 @@ describe('i: a violation explained whole', () => {
 });
 
 describe('! on the registers a violation concerns', () => {
-  test('x19 and x20 at their violations, not before the check nor a step earlier', async () => {
-    const r = seeded('start-clobber');
-    const fresh = Replay.open(r.trace.path);
+  test('x19 and x20 at their violations, not before the check nor after them', async () => {
     const vs = await violations('start-clobber');
-    try {
+    await unchecked('start-clobber', async (fresh) => {
       const h = await open(fresh, vs[0]!.position);
       assert.equal(cell(h.frame(), 'x19')?.flagged, false, 'no mark before the check');
       let f = await h.press('v');
@@ -182,11 +186,7 @@ describe('! on the registers a violation concerns', () => {
       assert.equal(h.position(), vs[2]!.position + 1);
       assert.equal(cell(f, 'x19')?.flagged, false, 'the step after the last violation');
       assert.equal(cell(f, 'x20')?.flagged, false);
-    } finally {
-      ui?.unmount();
-      ui = undefined;
-      fresh.close();
-    }
+    });
   });
 
   test('at the return that hands the clobbered value back, x19, x20 and d8 are marked too', async () => {
