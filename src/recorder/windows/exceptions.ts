@@ -330,45 +330,54 @@ export class ExceptionDispatcher {
   failure: string | undefined;
 
   writeContext(at: bigint, regs: readonly bigint[]): void {
-    const b = new Uint8Array(CONTEXT.size);
-    const v = new DataView(b.buffer);
-    const f = CONTEXT.fields;
-    v.setUint32(f.ContextFlags[0], CONTEXT_FLAGS.FULL, true);
-    v.setUint32(f.Cpsr[0], Number(regs[ROLE.nzcv.index]!), true);
-    for (let n = 0; n <= 28; n++) v.setBigUint64(CONTEXT_X(n), regs[n]!, true);
-    v.setBigUint64(f.Fp[0], regs[29]!, true);
-    v.setBigUint64(f.Lr[0], regs[30]!, true);
-    v.setBigUint64(f.Sp[0], regs[ROLE.sp.index]!, true);
-    v.setBigUint64(f.Pc[0], regs[ROLE.pc.index]!, true);
-    for (let n = 0; n < 32; n++) {
-      const q = regs[reg(`v${n}`).index]!;
-      v.setBigUint64(CONTEXT_V(n), q & 0xffff_ffff_ffff_ffffn, true);
-      v.setBigUint64(CONTEXT_V(n) + 8, q >> 64n, true);
-    }
-    v.setUint32(f.Fpcr[0], Number(regs[reg('fpcr').index]!), true);
-    v.setUint32(f.Fpsr[0], Number(regs[reg('fpsr').index]!), true);
-    this.proc.mem.write(at, b);
+    this.proc.mem.write(at, contextBytes(regs));
   }
 
   /** Loads every register the CONTEXT holds (the full edited context is restored, as NtContinue does). */
   readContext(at: bigint): void {
-    const b = this.proc.mem.bytes(at, CONTEXT.size);
-    const v = new DataView(b.buffer);
-    const f = CONTEXT.fields;
-    const values: Array<readonly [(typeof REGISTERS)[number], bigint]> = [];
-    for (let n = 0; n <= 28; n++) values.push([REGISTERS[n]!, v.getBigUint64(CONTEXT_X(n), true)]);
-    values.push([ROLE.fp, v.getBigUint64(f.Fp[0], true)]);
-    values.push([ROLE.lr, v.getBigUint64(f.Lr[0], true)]);
-    values.push([ROLE.sp, v.getBigUint64(f.Sp[0], true)]);
-    values.push([ROLE.pc, v.getBigUint64(f.Pc[0], true)]);
-    values.push([ROLE.nzcv, BigInt(v.getUint32(f.Cpsr[0], true) & 0xf0000000)]);
-    for (let n = 0; n < 32; n++) {
-      values.push([reg(`v${n}`), v.getBigUint64(CONTEXT_V(n), true) | (v.getBigUint64(CONTEXT_V(n) + 8, true) << 64n)]);
-    }
-    values.push([reg('fpcr'), BigInt(v.getUint32(f.Fpcr[0], true))]);
-    values.push([reg('fpsr'), BigInt(v.getUint32(f.Fpsr[0], true))]);
-    this.proc.engine.writeRegs(values);
+    this.proc.engine.writeRegs(contextRegisters(this.proc.mem.bytes(at, CONTEXT.size)));
   }
+}
+
+/** A CONTEXT (ContextFlags = CONTEXT_FULL) holding `regs`, in the engine's REGISTERS order. */
+export function contextBytes(regs: readonly bigint[]): Uint8Array {
+  const b = new Uint8Array(CONTEXT.size);
+  const v = new DataView(b.buffer);
+  const f = CONTEXT.fields;
+  v.setUint32(f.ContextFlags[0], CONTEXT_FLAGS.FULL, true);
+  v.setUint32(f.Cpsr[0], Number(regs[ROLE.nzcv.index]!), true);
+  for (let n = 0; n <= 28; n++) v.setBigUint64(CONTEXT_X(n), regs[n]!, true);
+  v.setBigUint64(f.Fp[0], regs[29]!, true);
+  v.setBigUint64(f.Lr[0], regs[30]!, true);
+  v.setBigUint64(f.Sp[0], regs[ROLE.sp.index]!, true);
+  v.setBigUint64(f.Pc[0], regs[ROLE.pc.index]!, true);
+  for (let n = 0; n < 32; n++) {
+    const q = regs[reg(`v${n}`).index]!;
+    v.setBigUint64(CONTEXT_V(n), q & 0xffff_ffff_ffff_ffffn, true);
+    v.setBigUint64(CONTEXT_V(n) + 8, q >> 64n, true);
+  }
+  v.setUint32(f.Fpcr[0], Number(regs[reg('fpcr').index]!), true);
+  v.setUint32(f.Fpsr[0], Number(regs[reg('fpsr').index]!), true);
+  return b;
+}
+
+/** Every register a CONTEXT's bytes hold, to load into the engine (Cpsr masked to NZCV). */
+export function contextRegisters(b: Uint8Array): Array<readonly [(typeof REGISTERS)[number], bigint]> {
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const f = CONTEXT.fields;
+  const values: Array<readonly [(typeof REGISTERS)[number], bigint]> = [];
+  for (let n = 0; n <= 28; n++) values.push([REGISTERS[n]!, v.getBigUint64(CONTEXT_X(n), true)]);
+  values.push([ROLE.fp, v.getBigUint64(f.Fp[0], true)]);
+  values.push([ROLE.lr, v.getBigUint64(f.Lr[0], true)]);
+  values.push([ROLE.sp, v.getBigUint64(f.Sp[0], true)]);
+  values.push([ROLE.pc, v.getBigUint64(f.Pc[0], true)]);
+  values.push([ROLE.nzcv, BigInt(v.getUint32(f.Cpsr[0], true) & 0xf0000000)]);
+  for (let n = 0; n < 32; n++) {
+    values.push([reg(`v${n}`), v.getBigUint64(CONTEXT_V(n), true) | (v.getBigUint64(CONTEXT_V(n) + 8, true) << 64n)]);
+  }
+  values.push([reg('fpcr'), BigInt(v.getUint32(f.Fpcr[0], true))]);
+  values.push([reg('fpsr'), BigInt(v.getUint32(f.Fpsr[0], true))]);
+  return values;
 }
 
 export function describeException(info: Pick<ExceptionInfo, 'code' | 'information'>): string {

@@ -3,6 +3,8 @@
 import { reg, REGISTERS } from '../../../../arch/arm64.ts';
 import { winapi } from '../../api.ts';
 import { ThreadObject } from '../../objects.ts';
+import { contextRanges } from '../../context-parts.ts';
+import { contextBytes, contextRegisters } from '../../exceptions.ts';
 import { CONTEXT, STARTUPINFOW, TEB } from '../../structs.ts';
 import type { Thread } from '../../thread.ts';
 import { ERROR_INVALID_HANDLE } from '../wait.ts';
@@ -90,29 +92,36 @@ export const processthreadsapi = [
   }),
 
   // BOOL GetThreadContext(HANDLE hThread, LPCONTEXT lpContext);
+  // Fills only the parts lpContext->ContextFlags names; the rest of the buffer, ContextFlags included, is left as
+  // the caller had it. The thread's registers are those it was switched out with: it is never mid-instruction.
   winapi('kernel32.dll', 'BOOL GetThreadContext(HANDLE hThread, LPCONTEXT lpContext)', (c) => {
     const t = threadOf(c, c.args[0]!);
     if (!t || t === c.thread || !t.context) {
       c.setLastError(ERROR_INVALID_HANDLE);
       return false;
     }
-    const regs = withThreadRegisters(c, t, () => c.process.engine.readRegs(REGISTERS));
-    const flags = c.mem.u32(c.args[1]! + BigInt(CONTEXT.fields.ContextFlags[0]));
-    c.process.exceptions.writeContext(c.args[1]!, regs);
-    c.mem.setU32(c.args[1]! + BigInt(CONTEXT.fields.ContextFlags[0]), flags);
+    const at = c.args[1]!;
+    const flags = c.mem.u32(at + BigInt(CONTEXT.fields.ContextFlags[0]));
+    const full = contextBytes(withThreadRegisters(c, t, () => c.process.engine.readRegs(REGISTERS)));
+    for (const [start, end] of contextRanges(flags)) c.mem.write(at + BigInt(start), full.subarray(start, end));
     return true;
   }),
 
   // BOOL SetThreadContext(HANDLE hThread, const CONTEXT *lpContext);
+  // Loads only the parts ContextFlags names; X18 stays the thread's TEB whatever the CONTEXT holds.
   winapi('kernel32.dll', 'BOOL SetThreadContext(HANDLE hThread, const CONTEXT *lpContext)', (c) => {
     const t = threadOf(c, c.args[0]!);
     if (!t || t === c.thread || !t.context) {
       c.setLastError(ERROR_INVALID_HANDLE);
       return false;
     }
+    const given = c.mem.bytes(c.args[1]!, CONTEXT.size);
+    const flags = new DataView(given.buffer, given.byteOffset).getUint32(CONTEXT.fields.ContextFlags[0], true);
     const e = c.process.engine;
     const updated = withThreadRegisters(c, t, () => {
-      c.process.exceptions.readContext(c.args[1]!);
+      const merged = contextBytes(e.readRegs(REGISTERS));
+      for (const [start, end] of contextRanges(flags)) merged.set(given.subarray(start, end), start);
+      e.writeRegs(contextRegisters(merged));
       e.writeReg(reg('x18'), t.teb); // the platform register is not the caller's to change
       return e.saveContext();
     });
