@@ -1,12 +1,13 @@
 // GetThreadContext and SetThreadContext touch only the parts of a CONTEXT that its ContextFlags name (Microsoft
 // Learn: "The value of the ContextFlags member of this structure specifies which portions of a thread's context
 // are retrieved" / "to set"). Go's profiler (profilem) and preemption (preemptM) pass CONTEXT_CONTROL alone.
+// SetThreadPriority, which the profiler thread calls on itself, checks its handle and value.
 
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { ThreadObject } from '../../src/recorder/windows/objects.ts';
-import { CONTEXT, CONTEXT_FLAGS, CONTEXT_X } from '../../src/recorder/windows/structs.ts';
-import { harness } from '../helpers/api-harness.ts';
+import { CONTEXT, CONTEXT_FLAGS, CONTEXT_X, TEB } from '../../src/recorder/windows/structs.ts';
+import { type Harness, harness } from '../helpers/api-harness.ts';
 
 const START = 0x1_0000_1000n; // never run: the thread only has to exist with its first registers
 const PARAMETER = 0x1234_5678n;
@@ -54,5 +55,25 @@ describe('thread contexts by ContextFlags', () => {
     assert.equal(u64(f.Pc[0]), START + 0x40n);
     assert.equal(u64(CONTEXT_X(0)), PARAMETER, 'X0 is the thread\'s, not the buffer\'s 0xaa…');
     assert.equal(u64(CONTEXT_X(18)), target.teb);
+  });
+});
+
+const lastError = (h: Harness): number => h.proc.mem.u32(h.proc.threads[0]!.teb + BigInt(TEB.fields.LastErrorValue[0]));
+
+describe('SetThreadPriority', () => {
+  test('takes the documented values for a thread handle and refuses others', () => {
+    const h = harness();
+    try {
+      const other = h.proc.handles.add(new ThreadObject(h.proc.createThread(START, 0n, 0x10000n, undefined)));
+      const THREAD_PRIORITY_HIGHEST = 2n;
+      assert.equal(h.call('kernel32.dll!SetThreadPriority', other, THREAD_PRIORITY_HIGHEST), true);
+      assert.equal(h.call('kernel32.dll!SetThreadPriority', other, 7n), false, 'not a value of the normal priority class');
+      assert.equal(lastError(h), 87);
+      assert.equal(h.call('kernel32.dll!SetThreadPriority', other, 0x10000n), false, 'background mode is the caller\'s own');
+      assert.equal(h.call('kernel32.dll!SetThreadPriority', 0x7777n, THREAD_PRIORITY_HIGHEST), false);
+      assert.equal(lastError(h), 6);
+    } finally {
+      h.close();
+    }
   });
 });

@@ -13,6 +13,12 @@ import { ERROR, VirtualMemoryError } from '../../virtual-memory.ts';
 import { tebOf } from '../../teb-view.ts';
 
 const CREATE_SUSPENDED = 4n;
+const ERROR_INVALID_PARAMETER = 87;
+/** THREAD_PRIORITY_IDLE, LOWEST, BELOW_NORMAL, NORMAL, ABOVE_NORMAL, HIGHEST, TIME_CRITICAL (a process of the normal class). */
+const THREAD_PRIORITIES: ReadonlySet<number> = new Set([-15, -2, -1, 0, 1, 2, 15]);
+/** Background processing mode: only for the calling thread. */
+const THREAD_MODE_BACKGROUND_BEGIN = 0x10000;
+const THREAD_MODE_BACKGROUND_END = 0x20000;
 
 function threadOf(c: ApiCall, h: bigint): Thread | undefined {
   const o = c.process.object(h);
@@ -142,7 +148,22 @@ export const processthreadsapi = [
   }),
 
   // BOOL SetThreadPriority(HANDLE hThread, int nPriority);
-  winapi('kernel32.dll', 'BOOL SetThreadPriority(HANDLE hThread, int nPriority)', () => true),
+  // Checked but without effect: the scheduler has one priority (Go raises only its profiler thread, which spends
+  // its life waiting on a timer; it runs at its turn in the round robin after the timer fires).
+  winapi('kernel32.dll', 'BOOL SetThreadPriority(HANDLE hThread, int nPriority)', (c) => {
+    const t = threadOf(c, c.args[0]!);
+    if (!t) {
+      c.setLastError(ERROR_INVALID_HANDLE);
+      return false;
+    }
+    const priority = Number(BigInt.asIntN(32, c.args[1]!));
+    const background = priority === THREAD_MODE_BACKGROUND_BEGIN || priority === THREAD_MODE_BACKGROUND_END;
+    if (!THREAD_PRIORITIES.has(priority) && !(background && t === c.thread)) {
+      c.setLastError(ERROR_INVALID_PARAMETER);
+      return false;
+    }
+    return true;
+  }),
 
   // BOOL SwitchToThread(void);
   winapi('kernel32.dll', 'BOOL SwitchToThread(void)', () => ({ kind: 'yield', result: 1n })),
