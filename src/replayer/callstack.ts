@@ -120,7 +120,15 @@ export function callStack(trace: Trace, memory: TraceMemory, code: CodeWords, po
     const v = new DataView(rec.bytes.buffer);
     const next = Number(v.getBigUint64(0, true));
     const ret = Number(v.getBigUint64(8, true));
-    if (ret === 0 || trace.symbols.lookup(ret) === undefined) break;
+    const at = ret === 0 ? undefined : trace.symbols.lookup(ret);
+    if (at === undefined) break;
+    if (at.offset === 0 && at.name.includes('!')) {
+      // A return to a stub's first instruction is no call's: it is the return stub the emulated Windows entered a
+      // start routine with (wintrace!ThreadReturn), the bottom of this thread. As a call at ret - 4 it read as the
+      // stub before it (wintrace!ExceptionHandlerReturn+0x4).
+      chain.push({ pc: ret, returnAddress: ret, symbol: at.name, source: 'fp', fp });
+      break;
+    }
     chain.push({ pc: ret - 4, returnAddress: ret, symbol: trace.symbols.format(ret - 4), source: 'fp', fp });
     if (next <= fp) break;
     fp = next;
@@ -131,7 +139,11 @@ export function callStack(trace: Trace, memory: TraceMemory, code: CodeWords, po
   for (const f of shadow) frames.push(fpReturns.has(f.returnAddress) ? { ...f, source: 'both' } : f);
   // FP frames beyond what the shadow walk reached (older calls, or the walk's budget ran out).
   const lastShadow = shadow.length > 0 ? chain.findIndex((f) => f.returnAddress === shadow[shadow.length - 1]!.returnAddress) : -1;
-  for (const f of chain.slice(lastShadow + 1)) if (!shadowReturns.has(f.returnAddress)) frames.push(f);
+  // A return stub's frame is Windows' entry, which a shadow walk that crossed one already shows where it happened.
+  const enteredByWindows = shadow.some((f) => f.source === 'windows');
+  for (const f of chain.slice(lastShadow + 1)) {
+    if (!shadowReturns.has(f.returnAddress) && !(enteredByWindows && f.pc === f.returnAddress)) frames.push(f);
+  }
   return frames.slice(0, maxFrames).map((f) => {
     const line = lineText(trace.sourceLines, f.pc);
     return line ? { ...f, line } : f;

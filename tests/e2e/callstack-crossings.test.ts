@@ -1,6 +1,7 @@
 // The call stack across what a shadow stack cannot pair by itself, on Go 1.19 and 1.27 recordings: a callback from C
 // (cgocallback moves to the goroutine's stack, below callbackasm1 on g0's; asmcgocall moved to g0's before calling C)
-// and the resume of a handled exception (sigresume runs where Windows put it; its callers are the faulting code's).
+// and the resume of a handled exception (sigresume runs where Windows put it; its callers are the faulting code's), and
+// the bottom of a thread, where a frame record returns to the emulated Windows' return stub.
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -69,6 +70,16 @@ for (const release of ['1.19', '1.27']) {
         assert.match(fns[1]!, new RegExp(`^\\[windows\\] main\\.readValue(\\+0x[0-9a-f]+)?: exception 0xC0000005, resumed by Windows at ${sigresume}$`), fns.join(' <- '));
         assert.deepEqual(fns.slice(2, 5), ['main.safeRead', 'main.main', 'runtime.main'], fns.join(' <- '));
       }
+    });
+
+    test('a frame record returning to the emulated Windows\' return stub is the thread\'s bottom, named as that stub', () => {
+      const start = functions(demo, firstExecution(demo, 'runtime.mstart'));
+      assert.ok(!start.some((f) => f.startsWith('wintrace!ExceptionHandlerReturn')), start.join(' <- '));
+      // 1.27's rt0_go leaves no frame record chain down to it: its walk ends at rt0_go's call.
+      assert.equal(start.at(-1), release === '1.19' ? 'wintrace!ThreadReturn' : 'runtime.rt0_go', start.join(' <- '));
+      const handler = functions(demo, firstExecution(demo, 'runtime.exceptionhandler'));
+      assert.ok(!handler.some((f) => f.startsWith('wintrace!')), `the dispatch is its Windows frame, once: ${handler.join(' <- ')}`);
+      assert.equal(handler.filter((f) => f.startsWith('[windows] exception 0xC0000005 dispatched by Windows from main.readValue')).length, 1, handler.join(' <- '));
     });
   });
 }
