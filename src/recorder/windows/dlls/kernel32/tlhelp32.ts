@@ -1,4 +1,4 @@
-// tlhelp32.h: module snapshots, which Go 1.22+'s runtime/pprof reads for the profile's mappings.
+// tlhelp32.h: module snapshots, which Go 1.21+'s runtime/pprof reads for the profile's mappings.
 
 import { INVALID_HANDLE_VALUE, winapi, type ApiCall } from '../../api.ts';
 import { GuestMemory } from '../../guest-memory.ts';
