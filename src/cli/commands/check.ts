@@ -1,9 +1,11 @@
 // `wintrace check trace.mp [--json] [--rule ID...]`: run the Windows ARM64 ABI rules over a trace.
-// Exit 0 when clean, 1 with violations, 2 for bad input (an unreadable trace, an unknown rule).
+// Exit 0 when clean, 1 with violations, 2 for bad input (an unreadable trace, an unknown rule). Known findings in
+// Go's own runtime (known-findings.ts) are printed, marked, and not counted unless --strict.
 
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors.ts';
 import type { Violation } from '../../replayer/abi/violation.ts';
+import { KNOWN_FINDINGS } from '../../replayer/abi/known-findings.ts';
 import { RULE_IDS, RULES, type RuleId } from '../../replayer/abi/rules.ts';
 import { tidName } from '../../replayer/describe.ts';
 import { Replay } from '../../replayer/replay.ts';
@@ -16,6 +18,7 @@ interface CheckArgs {
   rule?: string[];
   all?: boolean;
   quiet?: boolean;
+  strict?: boolean;
 }
 
 /** Violations printed in full before the rest are summarised by rule and address (--all prints every one). */
@@ -24,7 +27,7 @@ const DETAILED = 20;
 export function formatViolation(v: Violation, index: number): string[] {
   const where = v.step !== undefined ? `${v.symbol} (0x${v.pc.toString(16)})  ${v.instruction}` : `${v.symbol} (by the emulated Windows)`;
   const lines = [
-    `#${index} ${v.rule}  position ${v.position}  thread ${tidName(v.tid)}  ${where}`,
+    `#${index} ${v.rule}${v.known ? ` [known: ${v.known}]` : ''}  position ${v.position}  thread ${tidName(v.tid)}  ${where}`,
     `    ${v.subject}: ${v.before} -> ${v.after}`,
     `    ${v.detail}${v.detectedAt !== undefined && v.detectedAt !== v.position ? ` [noticed at position ${v.detectedAt}]` : ''}`,
     ...(v.related?.length ? [`    ${v.related.map((r) => `${r.role} at position ${r.position} (${r.symbol})`).join('; ')}`] : []),
@@ -33,9 +36,14 @@ export function formatViolation(v: Violation, index: number): string[] {
   return lines;
 }
 
+/** Known findings among the violations: each id once, with how many and why. */
+function knownSummary(known: readonly Violation[]): Array<{ id: string; count: number; why: string }> {
+  return KNOWN_FINDINGS.map((k) => ({ id: k.id, count: known.filter((v) => v.known === k.id).length, why: k.why })).filter((k) => k.count > 0);
+}
+
 export const checkCommand: CommandModule<object, CheckArgs> = {
   command: 'check <trace>',
-  describe: 'Check a trace against the Windows ARM64 ABI rules (exit 0 clean, 1 violations, 2 bad input)',
+  describe: 'Check a trace against the Windows ARM64 ABI rules (exit 0 clean, 1 violations, 2 bad input; known findings in Go\'s runtime are shown, not counted)',
   builder: (y: Argv) =>
     y
       .positional('trace', { type: 'string', demandOption: true, describe: 'trace file written by wintrace record' })
@@ -43,7 +51,9 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
       .option('rule', { type: 'string', array: true, describe: `only these rules: ${RULE_IDS.join(', ')}` })
       .option('all', { type: 'boolean', describe: 'print every violation in full (default: the first 20, then a summary)' })
       .option('quiet', { alias: 'q', type: 'boolean', describe: 'no progress line' })
-      .epilogue(`Rules:\n${RULES.map((r) => `  ${r.id.padEnd(16)} ${r.description}`).join('\n')}`) as Argv<CheckArgs>,
+      .option('strict', { type: 'boolean', describe: 'count known findings in Go\'s own runtime as violations too (exit 1)' })
+      .epilogue(`Rules:\n${RULES.map((r) => `  ${r.id.padEnd(16)} ${r.description}`).join('\n')}\n\nKnown findings in Go's runtime (reported, marked [known: id], not counted without --strict):\n` +
+        KNOWN_FINDINGS.map((k) => `  ${k.id}: ${k.rule} on ${k.subjects.join(', ')}`).join('\n')) as Argv<CheckArgs>,
   handler: async (argv: ArgumentsCamelCase<CheckArgs>) => {
     const unknown = (argv.rule ?? []).filter((r) => !RULE_IDS.includes(r as RuleId));
     if (unknown.length) throw new UsageError(`--rule ${unknown.join(', ')}: no such rule; the rules are ${RULE_IDS.join(', ')}`);
@@ -58,9 +68,12 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
       progress?.done();
       const secs = (performance.now() - t0) / 1000;
       const vs = result.violations;
+      const counted = argv.strict ? vs : vs.filter((v) => !v.known);
+      const known = vs.filter((v) => v.known);
       if (argv.json) {
         process.stdout.write(`${jsonText(JSON.stringify({
           trace: argv.trace, steps: result.steps, truncated: replay.trace.truncated, rules: result.rules, violations: vs,
+          counted: counted.length, known: knownSummary(known),
         }, null, 2))}\n`);
       } else {
         const t = replay.trace;
@@ -73,11 +86,14 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
           out.push(`... and ${vs.length - shown.length} more (--all prints them):`);
           for (const [k, n] of [...groups].sort((a, b) => b[1] - a[1])) out.push(`    ${String(n).padStart(6)} x ${k}`);
         }
-        const counts = RULE_IDS.filter((r) => result.rules.includes(r)).map((r) => `${r} ${vs.filter((v) => v.rule === r).length}`);
-        out.push(`${vs.length === 0 ? 'no violations' : `${vs.length} violation${vs.length === 1 ? '' : 's'}`} (${counts.join(', ')}) in ${secs.toFixed(2)} s`);
+        const counts = RULE_IDS.filter((r) => result.rules.includes(r)).map((r) => `${r} ${counted.filter((v) => v.rule === r).length}`);
+        out.push(`${counted.length === 0 ? 'no violations' : `${counted.length} violation${counted.length === 1 ? '' : 's'}`} (${counts.join(', ')}) in ${secs.toFixed(2)} s`);
+        if (known.length && !argv.strict) {
+          for (const k of knownSummary(known)) out.push(`and ${k.count} known finding${k.count === 1 ? '' : 's'} in Go's runtime, not counted (--strict counts them): ${k.id}: ${k.why}`);
+        }
         printLines(out);
       }
-      process.exitCode = vs.length === 0 ? 0 : 1;
+      process.exitCode = counted.length === 0 ? 0 : 1;
     } finally {
       replay.close();
     }

@@ -221,7 +221,7 @@ export function attributeCalleeSaved(trace: Trace, memory: TraceMemory, code: Co
     rule: 'callee-saved', position, step: blame, tid: m.tid, pc, symbol: sym(pc), instruction: '', subject: name,
     before: hex(m.before), after: hex(m.after),
     detail: `${detail} (${m.label}, entered at position ${m.entry}, returned at ${m.exit})`,
-    why: rule('callee-saved')!.why, by: blame !== undefined ? 'program' : 'windows', detectedAt: m.exit,
+    why: rule('callee-saved')!.why, by: blame !== undefined ? 'program' : 'windows', detectedAt: m.exit, boundary: { kind: m.span, label: m.label },
     ...(related.length ? { related } : {}),
   };
 }

@@ -15,6 +15,7 @@ import { checkPassNative, checkPassNativeAsync, nativeCheckAvailable } from './c
 import { attributeCalleeSaved, type Mismatch, type WalkCache } from './callee-saved.ts';
 import { resumeChecks } from './resume-in-stack.ts';
 import { spOutcome } from './sp-access.ts';
+import { knownFinding } from './known-findings.ts';
 import { X18Spans } from './teb-checks.ts';
 import { goRuntimeProfile } from '../go-runtimes.ts';
 import { BOUNDARIES, CALLEE_SAVED_D_SLOTS, CALLEE_SAVED_SLOTS, RULE_IDS, type RuleId, rule } from './rules.ts';
@@ -95,6 +96,8 @@ function finish(trace: Trace, memory: TraceMemory, code: CodeWords, ctx: PassCon
   for (let i = 0; i < out.length; i++) {
     const v = out[i]!;
     if (v.rule === 'sp-aligned' && v.by === 'program') out[i] = withSpOutcome(trace, code, v);
+    const k = knownFinding(out[i]!);
+    if (k) out[i] = { ...out[i]!, known: k.id };
   }
   // The pass does not keep pc: where the emulated Windows acted, the thread goes on at its next step.
   for (let i = 0; i < out.length; i++) {

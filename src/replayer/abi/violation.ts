@@ -27,6 +27,10 @@ export interface Violation {
   readonly detectedAt?: number;
   /** Other instructions the explanation names: where the value was saved or given back, the return that lost it. */
   readonly related?: readonly RelatedPosition[];
+  /** callee-saved: the boundary crossing the value did not survive (span kind and what it was). */
+  readonly boundary?: { readonly kind: 'callback' | 'stdcall' | 'handler' | 'thread'; readonly label: string };
+  /** The id of the known finding in Go's runtime this is an instance of (known-findings.ts), if it is one. */
+  readonly known?: string;
 }
 
 export interface RelatedPosition {
