@@ -300,7 +300,7 @@ describe('Control Flow Guard: resuming on a goroutine stack fails fast', () => {
     assert.deepEqual(f.stack, { limit: f.thread.stack.limit, base: f.thread.stack.base });
     assert.ok(f.ctxSp < f.stack.limit || f.ctxSp >= f.stack.base);
     assert.equal(proc.exceptions.failure, f.reason);
-    const m = /refused SP (0x[0-9a-f]+) outside the stack of thread (\d+) \[(0x[0-9a-f]+), (0x[0-9a-f]+)\) resuming at (\S+)$/
+    const m = /refused SP (0x[0-9a-f]+) outside the stack of thread (0x[0-9a-f]+) \[(0x[0-9a-f]+), (0x[0-9a-f]+)\) resuming at (\S+)$/
       .exec(f.reason);
     assert.ok(m, f.reason);
     assert.equal(BigInt(m[1]!), f.ctxSp);
