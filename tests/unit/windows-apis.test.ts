@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { KNOWN_DLLS } from '../../src/recorder/windows/dlls/index.ts';
+import { TEB } from '../../src/recorder/windows/structs.ts';
 import { harness, runOnThread } from '../helpers/api-harness.ts';
 
 describe('Go 1.21+ runtime APIs', () => {
@@ -234,6 +235,32 @@ describe('Go 1.21+ runtime APIs', () => {
         'in use while its entry is queued');
       assert.equal(h.call('ntdll.dll!NtCancelWaitCompletionPacket', packet, 1n), 0n, 'removed from the port');
       assert.equal(h.call('kernel32.dll!GetQueuedCompletionStatusEx', port, s + 0x100n, 1n, s + 0x40n, 0n, 0n), 0n, 'port empty: timeout');
+    } finally {
+      h.close();
+    }
+  });
+
+  test('a module snapshot lists the image first, then the emulated DLLs; Module32NextW ends with ERROR_NO_MORE_FILES', () => {
+    const h = harness();
+    try {
+      const TH32CS_SNAPMODULE = 0x8n;
+      const snap = h.call('kernel32.dll!CreateToolhelp32Snapshot', TH32CS_SNAPMODULE, 0n) as bigint;
+      const me = h.scratch;
+      // MODULEENTRY32W's 64-bit layout written out, not taken from structs.ts: modBaseAddr 24, hModule 40,
+      // szModule 48, szExePath 560, 1080 bytes.
+      h.proc.mem.setU32(me, 1080);
+      assert.equal(h.call('kernel32.dll!Module32FirstW', snap, me), true);
+      assert.equal(h.proc.mem.u64(me + 24n), h.proc.image.base, 'modBaseAddr of the image');
+      assert.equal(h.proc.mem.u64(me + 40n), h.proc.image.base, 'hModule = base');
+      assert.equal(h.proc.mem.wString(me + 48n), 'hello.exe');
+      assert.equal(h.proc.mem.wString(me + 560n), 'C:\\wintrace\\hello.exe');
+      const names: string[] = [];
+      while (h.call('kernel32.dll!Module32NextW', snap, me) === true) names.push(h.proc.mem.wString(me + 48n));
+      assert.ok(names.includes('kernel32.dll') && !names.includes('wintrace.sys'), names.join(' '));
+      assert.equal(h.proc.mem.u32(h.proc.threads[0]!.teb + BigInt(TEB.fields.LastErrorValue[0])), 18, 'ERROR_NO_MORE_FILES');
+      h.proc.mem.setU32(me, 1079);
+      assert.equal(h.call('kernel32.dll!Module32FirstW', snap, me), false, 'too small a dwSize');
+      assert.equal(h.call('kernel32.dll!CreateToolhelp32Snapshot', TH32CS_SNAPMODULE, 4n), 0xffff_ffff_ffff_ffffn, 'another process');
     } finally {
       h.close();
     }
