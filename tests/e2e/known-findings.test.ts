@@ -14,7 +14,7 @@ import { fixtureExe } from '../helpers/fixtures.ts';
 const dir = mkdtempSync(join(tmpdir(), 'wintrace-known-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-interface CheckJson { violations: Array<{ rule: string; subject: string; known?: string }>; counted: number; known: Array<{ id: string; count: number }> }
+interface CheckJson { violations: Array<{ rule: string; subject: string; known?: string }>; counted: number; known: Array<{ id: string; count: number; why: string }> }
 
 describe('check on a Go callback: the runtime\'s D8-D15 bug is reported as known, not counted', () => {
   for (const release of ['1.19', '1.27']) {
