@@ -25,6 +25,8 @@ export interface Scenario {
   readonly fixture: string;
   /** The Go release whose build of the fixture it records (the reference, 1.19, when absent). */
   readonly go?: string;
+  /** Options `record` needs besides the window (a console event, a bound for a program that never ends). */
+  readonly recordArgs?: readonly string[];
   /** What the golden shows. */
   readonly shows: string;
   /** How the window is found, for traces/README.md. */
@@ -111,6 +113,42 @@ function firstThread(replay: Replay): GoldenWindow {
   };
 }
 
+/** The first episode of `kind`, from its start to its end (both instructions inside the window). */
+function firstEpisode(kind: 'console-event' | 'async-preemption', dumpArgs: (tid: number) => readonly string[]) {
+  return (replay: Replay): GoldenWindow => {
+    const t = replay.trace;
+    const e = need(replay.episodes().find((x) => x.kind === kind), `the recording has no ${kind} episode`);
+    return { start: count(t, e.start), stop: count(t, e.end + 1), dumpArgs: dumpArgs(e.tid) };
+  };
+}
+
+/** A console Ctrl-C and an async preemption, on the reference runtime and on `release`'s (issue 18). */
+function entryPaths(release?: string): Scenario[] {
+  const suffix = release ? `-go${release}` : '';
+  const on = release ? ` on Go ${release}'s runtime` : '';
+  return [
+    {
+      name: `console-ctrl-c${suffix}`,
+      fixture: 'signal-notify',
+      ...(release ? { go: release } : {}),
+      recordArgs: ['--console-event', 'ctrl-c@1000000000'],
+      shows: `a console Ctrl-C${on}: Windows creates the control thread in kernelbase!CtrlRoutine, which calls the handler Go registered (a callback entry → callbackasm1 → cgocallback → runtime.ctrlHandler → runtime.sigsend) and gets TRUE back`,
+      window: 'the console-event episode of a recording with --console-event ctrl-c@1000000000 (raised once every thread waits); from the control thread\'s creation to the episode\'s last mark; dumped for the control thread only, with --depth 2',
+      // The handler runs a whole new M's start-up (needm, minit) inside the callback: calls folded below depth 2.
+      locate: firstEpisode('console-event', (tid) => ['--thread', tidName(tid), '--depth', '2']),
+    },
+    {
+      name: `async-preemption${suffix}`,
+      fixture: 'spin',
+      ...(release ? { go: release } : {}),
+      recordArgs: ['--max-instructions', '30000000'],
+      shows: `an asynchronous preemption${on}: sysmon's thread suspends the spinning thread, reads and rewrites its context to enter runtime.asyncPreempt, resumes it, and the spinning goroutine yields in asyncPreempt2`,
+      window: 'the first async-preemption episode in the first 30M instructions of spin; from the SuspendThread call to the target\'s entry into runtime.asyncPreempt2',
+      locate: firstEpisode('async-preemption', () => []),
+    },
+  ];
+}
+
 /** The exception and thread-start goldens of a newer runtime: same windows, located the same way, on its build. */
 function newerRuntime(release: string): Scenario[] {
   return [
@@ -181,4 +219,6 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   ...newerRuntime('1.24'),
   ...newerRuntime('1.27'),
+  ...entryPaths(),
+  ...entryPaths('1.27'),
 ];
