@@ -1,6 +1,7 @@
 // Records every fixture built by the chosen Go releases and checks each trace against the ABI rules, as a user
 // would (`wintrace record`, then `wintrace check --json`, each in its own process): the table of violations per
-// fixture and release that says whether the checker is quiet on correct programs (issue 15's acceptance).
+// fixture and release that says whether the checker is quiet on correct programs (issue 15's acceptance); known
+// findings in Go's own runtime (src/replayer/abi/known-findings.ts) in a column of their own.
 // Runaway fixtures (spin, deadlock) are left out: they never end by themselves.
 //
 // Usage: node --import tsx scripts/check-matrix.ts [--go 1.19,1.27] [--only name,name] [--keep DIR]
@@ -33,7 +34,7 @@ const names = (list(argv.only) ?? fixtureNames()).filter((n) => !existsSync(join
 const dir = argv.keep ?? mkdtempSync(join(tmpdir(), 'wintrace-check-matrix-'));
 mkdirSync(dir, { recursive: true });
 
-interface Cell { release: string; name: string; steps: number; violations: Record<string, number>; note: string; seconds: number }
+interface Cell { release: string; name: string; steps: number; violations: Record<string, number>; known: number; note: string; seconds: number }
 const cells: Cell[] = [];
 
 function wintrace(...args: string[]) {
@@ -45,15 +46,17 @@ for (const release of releases) {
     const t0 = performance.now();
     const trace = join(dir, `${name}-go${release}.mp`);
     const rec = wintrace('record', fixtureExe(name, release), '-o', trace);
-    const cell: Cell = { release, name, steps: 0, violations: {}, note: '', seconds: 0 };
+    const cell: Cell = { release, name, steps: 0, violations: {}, known: 0, note: '', seconds: 0 };
     if (!existsSync(trace)) {
       cell.note = `record failed (exit ${rec.status}): ${rec.stderr.trim().split('\n').pop()}`;
     } else {
       const chk = wintrace('check', trace, '--json');
       try {
-        const r = JSON.parse(chk.stdout) as { steps: number; violations: Array<{ rule: string; symbol: string; subject: string }> };
+        const r = JSON.parse(chk.stdout) as { steps: number; violations: Array<{ rule: string; symbol: string; subject: string; known?: string }> };
         cell.steps = r.steps;
-        for (const v of r.violations) {
+        // Known findings in Go's own runtime are counted apart, as check counts them.
+        cell.known = r.violations.filter((v) => v.known).length;
+        for (const v of r.violations.filter((x) => !x.known)) {
           const k = `${v.rule} ${v.symbol} ${v.subject.split(/[ :]/)[0]}`;
           cell.violations[k] = (cell.violations[k] ?? 0) + 1;
         }
@@ -68,6 +71,7 @@ for (const release of releases) {
     cells.push(cell);
     const count = Object.values(cell.violations).reduce((a, b) => a + b, 0);
     console.log(`go${release} ${name.padEnd(20)} ${String(cell.steps).padStart(11)} steps  ${String(count).padStart(4)} violations  ` +
+      `${String(cell.known).padStart(5)} known  ` +
       `${cell.seconds.toFixed(0).padStart(4)} s  load ${loadavg()[0]!.toFixed(1)}  ${cell.note}` +
       (count ? `\n    ${Object.entries(cell.violations).map(([k, n]) => `${k} x${n}`).join('\n    ')}` : ''));
   }

@@ -31,6 +31,16 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
       'D8-D15 come back changed from every callback into Go (windows/amd64\'s callbackasm1 saves X6-X15; sigtramp ' +
       'on arm64 saves F8-F15). Not a bug of the program being checked.',
   },
+  {
+    id: 'go-tstart-stdcall-d8-d15',
+    rule: 'callee-saved',
+    subjects: D8_D15,
+    boundaries: [{ kind: 'thread', label: 'thread start routine runtime.tstart_stdcall' }],
+    why: 'Go\'s runtime.tstart_stdcall, the start routine of every thread the runtime creates, saves R19-R28 but not ' +
+      'F8-F15 (every release from 1.19 to 1.27), and from 1.22 the Go code on a new M overwrites V8-V15 ' +
+      '(internal/chacha8rand.block): a thread that ends, such as one a goroutine locked with LockOSThread and left, ' +
+      'returns to Windows with D8-D15 changed. Not a bug of the program being checked.',
+  },
 ];
 
 /** The known finding a violation is an instance of, if any. */
