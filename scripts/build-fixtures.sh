@@ -23,13 +23,17 @@
 # program prints, fixtures/go/<name>/expected.windows.out holds the expected
 # Windows output of every Go release (expected.windows.goX.out of release X
 # where its runtime prints something else), written by hand (already
-# normalised) from the runtime's source. This script never writes or deletes
-# it; tests prefer it over the native output. Currently hostfile (it reads a
-# host directory mounted into the emulated Windows) and
+# normalised) from the runtime's source, and expected.windows[.goX].exit the
+# exit code where Windows ends the process with an exception code (fault-no-g:
+# 0xC0000005 as 3221225477). This script never writes or deletes them; tests
+# prefer them over the native run's. Currently hostfile (it reads a
+# host directory mounted into the emulated Windows),
 # breakpoint (runtime.Breakpoint is a fatal SIGTRAP on linux, but on
 # windows/arm64 BRK #0xf000 raises EXCEPTION_BREAKPOINT -> exceptionhandler
 # -> sigpanic -> throw("fault"), see runtime/signal_windows.go and
-# asm_arm64.s).
+# asm_arm64.s), fault-no-g (a thread Go did not create faults: 1.19's
+# badsignal2 message storm, 1.21+'s silent pass-on) and last-continue (a
+# fault in code outside the image reaches lastcontinuehandler's winthrow).
 #
 # Runaway fixtures: a fixture directory holding a file named `runaway` (which
 # says why) is a program that never ends by itself (spin, deadlock). Step 2

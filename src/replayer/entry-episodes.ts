@@ -21,12 +21,12 @@ const MAX_SEGMENTS = 64;
 const hex = (v: bigint | number) => `0x${v.toString(16)}`;
 
 /** A routine's address, whether the symbols spell an assembly routine with its `.abi0` suffix or without. */
-function routine(trace: Trace, name: string): number | undefined {
+export function routine(trace: Trace, name: string): number | undefined {
   return trace.symbols.resolve(name) ?? trace.symbols.resolve(`${name}.abi0`);
 }
 
 /** The first position after `from` where `name` runs (on `tid`, if given), within the bound. */
-function firstEntry(trace: Trace, name: string, from: number, tid?: number): number | undefined {
+export function firstEntry(trace: Trace, name: string, from: number, tid?: number): number | undefined {
   const pc = routine(trace, name);
   if (pc === undefined) return undefined;
   const stop = runTo(trace, from, 1, { breakpoints: new Set([pc]), maxSegments: MAX_SEGMENTS, ...(tid !== undefined ? { tid } : {}) });

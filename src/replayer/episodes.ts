@@ -4,6 +4,7 @@
 // to its first call into the scheduler (runtime.schedule for Go).
 
 import { consoleEventEpisodes, preemptionEpisodes } from './entry-episodes.ts';
+import { classifyDispatch } from './exception-classes.ts';
 import { goRuntimeProfile, type GoRuntimeProfile } from './go-runtimes.ts';
 import { exitStatus } from './describe.ts';
 import { runTo } from './search.ts';
@@ -18,7 +19,7 @@ export interface EpisodeMark {
 export interface Episode {
   /** 0-based rank in start order: `episode:K` on the command line. */
   readonly index: number;
-  readonly kind: 'exception' | 'thread-start' | 'console-event' | 'async-preemption';
+  readonly kind: 'exception' | 'thread-start' | 'console-event' | 'async-preemption' | 'profiler-sample';
   readonly name: string;
   readonly tid: number;
   readonly start: number;
@@ -31,6 +32,8 @@ export interface Episode {
    * entered, in order (1.19's sigtramp_g0, 1.21+'s sigtrampgo, ...), and the runtime profile that names them.
    */
   readonly path?: { readonly runtime: string; readonly routines: readonly string[] };
+  /** An exception on a thread without a g (one Go did not create): the runtime routine it was sent to, if any. */
+  readonly withoutG?: { readonly badsignal?: string };
 }
 
 /** Bound on the scan for the scheduler call, per thread (segments of 16,384 steps). */
@@ -45,7 +48,8 @@ export function episodes(trace: Trace): Episode[] {
   const hexCode = (c: number) => `0x${(c >>> 0).toString(16).toUpperCase().padStart(8, '0')}`;
 
   // Exception dispatches, per thread, nested ones inside their outer dispatch.
-  const open = new Map<number, Array<{ start: number; marks: EpisodeMark[]; name: string; tid: number }>>();
+  // `handler`: the handler running now, if one is: a process that exits before it returns was ended by it.
+  const open = new Map<number, Array<{ start: number; marks: EpisodeMark[]; name: string; tid: number; handler?: string }>>();
   for (const { position, event: e } of events) {
     const stack = open.get(e.tid) ?? [];
     switch (e.kind) {
@@ -60,6 +64,7 @@ export function episodes(trace: Trace): Episode[] {
       case 'handler-returned': {
         const d = stack.at(-1);
         if (!d) break;
+        d.handler = e.kind === 'handler-called' ? `${e.phase} handler ${fmt(e.handler)}` : undefined;
         d.marks.push({
           // Where the thread itself goes on (the scheduler may run another thread first).
           position: e.kind === 'handler-called' ? onThread(trace, position, e.tid) : position,
@@ -73,7 +78,8 @@ export function episodes(trace: Trace): Episode[] {
         const d = stack.pop();
         if (!d) break;
         const outcome = e.kind === 'context-resumed' ? `resumed at ${fmt(e.pc)} with SP 0x${e.sp.toString(16)}`
-          : e.kind === 'fail-fast' ? `fail fast ${hexCode(e.code)}: ${e.reason}` : `process exit ${exitStatus(e.exitCode)} (unhandled)`;
+          : e.kind === 'fail-fast' ? `fail fast ${hexCode(e.code)}: ${e.reason}`
+          : `process exit ${exitStatus(e.exitCode)} ${d.handler !== undefined ? `during ${d.handler}` : '(unhandled)'}`;
         const at = e.kind === 'context-resumed' ? onThread(trace, position, e.tid) : position;
         d.marks.push({ position: at, label: outcome });
         out.push({ kind: 'exception', name: d.name, tid: d.tid, start: d.start, end: at, marks: d.marks, outcome });
@@ -98,10 +104,12 @@ export function episodes(trace: Trace): Episode[] {
       const d = out[k]!;
       if (d.kind !== 'exception') continue;
       const seen = dispatchPath(entries, d.tid, d.start, Math.min(d.end, pathEnd(trace, d.start)));
+      const { marks, withoutG } = classifyDispatch(trace, runtime, d.tid, seen);
       out[k] = {
         ...d,
-        marks: [...d.marks, ...seen.map((r) => ({ position: r.position, label: `enters ${r.name}` }))].sort((a, b) => a.position - b.position),
+        marks: [...d.marks, ...seen.map((r) => ({ position: r.position, label: `enters ${r.name}` })), ...marks].sort((a, b) => a.position - b.position),
         path: { runtime: runtime.name, routines: seen.map((r) => r.name) },
+        ...(withoutG !== undefined ? { withoutG } : {}),
       };
     }
   }

@@ -34,7 +34,30 @@ export interface GoRuntimeProfile {
   /** The routine a preempting thread's SetThreadContext sends its target to, and the Go code it yields through. */
   readonly asyncPreempt: string;
   readonly asyncPreemptYield: string;
-  /** The exception dispatch path, in the order a handled fault enters it (the episode marks each one it saw). */
+  /**
+   * The CPU profiler: the loop its own M runs (waits on the profile timer, then suspends and samples each M),
+   * the routine that reads a suspended thread's CONTEXT, and the one that records the sample.
+   */
+  readonly profileLoop: string;
+  readonly profileThread: string;
+  readonly sigprof: string;
+  /**
+   * The last vectored continue handler's Go side, which Windows reaches only when nothing before it handled the
+   * exception, and the routine it reports the exception through before it exits the process.
+   */
+  readonly lastContinueHandler: string;
+  readonly lastContinueReport: string;
+  /**
+   * Where a dispatch holds the thread's g in X28 right after sigtramp's load_g (0 on a thread Go did not create),
+   * and the routine the runtime sends such a thread to, if it has one (1.19's badsignal2; 1.21+ pass the
+   * exception on from sigtrampgo and print nothing).
+   */
+  readonly gLoadedAt: readonly string[];
+  readonly badsignal?: string;
+  /**
+   * The exception dispatch path, in the order a fault enters it: a handled one stops before the last continue
+   * handler (the episode marks each one it saw).
+   */
   readonly dispatchPath: readonly string[];
   /**
    * The routine that rewrites a handled exception's CONTEXT to resume on the thread's own stack (the Control Flow
@@ -57,6 +80,11 @@ const COMMON = {
   asyncPreemptYield: 'runtime.asyncPreempt2',
   scheduler: 'runtime.schedule',
   threadStart: 'runtime.tstart_stdcall',
+  profileLoop: 'runtime.profileLoop',
+  profileThread: 'runtime.profilem',
+  sigprof: 'runtime.sigprof',
+  lastContinueHandler: 'runtime.lastcontinuehandler',
+  lastContinueReport: 'runtime.winthrow',
 } as const;
 
 /**
@@ -64,8 +92,10 @@ const COMMON = {
  * runtime.sigresume on the g0 stack.
  */
 const SIGTRAMPGO = {
-  dispatchPath: ['runtime.exceptiontramp', 'sigtramp', 'runtime.sigtrampgo', 'runtime.exceptionhandler', 'runtime.firstcontinuetramp', 'runtime.firstcontinuehandler', 'runtime.sigresume'],
+  dispatchPath: ['runtime.exceptiontramp', 'sigtramp', 'runtime.sigtrampgo', 'runtime.exceptionhandler', 'runtime.firstcontinuetramp', 'runtime.firstcontinuehandler',
+    'runtime.lastcontinuetramp', 'runtime.lastcontinuehandler', 'runtime.sigresume'],
   resumeWorkaround: 'runtime.sigtrampgo',
+  gLoadedAt: ['runtime.sigtrampgo'],
 } as const;
 
 export const GO_RUNTIMES: readonly GoRuntimeProfile[] = [
@@ -74,8 +104,12 @@ export const GO_RUNTIMES: readonly GoRuntimeProfile[] = [
     name: 'go1.19-1.20',
     releases: ['1.19', '1.20'],
     stdcall: 'runtime.asmstdcall',
-    dispatchPath: ['runtime.exceptiontramp', 'sigtramp', 'sigtramp_g0', 'runtime.exceptionhandler', 'runtime.firstcontinuetramp', 'runtime.firstcontinuehandler', 'sigresume'],
+    dispatchPath: ['runtime.exceptiontramp', 'sigtramp', 'runtime.badsignal2', 'sigtramp_g0', 'runtime.exceptionhandler', 'runtime.firstcontinuetramp',
+      'runtime.firstcontinuehandler', 'runtime.lastcontinuetramp', 'runtime.lastcontinuehandler', 'sigresume'],
     resumeWorkaround: 'sigtramp_g0',
+    // sigtramp calls badsignal2 when load_g found no g, and goes on to sigtramp_g0 with it otherwise.
+    gLoadedAt: ['runtime.badsignal2', 'sigtramp_g0'],
+    badsignal: 'runtime.badsignal2',
     only: ['sigtramp_g0', 'runtime.badsignal2'],
   },
   { ...COMMON, ...SIGTRAMPGO, name: 'go1.21', releases: ['1.21'], stdcall: 'runtime.asmstdcall', only: ['runtime.usleep2', 'runtime.switchtothread'] },

@@ -61,14 +61,14 @@ export function fixtureExe(name: string, release = REFERENCE_GO): string {
 /**
  * Expected normalised output of a fixture built by one Go release: its native linux run, or the hand-written
  * Windows override where linux cannot produce it: expected.windows.goX.out for release X when its runtime prints
- * something else, else expected.windows.out (written from Go 1.19's runtime; the same text for every release
- * measured so far).
+ * something else, else expected.windows.out (written from Go 1.19's runtime); the same for the exit code
+ * (expected.windows[.goX].exit), where Windows ends the process with an exception code linux cannot exit with.
  */
 export function expectedOutput(name: string, release = REFERENCE_GO): { text: string; exitCode: number } {
   const dir = `${FIXTURE_SOURCES}/${name}`;
   const native = release === REFERENCE_GO ? `${dir}/expected` : `${binDir(release)}/${name}.expected`;
   if (!existsSync(`${native}.exit`)) throw new Error(`${native.slice(ROOT.length)}.exit missing: run scripts/build-fixtures.sh --go ${release}`);
-  const override = [`${dir}/expected.windows.go${release}.out`, `${dir}/expected.windows.out`].find((f) => existsSync(f));
-  const text = readFileSync(override ?? `${native}.out`, 'utf8');
-  return { text, exitCode: Number(readFileSync(`${native}.exit`, 'utf8').trim()) };
+  const windows = (ext: string) => [`${dir}/expected.windows.go${release}.${ext}`, `${dir}/expected.windows.${ext}`].find((f) => existsSync(f));
+  const text = readFileSync(windows('out') ?? `${native}.out`, 'utf8');
+  return { text, exitCode: Number(readFileSync(windows('exit') ?? `${native}.exit`, 'utf8').trim()) };
 }
