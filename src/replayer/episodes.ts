@@ -5,6 +5,7 @@
 
 import { consoleEventEpisodes, preemptionEpisodes } from './entry-episodes.ts';
 import { classifyDispatch } from './exception-classes.ts';
+import { profilerSampleEpisodes } from './profiler-episodes.ts';
 import { goRuntimeProfile, type GoRuntimeProfile } from './go-runtimes.ts';
 import { exitStatus } from './describe.ts';
 import { runTo } from './search.ts';
@@ -141,7 +142,7 @@ export function episodes(trace: Trace): Episode[] {
     }
     out.push({ kind: 'thread-start', name: `thread 0x${e.newTid.toString(16)} start: ${fmt(e.start)}`, tid: e.newTid, start, end, marks, outcome });
   }
-  out.push(...consoleEventEpisodes(trace, events, runtime), ...preemptionEpisodes(trace, events, runtime));
+  out.push(...consoleEventEpisodes(trace, events, runtime), ...preemptionEpisodes(trace, events, runtime), ...profilerSampleEpisodes(trace, events, runtime));
   out.sort((a, b) => a.start - b.start || a.end - b.end);
   return out.map((e, index) => ({ index, ...e }));
 }

@@ -35,10 +35,9 @@ export interface GoRuntimeProfile {
   readonly asyncPreempt: string;
   readonly asyncPreemptYield: string;
   /**
-   * The CPU profiler: the loop its own M runs (waits on the profile timer, then suspends and samples each M),
-   * the routine that reads a suspended thread's CONTEXT, and the one that records the sample.
+   * The CPU profiler (profileLoop on an M of its own, which suspends each M in turn): the routine that reads a
+   * suspended thread's CONTEXT, and the one that records the sample.
    */
-  readonly profileLoop: string;
   readonly profileThread: string;
   readonly sigprof: string;
   /**
@@ -80,7 +79,6 @@ const COMMON = {
   asyncPreemptYield: 'runtime.asyncPreempt2',
   scheduler: 'runtime.schedule',
   threadStart: 'runtime.tstart_stdcall',
-  profileLoop: 'runtime.profileLoop',
   profileThread: 'runtime.profilem',
   sigprof: 'runtime.sigprof',
   lastContinueHandler: 'runtime.lastcontinuehandler',

@@ -35,8 +35,15 @@ describe('each release\'s build has its profile\'s boundary routines', () => {
       assert.ok(byVersion.releases.includes(release));
       // Without build info the symbol table alone picks the same generation.
       assert.equal(goRuntimeProfile(symbols)?.name, byVersion.name, `go${release}: profile from symbols alone`);
-      for (const name of [byVersion.stdcall, byVersion.callbackTable, byVersion.scheduler, byVersion.threadStart, byVersion.resumeWorkaround, ...byVersion.dispatchPath, ...byVersion.only]) {
+      for (const name of [byVersion.stdcall, byVersion.callbackTable, byVersion.scheduler, byVersion.threadStart, byVersion.resumeWorkaround, ...byVersion.dispatchPath, ...byVersion.only,
+        byVersion.lastContinueHandler, byVersion.lastContinueReport, ...byVersion.gLoadedAt,
+        ...(byVersion.badsignal !== undefined ? [byVersion.badsignal] : [])]) {
         assert.notEqual(symbols.resolve(name), undefined, `go${release}: ${name} not in the binary`);
+      }
+      // The profiler's routines are linked only into a program that can start it.
+      const profiling = symbolsOf(fixtureExe('cpu-profile', release));
+      for (const name of [byVersion.profileThread, byVersion.sigprof]) {
+        assert.notEqual(profiling.resolve(name), undefined, `go${release}: ${name} not in cpu-profile`);
       }
     });
   }
