@@ -1,22 +1,35 @@
 // The yargs root: one file per verb under commands/, errors mapped to exit codes in one place.
 
-import yargs from 'yargs';
+import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ExitCode, WintraceError } from '../errors.ts';
 import { VERSION } from '../version.ts';
-import { checkCommand } from './commands/check.ts';
-import { diffCommand } from './commands/diff.ts';
-import { doctorCommand } from './commands/doctor.ts';
-import { dumpCommand } from './commands/dump.ts';
-import { episodesCommand } from './commands/episodes.ts';
-import { eventsCommand } from './commands/events.ts';
-import { goroutinesCommand } from './commands/goroutines.ts';
-import { originCommand } from './commands/origin.ts';
-import { recordCommand } from './commands/record.ts';
-import { runCommand } from './commands/run.ts';
-import { showCommand } from './commands/show.ts';
-import { tuiCommand } from './commands/tui.ts';
 import { checkNumericOptions } from './options.ts';
+
+// Each command's module is loaded only when that command runs (the recorder, the replayer, the trace writer:
+// ~100 ms of the TUI's start-up went to the other commands' modules, docs/benchmarks.md "TUI start-up"); the
+// help, a mistyped command and no command at all load every one, for the list of commands (in this order).
+type AnyCommand = CommandModule<any, any>;
+const COMMANDS: Record<string, () => Promise<AnyCommand>> = {
+  record: async () => (await import('./commands/record.ts')).recordCommand,
+  run: async () => (await import('./commands/run.ts')).runCommand,
+  check: async () => (await import('./commands/check.ts')).checkCommand,
+  show: async () => (await import('./commands/show.ts')).showCommand,
+  tui: async () => (await import('./commands/tui.ts')).tuiCommand,
+  events: async () => (await import('./commands/events.ts')).eventsCommand,
+  episodes: async () => (await import('./commands/episodes.ts')).episodesCommand,
+  goroutines: async () => (await import('./commands/goroutines.ts')).goroutinesCommand,
+  dump: async () => (await import('./commands/dump.ts')).dumpCommand,
+  origin: async () => (await import('./commands/origin.ts')).originCommand,
+  diff: async () => (await import('./commands/diff.ts')).diffCommand,
+  doctor: async () => (await import('./commands/doctor.ts')).doctorCommand,
+};
+
+/** The modules `argv` needs: its command's alone when it starts with one, else all (help, usage errors). */
+function commandsFor(argv: readonly string[]): string[] {
+  const first = argv[0];
+  return first !== undefined && Object.hasOwn(COMMANDS, first) ? [first] : Object.keys(COMMANDS);
+}
 
 /** Prints `wintrace: <message>` and exits with the error's code; a bug prints its stack so it can be reported. */
 export function fail(err: unknown): never {
@@ -32,24 +45,15 @@ export function fail(err: unknown): never {
 const NO_COMMAND = 'Name a command; see the list above.';
 
 export async function main(argv: string[]): Promise<void> {
-  await yargs(argv)
+  const commands = await Promise.all(commandsFor(argv).map((name) => COMMANDS[name]!()));
+  let cli = yargs(argv)
     .scriptName('wintrace')
     // Arguments after `--` belong to the guest program (options.ts programArgs), even when they look like options.
     .parserConfiguration({ 'populate--': true })
     .usage('$0 <command> [options]\n\nRecord and replay Windows on ARM64 programs on an emulated Windows user mode.')
-    .middleware((args) => checkNumericOptions(args, argv))
-    .command(recordCommand)
-    .command(runCommand)
-    .command(checkCommand)
-    .command(showCommand)
-    .command(tuiCommand)
-    .command(eventsCommand)
-    .command(episodesCommand)
-    .command(goroutinesCommand)
-    .command(dumpCommand)
-    .command(originCommand)
-    .command(diffCommand)
-    .command(doctorCommand)
+    .middleware((args) => checkNumericOptions(args, argv));
+  for (const c of commands) cli = cli.command(c);
+  await cli
     .demandCommand(1, NO_COMMAND)
     .recommendCommands()
     .strict()
