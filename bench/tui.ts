@@ -9,10 +9,12 @@
 // Without --trace the fixture (std-1000goroutines, 51M instructions) is recorded once into the temporary
 // directory and kept there for later runs.
 //
-// Start-up first: the real `wintrace tui` command (bin/wintrace.js) in a pseudo-terminal (util-linux `script`,
-// 80x24), from spawning node to the first frame on the terminal, once running the built dist/ and once src/ under
-// tsx (WINTRACE_FROM_SOURCE=0/1), alternating, on the demo (panic-recover, recorded once like the big trace) and on
-// the big trace, each figure with the 1-minute load average when it was taken. `--startup` measures start-up only.
+// Start-up first: the real `wintrace tui` command in a pseudo-terminal (util-linux `script`, 80x24), from spawning
+// node to the first frame on the terminal, in turn as the installed command runs it (bin/wintrace.js: the bundle
+// dist/wintrace.js), as tsc's modules in dist/ unbundled (node dist/cli/main.js) and as src/ under tsx
+// (WINTRACE_FROM_SOURCE=1), the order rotating from run to run, on the demo (panic-recover, recorded once like the
+// big trace) and on the big trace, each figure with the 1-minute load average when it was taken. `--startup`
+// measures start-up only; `--modes bundle,modules` leaves tsx out.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { EventEmitter } from 'node:events';
@@ -28,7 +30,7 @@ import { fixtureExe, ROOT } from '../tests/helpers/fixtures.ts';
 import type { Benchmark, BenchOptions, BenchResult, Cell } from './run.ts';
 import { PerRun, rng, SUMMARY_COLUMNS } from './samples.ts';
 
-const PARAMS = new Set(['trace', 'fixture', 'positions', 'nocache', 'startup']);
+const PARAMS = new Set(['trace', 'fixture', 'positions', 'nocache', 'startup', 'modes']);
 
 class FakeStdout extends EventEmitter {
   readonly isTTY = true;
@@ -109,16 +111,24 @@ interface StartSample {
   load: number;
 }
 
+/** How the command is started: what a user runs, tsc's output without the bundle, the sources under tsx. */
+type StartMode = 'bundle' | 'modules' | 'tsx';
+const START_MODES: Record<StartMode, { label: string; script: string; fromSource: '0' | '1' }> = {
+  bundle: { label: 'bundle (bin/wintrace.js)', script: BIN, fromSource: '0' },
+  modules: { label: 'dist/ modules unbundled', script: join(ROOT, 'dist/cli/main.js'), fromSource: '0' },
+  tsx: { label: 'src/ under tsx', script: BIN, fromSource: '1' },
+};
+
 /** Starts `wintrace tui FILE` in an 80x24 pseudo-terminal, waits for its first frame (the status line's
  * `0/TOTAL`), presses q and waits for the exit. */
-async function firstFrame(file: string, total: number, fromSource: boolean): Promise<StartSample> {
-  const env: NodeJS.ProcessEnv = { ...process.env, WINTRACE_FROM_SOURCE: fromSource ? '1' : '0', TERM: 'xterm-256color' };
+async function firstFrame(file: string, total: number, mode: StartMode): Promise<StartSample> {
+  const env: NodeJS.ProcessEnv = { ...process.env, WINTRACE_FROM_SOURCE: START_MODES[mode].fromSource, TERM: 'xterm-256color' };
   // A user's terminal: Ink draws nothing before the exit in CI.
   delete env.CI;
   delete env.NODE_OPTIONS;
   const load = loadavg()[0]!;
   const t0 = performance.now();
-  const child = spawn('script', ['-q', '-f', '-e', '-c', `stty cols 80 rows 24; exec node ${shq(BIN)} tui ${shq(file)}`, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('script', ['-q', '-f', '-e', '-c', `stty cols 80 rows 24; exec node ${shq(START_MODES[mode].script)} tui ${shq(file)}`, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   let out = '';
   const mark = ` 0/${total} `;
@@ -147,13 +157,15 @@ async function firstFrame(file: string, total: number, fromSource: boolean): Pro
 
 /** Whether dist/ is older than some source (the launcher would then run src/ by itself; here it is forced). */
 function distStale(): boolean {
-  const r = spawnSync('find', ['src', '-newer', 'dist/cli/main.js', '-name', '*.ts*', '-print', '-quit'], { cwd: ROOT, encoding: 'utf8' });
+  const r = spawnSync('find', ['src', '-newer', 'dist/wintrace.js', '-name', '*.ts*', '-print', '-quit'], { cwd: ROOT, encoding: 'utf8' });
   return r.status !== 0 || r.stdout.trim() !== '';
 }
 
-/** First-frame rows: per trace, dist/ and tsx alternating within each run, with the load beside each. */
+/** First-frame rows: per trace, the modes in turn within each run (rotating), with the load beside each. */
 async function startup(traces: Array<[string, string]>, opts: BenchOptions): Promise<{ rows: Array<Record<string, Cell>>; notes: string[] }> {
-  if (!existsSync(join(ROOT, 'dist/cli/main.js'))) {
+  const modes = (opts.params.modes ?? 'bundle,modules,tsx').split(',') as StartMode[];
+  for (const m of modes) if (!(m in START_MODES)) throw new Error(`tui: unknown --modes ${m} (known: ${Object.keys(START_MODES).join(', ')})`);
+  if (!existsSync(join(ROOT, 'dist/wintrace.js'))) {
     opts.log('tui: building dist/ (npm run build)');
     const b = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
     if (b.status !== 0) throw new Error('tui: npm run build failed');
@@ -165,28 +177,28 @@ async function startup(traces: Array<[string, string]>, opts: BenchOptions): Pro
     const r = Replay.open(file);
     const total = r.trace.totalSteps;
     r.close();
-    const samples: Record<'dist' | 'tsx', StartSample[]> = { dist: [], tsx: [] };
+    const samples = new Map<StartMode, StartSample[]>(modes.map((m) => [m, []]));
     for (let run = 0; run < opts.runs; run++) {
       opts.log(`tui: first frame on ${label}, run ${run + 1}/${opts.runs}`);
-      // Alternating, so both see the same load.
-      for (const mode of run % 2 === 0 ? (['dist', 'tsx'] as const) : (['tsx', 'dist'] as const)) {
-        samples[mode].push(await firstFrame(file, total, mode === 'tsx'));
+      // Each mode in turn, the order rotating, so all see the same load and none is always first.
+      for (let i = 0; i < modes.length; i++) {
+        const mode = modes[(run + i) % modes.length]!;
+        samples.get(mode)!.push(await firstFrame(file, total, mode));
       }
     }
-    for (const mode of ['dist', 'tsx'] as const) {
-      const xs = samples[mode];
+    for (const [mode, xs] of samples) {
       rows.push({
-        measure: `first frame, ${mode === 'dist' ? 'built dist/' : 'src/ under tsx'}: ${label} (${total.toLocaleString('en-US')} steps)`,
+        measure: `first frame, ${START_MODES[mode].label}: ${label} (${total.toLocaleString('en-US')} steps)`,
         n: 1,
         median: xs.map((x) => x.ms),
         p95: '',
         max: '',
-        target: mode === 'dist' ? '< 1 s' : '',
+        target: mode === 'bundle' ? '< 1 s' : '',
         load: xs.map((x) => x.load.toFixed(2)).join(' '),
       });
     }
   }
-  notes.push('first frame: `wintrace tui FILE` (bin/wintrace.js) spawned in an 80x24 pseudo-terminal (script -c) until its status line shows `0/TOTAL`, then q; dist/ and tsx alternate; load: the 1-minute load average before each sample, in run order.');
+  notes.push('first frame: `wintrace tui FILE` spawned in an 80x24 pseudo-terminal (script -c) until its status line shows `0/TOTAL`, then q; the modes take turns, the order rotating; load: the 1-minute load average before each sample, in run order.');
   return { rows, notes };
 }
 

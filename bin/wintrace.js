@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Launcher: runs the compiled JavaScript in dist/ (`npm run build`, which scripts/setup.sh runs), so the installed
-// command (`npm link`, `npm install -g .`) works from any directory and does not need tsx or a tsconfig at run time.
+// command (`npm link`, `npm install -g .`) works from any directory and does not need tsx or a tsconfig at run time:
+// dist/wintrace.js, tsc's dist/cli/main.js bundled with its dependencies (scripts/bundle.ts), which starts the TUI
+// in about two thirds of the time the separate module files take to load (docs/benchmarks.md, "TUI start-up").
 //
 // In a checkout whose sources changed since the last build (a developer's edit; the tests spawn this file), it runs
 // src/ through tsx instead, with the checkout's own tsconfig named explicitly (not looked up from the current
@@ -10,7 +12,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
-const built = `${root}dist/cli/main.js`;
+const built = `${root}dist/wintrace.js`;
 
 /** A source file newer than its compiled twin (or without one): dist/ no longer is the code on disk. */
 function sourcesChanged() {

@@ -4,9 +4,7 @@
 // line, the side pane), so the TUI keeps Ink's per-line caches across frames, bounded. Ink's own objects are
 // reused as they are (it only reads them); if a later Ink no longer has these caches this does nothing.
 
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { loadInkOutput } from './ink-output.ts';
 
 interface OutputCachesProto {
   getStyledChars(line: string): unknown;
@@ -19,8 +17,7 @@ let installed = false;
 export async function keepInkLineCaches(maxLines = 8192): Promise<boolean> {
   if (installed) return true;
   try {
-    const inkMain = createRequire(import.meta.url).resolve('ink');
-    const { default: Output } = (await import(pathToFileURL(join(dirname(inkMain), 'output.js')).href)) as { default: new (o: { width: number; height: number }) => { caches?: object } };
+    const Output = (await loadInkOutput()) as new (o: { width: number; height: number }) => { caches?: object };
     const caches = new Output({ width: 1, height: 1 }).caches;
     const proto = caches && (Object.getPrototypeOf(caches) as OutputCachesProto);
     if (!proto || typeof proto.getStyledChars !== 'function' || typeof proto.getStringWidth !== 'function') return false;

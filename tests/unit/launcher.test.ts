@@ -45,7 +45,9 @@ test('with no dist/, one line says to build, and the exit code is 70', () => {
 
 test('a built dist/ as new as src/ runs; a newer source file runs src/ through tsx; WINTRACE_FROM_SOURCE forces either', () => {
   mkdirSync(join(dir, 'dist/cli'), { recursive: true });
-  writeFileSync(join(dir, 'dist/cli/main.js'), 'console.log("dist", process.argv.slice(2).join(" "));\n');
+  // tsc's twin of src/cli/main.ts, which the launcher compares dates with, and the bundle it runs.
+  writeFileSync(join(dir, 'dist/cli/main.js'), 'console.log("unbundled", process.argv.slice(2).join(" "));\n');
+  writeFileSync(join(dir, 'dist/wintrace.js'), 'console.log("dist", process.argv.slice(2).join(" "));\n');
   const old = new Date(Date.now() - 60_000);
   utimesSync(join(dir, 'src/cli/main.ts'), old, old);
   assert.deepEqual(launch(), { code: 0, out: 'dist a b\n', err: '' });
