@@ -5,7 +5,7 @@
 import type { Violation } from '../replayer/abi/violation.ts';
 import { evaluateAddress, evaluateRange } from '../replayer/address-expr.ts';
 import { describeWrite } from '../replayer/describe-write.ts';
-import { describeEvent, hex, tidName } from '../replayer/describe.ts';
+import { describeEvent, hex, slotName, tidName } from '../replayer/describe.ts';
 import { type GoroutineTarget, goroutineStep, targetAt } from '../replayer/goroutine-stepping.ts';
 import { goroutineAt } from '../replayer/goroutines.ts';
 import { locate, resolveAddress } from '../replayer/locate.ts';
@@ -14,9 +14,13 @@ import { type Direction, findExecution, type RunConditions, type RunStop } from 
 import { threadAt } from '../replayer/stepping.ts';
 import { formatLine, lineSuffix } from '../replayer/source-lines.ts';
 import { type LinePcs, parseFileLine, resolveFileLine } from '../replayer/source-position.ts';
+import { parseStructSpec } from '../replayer/struct-view.ts';
 import { D8_D15_SLOTS, GENERAL_SLOTS } from '../replayer/view.ts';
+import { helpMaxScroll } from './components/HelpPane.tsx';
+import { fieldWriterPosition, fieldWriterText } from './components/StructPane.tsx';
 import { violationDetailLines } from './components/ViolationDetail.tsx';
 import { type Command, commandFor } from './keys/bindings.ts';
+import { openOrigin, originKey } from './origin-keys.ts';
 import type { PaneData } from './pane-data.ts';
 import { cycleFocus, focusPane, type ListPane, LIST_PANES, moveTo, type PromptKind, type UiState } from './state/ui-state.ts';
 
@@ -30,7 +34,10 @@ export interface Result {
   readonly effect?: Effect;
 }
 
-const PROMPTS: Partial<Record<Command, PromptKind>> = { goto: 'goto', 'breakpoint-symbol': 'breakpoint', watch: 'watch', search: 'search', memory: 'memory' };
+const PROMPTS: Partial<Record<Command, PromptKind>> = { goto: 'goto', 'breakpoint-symbol': 'breakpoint', watch: 'watch', search: 'search', memory: 'memory', origin: 'origin', struct: 'struct' };
+
+/** The structure `x` shows when none was asked for: the running thread's TEB, as X18 holds it. */
+const DEFAULT_STRUCT = 'TEB@x18';
 
 export function visibleSlots(s: UiState): readonly number[] {
   return s.showFp ? [...GENERAL_SLOTS, ...D8_D15_SLOTS] : GENERAL_SLOTS;
@@ -54,8 +61,9 @@ export function handleToken(data: PaneData, s: UiState, token: string, viewport:
 
 function applyToken(data: PaneData, s: UiState, token: string, viewport: Viewport): Result {
   if (s.prompt) return promptKey(data, s, token);
-  if (s.help) return { state: { ...s, help: token === '?' || token === 'escape' || token === 'q' ? false : s.help } };
+  if (s.help) return { state: helpKey(s, token, viewport) };
   if (s.explain) return explainKey(data, s, s.explain, token, viewport);
+  if (s.origin) return { state: guard(s, () => originKey(data, s, s.origin!, token, viewRows(viewport))) };
   const cmd = commandFor(token);
   return cmd ? execute(data, s, cmd) : { state: s };
 }
@@ -78,6 +86,28 @@ export function explainView(data: PaneData, index: number, viewport: Viewport): 
   const vs = data.violations() ?? [];
   const v = vs[index]!;
   return { lines: violationDetailLines(v, index, vs.length, data.violationPlaces(v), Math.max(80, viewport.width)), rows: Math.max(1, Math.max(24, viewport.height) - 2) };
+}
+
+/** Rows of the views drawn in place of the panes (the status lines keep theirs). */
+function viewRows(viewport: Viewport): number {
+  return Math.max(24, viewport.height) - 2;
+}
+
+/** A key whose replayer call may throw (a bad address, an unreadable structure): the reason becomes the message. */
+function guard(s: UiState, f: () => UiState): UiState {
+  try {
+    return f();
+  } catch (e) {
+    return { ...s, message: errorText(e) };
+  }
+}
+
+/** Keys while the key list is shown: close it, or scroll it where it does not fit. */
+function helpKey(s: UiState, token: string, viewport: Viewport): UiState {
+  if (token === '?' || token === 'escape' || token === 'q') return { ...s, help: false, helpScroll: 0 };
+  const step = token === 'up' || token === 'k' ? -1 : token === 'down' || token === 'j' ? 1 : token === 'pageup' ? -10 : token === 'pagedown' || token === ' ' ? 10 : 0;
+  const max = helpMaxScroll(Math.max(80, viewport.width), Math.max(24, viewport.height));
+  return { ...s, helpScroll: Math.max(0, Math.min(max, s.helpScroll + step)) };
 }
 
 /** Keys while a violation is explained: go to it or a place it names (closing the view), scroll, close. */
@@ -110,9 +140,19 @@ function promptKey(data: PaneData, s: UiState, token: string): Result {
     return { state: { ...s, prompt: undefined, message: kept } };
   }
   if (token === 'backspace') return { state: { ...s, prompt: { ...p, text: p.text.slice(0, -1) } } };
-  if (token === 'enter') return submit(data, { ...s, prompt: undefined }, p.kind, p.text.trim());
+  if (token === 'enter') return submit(data, { ...s, prompt: undefined }, p.kind, p.text.trim() || (p.fallback ?? ''));
   if (token.length === 1) return { state: { ...s, prompt: { ...p, text: p.text + token } } };
   return { state: s };
+}
+
+/**
+ * What Enter on an empty prompt stands for: for `o`, the register selected in the focused registers pane (x0
+ * otherwise; pc has no writer to follow); for `x`, the structure already shown, else the running thread's TEB.
+ */
+function promptFallback(data: PaneData, s: UiState, kind: PromptKind): { fallback?: string } {
+  if (kind === 'origin') return { fallback: s.focus === 'registers' && s.selectedSlot !== 32 ? slotName(s.selectedSlot) : 'x0' };
+  if (kind === 'struct') return { fallback: s.struct?.spec ?? DEFAULT_STRUCT };
+  return {};
 }
 
 function errorText(e: unknown): string {
@@ -162,6 +202,12 @@ function submit(data: PaneData, s: UiState, kind: PromptKind, text: string): Res
       case 'memory': {
         const a = evaluateAddress(replay, s.position, text);
         return { state: { ...focusPane(s, 'memory'), memoryAt: { address: a, label: text }, message: `memory at ${text} = ${hex(a)}` } };
+      }
+      case 'origin': return { state: openOrigin(data, s, text) };
+      case 'struct': {
+        const { def, address } = parseStructSpec(replay, s.position, text, (q, a) => evaluateAddress(replay, q, a));
+        const st = focusPane(s, 'struct');
+        return { state: { ...st, struct: { spec: text, name: def.name, address }, cursors: { ...st.cursors, struct: 0 }, message: `${def.name} at ${hex(address)} (${text}): Enter goes to the selected field's last writer` } };
       }
     }
   } catch (e) {
@@ -236,6 +282,7 @@ export function listLength(data: PaneData, s: UiState, pane: ListPane): number {
     case 'events': return data.events().length;
     case 'episodes': return data.episodes().length;
     case 'violations': return data.violations()?.length ?? 0;
+    case 'struct': return s.struct ? data.struct(s.position, s.struct.name, s.struct.address).fields.length : 0;
   }
 }
 
@@ -253,6 +300,7 @@ export function listCursor(data: PaneData, s: UiState, pane: ListPane): number {
       return at ? list.indexOf(at) : Math.max(0, indexAtOrBefore(list, p, (e) => e.start));
     }
     case 'violations': return Math.max(0, indexAtOrBefore(data.violations() ?? [], p, (v) => v.position));
+    case 'struct': return 0;
   }
 }
 
@@ -273,6 +321,11 @@ function listTarget(data: PaneData, s: UiState, pane: ListPane, i: number): { po
     case 'violations': {
       const v = data.violations()?.[i];
       return v && { position: v.position, label: `violation ${i}: ${v.rule} at ${v.symbol}` };
+    }
+    case 'struct': {
+      const f = s.struct && data.struct(s.position, s.struct.name, s.struct.address).fields[i];
+      const to = f && fieldWriterPosition(f);
+      return f && to !== undefined ? { position: to, label: `${s.struct!.name}.${fieldWriterText(f)}` } : undefined;
     }
   }
 }
@@ -298,7 +351,7 @@ export function execute(data: PaneData, s: UiState, cmd: Command): Result {
   const trace = replay.trace;
   const p = s.position;
   const prompt = PROMPTS[cmd];
-  if (prompt) return { state: { ...s, prompt: { kind: prompt, text: '' } } };
+  if (prompt) return { state: { ...s, prompt: { kind: prompt, text: '', ...promptFallback(data, s, prompt) } } };
   switch (cmd) {
     case 'step':
     case 'step-back':
@@ -401,6 +454,7 @@ export function execute(data: PaneData, s: UiState, cmd: Command): Result {
     case 'pane-events': return { state: focusPane(s, 'events') };
     case 'pane-episodes': return { state: focusPane(s, 'episodes') };
     case 'pane-source': return { state: focusPane(s, 'source') };
+    case 'pane-struct': return s.struct ? { state: focusPane(s, 'struct') } : execute(data, s, 'struct');
     case 'pane-violations': {
       const st = focusPane(s, 'violations');
       return data.violations() ? { state: st } : { state: { ...st, message: CHECK_LABEL }, effect: afterCheck(data, 'pane-violations') };
@@ -413,6 +467,7 @@ export function execute(data: PaneData, s: UiState, cmd: Command): Result {
     case 'enter': {
       if (!isList(s.focus)) return { state: s };
       const t = listTarget(data, s, s.focus, listCursor(data, s, s.focus));
+      if (!t && s.focus === 'struct' && s.struct) return { state: { ...s, message: 'this field was not written during the trace: its value is the initial one' } };
       return { state: t ? moveTo(s, t.position, t.label) : s };
     }
     case 'help': return { state: { ...s, help: !s.help } };

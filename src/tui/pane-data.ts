@@ -9,6 +9,10 @@ import { type Frame, callStack } from '../replayer/callstack.ts';
 import type { Episode } from '../replayer/episodes.ts';
 import { type MemoryRow, memoryRows } from '../replayer/memory-view.ts';
 import { MemoryWindow } from '../replayer/memory-window.ts';
+import { evaluateAddress } from '../replayer/address-expr.ts';
+import { OriginExplorer, type OriginNode, parseOriginTarget } from '../replayer/origin.ts';
+import { structNamed, type StructView, structView } from '../replayer/struct-view.ts';
+import { type ValuePlace, ValuePlaces } from '../replayer/value-places.ts';
 import type { Replay } from '../replayer/replay.ts';
 import { PC_SLOT, slotNumber } from '../replayer/regfile.ts';
 import { SourceFiles, type SourceView } from '../replayer/source-files.ts';
@@ -38,6 +42,9 @@ export class PaneData {
   private readonly memMemo = memo<string, MemoryRow[]>();
   private readonly callMemo = memo<number, Frame[]>();
   private readonly sourceMemo = memo<string, SourcePaneView>();
+  private readonly placesMemo = memo<string, ReadonlyMap<number, ValuePlace>>();
+  private readonly structMemo = memo<string, StructView>();
+  private readonly originMemo = memo<string, { explorer: OriginExplorer; root: OriginNode }>();
   private readonly sourceFiles: SourceFiles;
 
   /** The stack and the memory pane each follow their bytes from position to position (memory-window.ts). */
@@ -61,6 +68,42 @@ export class PaneData {
     return this.regMemo(`${position}:${slots.length}:${vs ? 'checked' : ''}`, () => {
       const view = registersView(this.replay, position, slots);
       return vs ? markViolationRegisters(view, violationRegistersAt(vs, view.position)) : view;
+    });
+  }
+
+  /**
+   * What each register's value at `position` points at (value-places.ts), by slot: reads the thread's stacks,
+   * TEB and goroutine, a few ms, so the App asks once keys stop.
+   */
+  registerPlaces(position: number, slots: readonly number[]): ReadonlyMap<number, ValuePlace> {
+    const view = this.registers(position, slots);
+    return this.placesMemo(`${view.position}:${view.tid}:${slots.length}`, () => {
+      const places = new ValuePlaces(this.replay, view.position, view.tid);
+      const out = new Map<number, ValuePlace>();
+      for (const row of view.rows) {
+        const place = places.name(row.value);
+        if (place) out.set(row.slot, place);
+      }
+      return out;
+    });
+  }
+
+  /** A structure decoded at `position`, each field with its last writer (struct-view.ts). */
+  struct(position: number, name: string, address: number): StructView {
+    return this.structMemo(`${position}:${name}:${address}`, () => structView(this.replay, position, structNamed(name), address));
+  }
+
+  /**
+   * The root of the origin of `spec` (`x0`, `[sp+0x10,8]`) at `position`, and the explorer that keeps its
+   * children: one tree at a time, kept while the view that opened it re-draws.
+   */
+  origin(spec: string, position: number): { explorer: OriginExplorer; root: OriginNode } {
+    return this.originMemo(`${spec}@${position}`, () => {
+      const disasm = this.replay.loadedDisassembler;
+      if (!disasm) throw new Error('the disassembler is not loaded yet');
+      const explorer = new OriginExplorer(this.replay, disasm);
+      const target = parseOriginTarget(this.replay, position, spec, (p, a) => evaluateAddress(this.replay, p, a));
+      return { explorer, root: explorer.root(target, position) };
     });
   }
 

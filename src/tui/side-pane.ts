@@ -7,19 +7,21 @@ import type { PaneData } from './pane-data.ts';
 import { GENERAL_SLOTS } from '../replayer/view.ts';
 import { callLines, episodeLines, eventLines, memoryLines, memoryPerRow, stackLines, violationLines } from './components/SidePanes.tsx';
 import { sourcePaneLines } from './components/SourcePane.tsx';
+import { structLines } from './components/StructPane.tsx';
 import type { Line } from './components/Lines.tsx';
 import type { SidePane, UiState } from './state/ui-state.ts';
 import { episodeAt, indexAtOrBefore } from '../replayer/navigate.ts';
 
 export const SIDE_TITLES: Record<SidePane, string> = {
-  stack: 'stack', memory: 'memory', calls: 'call stack', events: 'events', episodes: 'episodes', violations: 'ABI violations', source: 'source',
+  stack: 'stack', memory: 'memory', calls: 'call stack', events: 'events', episodes: 'episodes', violations: 'ABI violations', source: 'source', struct: 'structure',
 };
 
 export function sideKey(data: PaneData, pane: SidePane, s: UiState, width: number, rows: number): string {
   const cursor = pane === 'stack' || pane === 'memory' || pane === 'source' ? '' : String(s.cursors[pane] ?? '');
   const mem = pane === 'memory' ? String(s.memoryAt?.address ?? 'sp') : '';
   const checked = pane === 'violations' && data.violations() ? 'checked' : '';
-  return `${pane}:${s.position}:${width}:${rows}:${cursor}:${mem}:${checked}`;
+  const struct = pane === 'struct' && s.struct ? `${s.struct.name}@${s.struct.address}` : '';
+  return `${pane}:${s.position}:${width}:${rows}:${cursor}:${mem}:${checked}:${struct}`;
 }
 
 export function sideLines(data: PaneData, pane: SidePane, s: UiState, width: number, rows: number): Line[] {
@@ -43,6 +45,10 @@ export function sideLines(data: PaneData, pane: SidePane, s: UiState, width: num
       return episodeLines(list, listCursor(data, s, 'episodes'), at ? list.indexOf(at) : -1, rows);
     }
     case 'source': return sourcePaneLines(data.source(p, Math.max(1, rows - 1)), width);
+    case 'struct': {
+      if (!s.struct) return [[{ text: 'x asks for a structure: TEB, CONTEXT@x0, EXCEPTION_RECORD@x0...' }]];
+      return structLines(data.struct(p, s.struct.name, s.struct.address), listCursor(data, s, 'struct'), rows, width);
+    }
     case 'violations': {
       const vs = data.violations();
       return violationLines(vs, vs ? listCursor(data, s, 'violations') : 0, vs ? indexAtOrBefore(vs, p, (v) => v.position) : -1, rows);

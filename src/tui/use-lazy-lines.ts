@@ -5,21 +5,29 @@ import { useEffect, useRef, useState } from 'react';
 import type { Line } from './components/Lines.tsx';
 
 export function useLazyLines(key: string, compute: () => Line[], delayMs: number): { lines: readonly Line[]; fresh: boolean } {
-  const [done, setDone] = useState<{ key: string; lines: Line[] } | undefined>();
+  const r = useLazy(key, compute, (e) => [[{ text: `error: ${(e as Error).message}` }]], delayMs);
+  return { lines: r.value ?? [], fresh: r.fresh };
+}
+
+/** Any value computed as useLazyLines computes lines; `failed` stands for it when computing throws. */
+export function useLazy<T>(key: string, compute: () => T, failed: (e: unknown) => T, delayMs: number): { value: T | undefined; fresh: boolean } {
+  const [done, setDone] = useState<{ key: string; value: T } | undefined>();
   const computeRef = useRef(compute);
   computeRef.current = compute;
+  const failedRef = useRef(failed);
+  failedRef.current = failed;
   useEffect(() => {
     if (done?.key === key) return;
     const t = setTimeout(() => {
-      let lines: Line[];
+      let value: T;
       try {
-        lines = computeRef.current();
+        value = computeRef.current();
       } catch (e) {
-        lines = [[{ text: `error: ${(e as Error).message}` }]];
+        value = failedRef.current(e);
       }
-      setDone({ key, lines });
+      setDone({ key, value });
     }, delayMs);
     return () => clearTimeout(t);
   }, [key, delayMs, done?.key]);
-  return done?.key === key ? { lines: done.lines, fresh: true } : { lines: done?.lines ?? [], fresh: false };
+  return done?.key === key ? { value: done.value, fresh: true } : { value: done?.value, fresh: false };
 }

@@ -80,3 +80,14 @@ export async function startTui(replay: Replay, position: number, opts: { width?:
   await settle(idle - 1);
   return h;
 }
+
+/** `?` then down until the key list stops scrolling: every frame of it, for a test that every key is listed. */
+export async function helpFrames(h: TuiHarness): Promise<string[]> {
+  const frames = [await h.press('?')];
+  for (let i = 0; i < 100; i++) {
+    const f = await h.press('j');
+    if (f === frames[frames.length - 1]) break;
+    frames.push(f);
+  }
+  return frames;
+}

@@ -11,7 +11,7 @@ import { threadAt, threadStep } from '../../src/replayer/stepping.ts';
 import { D8_D15_SLOTS, disassemblyAround, GENERAL_SLOTS, registersView } from '../../src/replayer/view.ts';
 import { BINDINGS, keyLabel } from '../../src/tui/keys/bindings.ts';
 import { colorWanted } from '../../src/tui/run.tsx';
-import { KEYS, startTui, type TuiHarness } from '../helpers/tui-app.ts';
+import { helpFrames, KEYS, startTui, type TuiHarness } from '../helpers/tui-app.ts';
 import { openTuiTraces, type TuiTraces } from '../helpers/tui-trace.ts';
 
 let traces: TuiTraces;
@@ -162,8 +162,11 @@ describe('disassembly, status bar and side panes', () => {
 
   test('? lists every key of the bindings table', async () => {
     const h = await open(r, 0);
-    const f = await h.press('?');
+    const frames = await helpFrames(h);
+    const f = frames.join('\n');
     for (const b of BINDINGS) assert.ok(f.includes(keyLabel(b)), `key ${keyLabel(b)}`);
+    assert.ok(frames.length > 1, 'at 80x24 the list scrolls');
+    assert.match(frames[frames.length - 1]!, /keys \d+-(\d+) of \1 rows/, 'down stops at the last row');
     const back = await h.press('?');
     assert.match(back, /\[disassembly\]/);
   });

@@ -18,7 +18,7 @@ import { BINDINGS, keyLabel } from '../../src/tui/keys/bindings.ts';
 import { PaneData } from '../../src/tui/pane-data.ts';
 import { initialState } from '../../src/tui/state/ui-state.ts';
 import { fixtureExe } from '../helpers/fixtures.ts';
-import { KEYS, startTui, type TuiHarness } from '../helpers/tui-app.ts';
+import { helpFrames, KEYS, startTui, type TuiHarness } from '../helpers/tui-app.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'wintrace-tui-violations-'));
 const replays = new Map<string, Replay>();
@@ -162,7 +162,8 @@ describe('i: a violation explained whole', () => {
 
   test('? at 80x24 lists every key with its help, i among them', async () => {
     const h = await open(seeded('sp-push8'), 0);
-    const f = await h.press('?');
+    // More keys than 24 rows hold: the list scrolls, and every key is on one of its frames.
+    const f = (await helpFrames(h)).join('\n');
     for (const b of BINDINGS) assert.ok(f.includes(`${keyLabel(b).padEnd(10)}${b.help.slice(0, 20)}`), `${keyLabel(b)} in:\n${f}`);
     assert.match(f, /i {9}explain the violation in full/);
   });

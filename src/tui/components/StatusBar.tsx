@@ -22,7 +22,10 @@ export function statusLines(s: UiState, total: number, tid: number, symbol: stri
     seg(' ? keys', { dim: true }),
   ];
   let second: Line;
-  if (s.prompt) second = [seg(`${PROMPT_LABELS[s.prompt.kind]}: `, { color: 'yellow' }), seg(`${s.prompt.text}_`, { bold: true })];
+  if (s.prompt) {
+    const fallback = s.prompt.fallback ? ` [Enter: ${s.prompt.fallback}]` : '';
+    second = [seg(`${PROMPT_LABELS[s.prompt.kind]}${fallback}: `, { color: 'yellow' }), seg(`${s.prompt.text}_`, { bold: true })];
+  }
   else if (s.running) second = [seg(`${s.running.dir > 0 ? 'continuing' : 'reverse-continuing'}... scanned to ${s.running.reached} (Esc stops)`, { color: 'yellow' })];
   else second = [seg(s.message || 'tab/1-9 panes  s/S step  n/N step over  c/C continue  g go to  e/p/v next event/episode/violation', s.message ? {} : { dim: true })];
   return [first, second];

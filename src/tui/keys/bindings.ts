@@ -5,9 +5,9 @@ export type Command =
   | 'step' | 'step-back' | 'next' | 'next-back' | 'continue' | 'reverse-continue' | 'goto'
   | 'event-next' | 'event-prev' | 'episode-next' | 'episode-prev' | 'violation-next' | 'violation-prev' | 'explain'
   | 'breakpoint-pc' | 'breakpoint-symbol' | 'watch' | 'write-prev' | 'write-next' | 'reg-prev' | 'reg-next'
-  | 'thread-next' | 'thread-prev' | 'follow-goroutine' | 'search' | 'memory' | 'fp'
+  | 'thread-next' | 'thread-prev' | 'follow-goroutine' | 'search' | 'memory' | 'origin' | 'struct' | 'fp'
   | 'focus-next' | 'focus-prev' | 'pane-disasm' | 'pane-registers' | 'pane-stack' | 'pane-memory' | 'pane-calls'
-  | 'pane-events' | 'pane-episodes' | 'pane-violations' | 'pane-source'
+  | 'pane-events' | 'pane-episodes' | 'pane-violations' | 'pane-source' | 'pane-struct'
   | 'up' | 'down' | 'page-up' | 'page-down' | 'enter' | 'help' | 'cancel' | 'quit';
 
 export interface Binding {
@@ -44,6 +44,8 @@ export const BINDINGS: readonly Binding[] = [
   { command: 'follow-goroutine', keys: ['G'], help: 'follow this goroutine: s/S, c/C stay on it (G again: off)' },
   { command: 'search', keys: ['/'], help: 'search symbol: next execution' },
   { command: 'memory', keys: ['m'], help: 'memory at an address' },
+  { command: 'origin', keys: ['o'], help: 'origin of a value: the writes that made it' },
+  { command: 'struct', keys: ['x'], help: 'decode a structure: TEB, CONTEXT@x0...' },
   { command: 'fp', keys: ['f'], help: 'show/hide D8-D15' },
   { command: 'focus-next', keys: ['tab'], help: 'focus the next pane' },
   { command: 'focus-prev', keys: ['shift-tab'], help: 'focus the previous pane' },
@@ -56,6 +58,7 @@ export const BINDINGS: readonly Binding[] = [
   { command: 'pane-episodes', keys: ['7'], help: 'show episodes' },
   { command: 'pane-violations', keys: ['8'], help: 'show ABI violations' },
   { command: 'pane-source', keys: ['9'], help: 'show the Go/assembly source' },
+  { command: 'pane-struct', keys: ['0'], help: 'show the structure (Enter: its writer)' },
   { command: 'page-up', keys: ['pageup'], help: 'page up' },
   { command: 'up', keys: ['up', 'k'], help: 'select up (registers, lists)' },
   { command: 'down', keys: ['down', 'j'], help: 'select down' },

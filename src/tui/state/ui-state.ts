@@ -4,15 +4,15 @@
 import type { AddressRange } from '../../replayer/address-expr.ts';
 import type { GoroutineTarget } from '../../replayer/goroutine-stepping.ts';
 
-export type PaneId = 'disasm' | 'registers' | 'stack' | 'memory' | 'calls' | 'events' | 'episodes' | 'violations' | 'source';
+export type PaneId = 'disasm' | 'registers' | 'stack' | 'memory' | 'calls' | 'events' | 'episodes' | 'violations' | 'source' | 'struct';
 /** Panes drawn in the side slot, next to the disassembly. */
 export type SidePane = Exclude<PaneId, 'disasm' | 'registers'>;
 
-export const PANES: readonly PaneId[] = ['disasm', 'registers', 'stack', 'memory', 'calls', 'events', 'episodes', 'violations', 'source'];
-export const LIST_PANES = ['calls', 'events', 'episodes', 'violations'] as const;
+export const PANES: readonly PaneId[] = ['disasm', 'registers', 'stack', 'memory', 'calls', 'events', 'episodes', 'violations', 'source', 'struct'];
+export const LIST_PANES = ['calls', 'events', 'episodes', 'violations', 'struct'] as const;
 export type ListPane = (typeof LIST_PANES)[number];
 
-export type PromptKind = 'goto' | 'breakpoint' | 'watch' | 'search' | 'memory';
+export type PromptKind = 'goto' | 'breakpoint' | 'watch' | 'search' | 'memory' | 'origin' | 'struct';
 
 export const PROMPT_LABELS: Record<PromptKind, string> = {
   goto: 'go to (N, N%, SYMBOL, FILE:LINE, episode:K, violation:K)',
@@ -20,7 +20,24 @@ export const PROMPT_LABELS: Record<PromptKind, string> = {
   watch: 'watch (0xADDR, SYMBOL, sp+0x10)[:SIZE], empty to remove',
   search: 'search symbol (next execution)',
   memory: 'memory at (0xADDR, SYMBOL, x0+8)',
+  origin: 'origin of (x0, sp, [sp+0x10,8])',
+  struct: 'structure NAME@ADDR (CONTEXT@x0, EXCEPTION_RECORD@x0, TEB, ...)',
 };
+
+/** A Windows structure the struct pane decodes at every position: its address is fixed when it is asked for. */
+export interface StructAt {
+  readonly spec: string;
+  readonly name: string;
+  readonly address: number;
+}
+
+/** The origin tree shown in place of the panes (`o`): what was asked, where, which nodes are open, the cursor. */
+export interface OriginState {
+  readonly spec: string;
+  readonly position: number;
+  readonly expanded: ReadonlySet<string>;
+  readonly cursor: number;
+}
 
 /** A walk through a register's changes or a range's writes: valid while the position is where it left us. */
 export interface Walk {
@@ -53,9 +70,14 @@ export interface UiState {
   /** Selected row per list; undefined follows the position. */
   readonly cursors: Readonly<Partial<Record<ListPane, number>>>;
   readonly help: boolean;
+  /** Rows the key list is scrolled by where it does not fit the terminal. */
+  readonly helpScroll: number;
   /** The ABI violation whose whole explanation is shown in place of the panes (`i`), and how far it is scrolled. */
   readonly explain: { readonly index: number; readonly scroll: number } | undefined;
-  readonly prompt: { readonly kind: PromptKind; readonly text: string } | undefined;
+  readonly origin: OriginState | undefined;
+  readonly struct: StructAt | undefined;
+  /** `fallback`: what Enter on an empty line stands for (the origin's register, the structure shown). */
+  readonly prompt: { readonly kind: PromptKind; readonly text: string; readonly fallback?: string } | undefined;
   /** One line about the last action: where a move went, why it could not. */
   readonly message: string;
   /** A continue under way: the position its scan has reached. */
@@ -66,13 +88,18 @@ export interface UiState {
 export function initialState(position: number, message = ''): UiState {
   return {
     position, focus: 'disasm', side: 'stack', showFp: false, selectedSlot: 0, breakpoints: new Map(), watch: undefined,
-    walk: undefined, threadTrail: undefined, memoryAt: undefined, follow: undefined, cursors: {}, help: false, explain: undefined, prompt: undefined, message, running: undefined, quit: false,
+    walk: undefined, threadTrail: undefined, memoryAt: undefined, follow: undefined, cursors: {}, help: false, helpScroll: 0, explain: undefined,
+    origin: undefined, struct: undefined, prompt: undefined, message, running: undefined, quit: false,
   };
 }
 
-/** Moves to a position: list cursors go back to following it. */
+/**
+ * Moves to a position: list cursors go back to following it, but for the structure's field, which the user
+ * keeps an eye on while stepping.
+ */
 export function moveTo(s: UiState, position: number, message: string, walk?: Walk): UiState {
-  return { ...s, position, message, cursors: {}, walk, threadTrail: undefined };
+  const field = s.cursors.struct;
+  return { ...s, position, message, cursors: field === undefined ? {} : { struct: field }, walk, threadTrail: undefined };
 }
 
 export function focusPane(s: UiState, pane: PaneId): UiState {
