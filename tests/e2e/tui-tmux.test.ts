@@ -1,7 +1,7 @@
 // The real `wintrace tui` in a real terminal: tmux runs it at 80x24 on recorded fixtures, keys go in with
 // send-keys and the screen comes back with capture-pane. From the resume of an exception, one key steps back to
-// the faulting instruction; the violations list opens on a trace with ABI violations; a resize redraws wider; q
-// quits cleanly. Skipped, saying why, when tmux is not installed.
+// the faulting instruction; the violations list opens on a trace with ABI violations; a resize redraws wider; at
+// the fault `o` traces x0 back and `x` shows the TEB; q quits cleanly. Skipped, saying why, when tmux is not installed.
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -104,6 +104,28 @@ describe('wintrace tui in tmux', { skip }, () => {
 
     tmux('send-keys', '-t', 'resume', 'q');
     s = await screenUntil('resume', (x) => x.includes('tui-exit='), 'the exit');
+    assert.match(s, /tui-exit=0/);
+  });
+
+  test('at the fault, o traces x0 to the mov that set it and 1 goes there; x shows the TEB; values are named', async () => {
+    const r = Replay.open(trace);
+    const k = r.episodes().findIndex((e) => e.kind === 'exception');
+    const e = r.episodes()[k]!;
+    const total = r.trace.totalSteps;
+    r.close();
+    start('origin', `${trace} --at episode:${k}`);
+    let s = await screenUntil('origin', (x) => x.includes(` ${e.start}/${total} `) && / sp [0-9a-f]{16} s/.test(x), 'the TUI at the fault, sp named');
+    tmux('send-keys', '-t', 'origin', 'o', 'Enter');
+    s = await screenUntil('origin', (x) => x.includes('origin of x0 at position'), 'the origin tree');
+    assert.match(s, /1 >- x0 = 0x0 {2}<- main\.main\+0x[0-9a-f]+ {2}mov x0, #0/);
+    tmux('send-keys', '-t', 'origin', '1');
+    s = await screenUntil('origin', (x) => /=> main\.main\+0x[0-9a-f]+ +mov x0, #0/.test(x), 'the instruction that set x0');
+    tmux('send-keys', '-t', 'origin', 'x', 'Enter');
+    s = await screenUntil('origin', (x) => x.includes('[structure] TEB at 0x'), 'the TEB pane');
+    assert.match(s, /StackBase +0x[0-9a-f]+/);
+    assert.ok(s.split('\n').every((l) => l.length <= 80), 'fits 80 columns');
+    tmux('send-keys', '-t', 'origin', 'q');
+    s = await screenUntil('origin', (x) => x.includes('tui-exit='), 'the exit');
     assert.match(s, /tui-exit=0/);
   });
 
