@@ -2,7 +2,7 @@
 // Launcher: runs the compiled JavaScript in dist/ (`npm run build`, which scripts/setup.sh runs), so the installed
 // command (`npm link`, `npm install -g .`) works from any directory and does not need tsx or a tsconfig at run time:
 // dist/wintrace.js, tsc's dist/cli/main.js bundled with its dependencies (scripts/bundle.ts), which starts the TUI
-// in about two thirds of the time the separate module files take to load (docs/benchmarks.md, "TUI start-up").
+// in about half the time the separate module files take to load (docs/benchmarks.md, "TUI start-up: the bundle").
 //
 // In a checkout whose sources changed since the last build (a developer's edit; the tests spawn this file), it runs
 // src/ through tsx instead, with the checkout's own tsconfig named explicitly (not looked up from the current

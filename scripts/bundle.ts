@@ -1,7 +1,7 @@
 // The second half of `npm run build`: bundles tsc's dist/cli/main.js with Ink, React, yoga and yargs into one file,
 // dist/wintrace.js, which bin/wintrace.js runs. Node's ESM loader resolves, reads and links each module file
-// separately, and Ink alone brings ~580 of them: the bundle starts the demo's TUI in about two thirds of the time
-// (docs/benchmarks.md, "TUI start-up").
+// separately, and Ink alone brings ~580 of them: the bundle starts the demo's TUI in about half the time
+// (docs/benchmarks.md, "TUI start-up: the bundle").
 //
 // Left outside the bundle: native addons (koffi, msgpackr's optional extract), Capstone (a WASM file it loads beside
 // itself), and Ink's optional devtools. Our own modules that find files through import.meta.url (build/native/,
