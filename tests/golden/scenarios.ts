@@ -5,6 +5,7 @@
 // writes the located numbers there.
 
 import { tidName } from '../../src/replayer/describe.ts';
+import type { Episode } from '../../src/replayer/episodes.ts';
 import type { Replay } from '../../src/replayer/replay.ts';
 import { findExecution, findInstruction } from '../../src/replayer/search.ts';
 import { stepOverForward, threadStep } from '../../src/replayer/stepping.ts';
@@ -114,12 +115,62 @@ function firstThread(replay: Replay): GoldenWindow {
 }
 
 /** The first episode of `kind`, from its start to its end (both instructions inside the window). */
-function firstEpisode(kind: 'console-event' | 'async-preemption', dumpArgs: (tid: number) => readonly string[]) {
+function firstEpisode(kind: Episode['kind'], dumpArgs: (tid: number) => readonly string[]) {
   return (replay: Replay): GoldenWindow => {
     const t = replay.trace;
     const e = need(replay.episodes().find((x) => x.kind === kind), `the recording has no ${kind} episode`);
     return { start: count(t, e.start), stop: count(t, e.end + 1), dumpArgs: dumpArgs(e.tid) };
   };
+}
+
+/**
+ * The first exception dispatch, from the faulting instruction to its first mark whose label contains `until`
+ * (that instruction included), or to its end.
+ */
+function firstDispatchUntil(until: string | undefined, dumpArgs: readonly string[]) {
+  return (replay: Replay): GoldenWindow => {
+    const t = replay.trace;
+    const e = need(replay.episodes().find((x) => x.kind === 'exception'), 'the recording has no exception dispatch');
+    const stop = until === undefined ? e.end : need(e.marks.find((m) => m.label.includes(until))?.position, `the dispatch has no mark with '${until}'`);
+    return { start: count(t, e.start), stop: count(t, stop + 1), dumpArgs };
+  };
+}
+
+/** A profiler sample, a fault on a thread without g and an exception left to the last continue handler (issue 18). */
+function moreEntryPaths(release?: string): Scenario[] {
+  const suffix = release ? `-go${release}` : '';
+  const on = release ? ` on Go ${release}'s runtime` : '';
+  const go = release ? { go: release } : {};
+  return [
+    {
+      name: `profiler-sample${suffix}`,
+      fixture: 'cpu-profile',
+      ...go,
+      shows: `a CPU profiler sample${on}: the profiler thread wakes from its timer, suspends the main thread, reads its context (main.hotLoop), records the sample in runtime.sigprof and resumes it`,
+      window: 'the first profiler-sample episode of a full recording; dumped for the profiler thread with --depth 2',
+      locate: firstEpisode('profiler-sample', (tid) => ['--thread', tidName(tid), '--depth', '2']),
+    },
+    {
+      name: `fault-no-g${suffix}`,
+      fixture: 'fault-no-g',
+      ...go,
+      shows: release
+        ? `a fault on a thread Go did not create${on}: sigtrampgo finds no g and passes it on from every handler, and the process ends with the access violation unhandled`
+        : 'a fault on a thread Go did not create: sigtramp finds no g, badsignal2 prints its line and aborts, and the abort faults again (the first of 1,721 nested dispatches)',
+      window: release
+        ? 'the first exception dispatch, from the faulting instruction to its end (the process exit)'
+        : 'the first exception dispatch, from the faulting instruction to its entry into runtime.badsignal2, dumped with --depth 1',
+      locate: release ? firstDispatchUntil(undefined, ['--depth', '2']) : firstDispatchUntil('has no g', ['--depth', '1']),
+    },
+    {
+      name: `last-continue${suffix}`,
+      fixture: 'last-continue',
+      ...go,
+      shows: `an exception in code outside the Go image${on}: exceptionhandler and firstcontinuehandler pass it on, lastcontinuetramp takes it and lastcontinuehandler reports it through winthrow`,
+      window: 'the first exception dispatch, from the faulting instruction to its entry into the runtime\'s crash report, dumped with --depth 2',
+      locate: firstDispatchUntil('Go reports the exception', ['--depth', '2']),
+    },
+  ];
 }
 
 /** A console Ctrl-C and an async preemption, on the reference runtime and on `release`'s (issue 18). */
@@ -221,4 +272,6 @@ export const SCENARIOS: readonly Scenario[] = [
   ...newerRuntime('1.27'),
   ...entryPaths(),
   ...entryPaths('1.27'),
+  ...moreEntryPaths(),
+  ...moreEntryPaths('1.27'),
 ];

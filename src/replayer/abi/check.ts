@@ -409,8 +409,11 @@ function handlerSpans(trace: Trace, mismatches: Mismatch[], out: Violation[]): v
         });
       }
     } else if (e.kind === 'process-exit') {
-      // A handler still running when the process ends never returned to the dispatcher.
+      // A handler still running when another thread ends the process never returned to the dispatcher. One that
+      // ends the process itself (Go's lastcontinuehandler through winthrow, badsignal2's abort ending in a fail
+      // fast) owes no return; nor does one cut short because the recording, not the program, stopped.
       for (const [tid, st] of open) {
+        if (e.reason !== 'exit' || tid === e.tid) continue;
         for (const h of st) {
           const pc = Number(h.handler);
           out.push({
