@@ -60,7 +60,29 @@ describe('console events without a Go handler, and bad values', () => {
     assert.equal(events.find((e) => e.kind === 'process-exit')?.exitCode, 0xc000013a);
   });
 
-  for (const bad of ['ctrl-x@5', 'ctrl-c@', 'ctrl-c', 'ctrl-c@-1', 'close@1e6']) {
+  test('an event in virtual ms: raised at that time of the emulated clock, also while every thread sleeps', () => {
+    // At 0 ms, before the runtime registered its handler (1 ms, a million instructions at the clock's one
+    // instruction per ns, is already after).
+    const early = join(dir, 'early-ms.mp');
+    wintrace('record', fixtureExe('signal-notify'), '-o', early, '-q', '--console-event', 'ctrl-c@0ms');
+    const exit = (trace: string) => (wintrace('events', trace, '--json', '--kind', 'process-exit').out.trim().split('\n').map((l) => JSON.parse(l) as Ev))[0]?.exitCode;
+    assert.equal(exit(early), 0xc000013a, 'the default handler ends the process');
+    // An hour of virtual time: the program waits long before, sysmon sleeps on, and the clock jumps to the event.
+    const late = join(dir, 'late-ms.mp');
+    const r = wintrace('record', fixtureExe('signal-notify'), '-o', late, '-q', '--console-event', 'ctrl-c@3600000ms');
+    assert.equal(r.code, 0, r.err);
+    assert.equal(normalizeOutput(r.out), expectedOutput('signal-notify', '1.19').text);
+    const created = wintrace('events', late, '--json', '--kind', 'thread-created').out.trim().split('\n').map((l) => JSON.parse(l) as Ev & { newTid: number });
+    const control = created.find((e) => e.tid === e.newTid);
+    assert.ok(control, 'Windows created the control thread');
+    // KUSER_SHARED_DATA.InterruptTime (100 ns units, 1 s at boot) when Windows creates the thread: boot + 3600 s.
+    const kuser = wintrace('show', late, '--at', String(control.step), '--struct', 'KUSER_SHARED_DATA@0x7ffe0000').out;
+    const low = /^\s*0x8\s+InterruptTime\s+(0x[0-9a-f]+)/m.exec(kuser);
+    assert.ok(low, kuser);
+    assert.equal(BigInt(low[1]!), ((1_000_000_000n + 3_600_000_000_000n) / 100n) & 0xffff_ffffn);
+  });
+
+  for (const bad of ['ctrl-x@5', 'ctrl-c@', 'ctrl-c', 'ctrl-c@-1', 'close@1e6', 'ctrl-c@5s', 'ctrl-c@ms']) {
     test(`run --console-event ${bad}: one line, exit 2`, () => {
       const r = wintrace('run', fixtureExe('hello'), '--console-event', bad);
       assert.equal(r.code, 2);

@@ -69,7 +69,7 @@ export const recordCommand: CommandModule<object, RecordArgs> = {
       .option('start-at', { type: 'string', describe: 'record full detail from this instruction count or symbol' })
       .option('stop-at', { type: 'string', describe: 'stop full detail at this instruction count or symbol' })
       .option('quantum', { type: 'number', default: 50_000, describe: 'instructions per scheduling slice' })
-      .option('console-event', { type: 'string', array: true, describe: 'raise a console control event (ctrl-c, ctrl-break or close) once N instructions have run, e.g. ctrl-c@5000000; repeatable' })
+      .option('console-event', { type: 'string', array: true, describe: 'raise a console control event (ctrl-c, ctrl-break or close) once N instructions have run (KIND@N) or at N ms of virtual time (KIND@Nms), e.g. ctrl-c@5000000, ctrl-c@2500ms; repeatable' })
       .option('threads', { type: 'boolean', describe: 'also list each thread: start routine, instructions, exit' })
       .option('quiet', { alias: 'q', type: 'boolean', describe: 'no progress line or summary' }) as Argv<RecordArgs>,
   handler: (argv: ArgumentsCamelCase<RecordArgs>) => {

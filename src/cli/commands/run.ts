@@ -36,7 +36,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('timeout', { type: 'number', describe: 'stop after this many seconds of wall-clock time (the program never sees it)' })
       .option('mount', { type: 'string', array: true, describe: 'let the guest read host directory HOST as GUEST (HOST:C:\\data), read-only' })
       .option('quantum', { type: 'number', default: 50_000, describe: 'instructions per scheduling slice' })
-      .option('console-event', { type: 'string', array: true, describe: 'raise a console control event (ctrl-c, ctrl-break or close) once N instructions have run, e.g. ctrl-c@5000000; repeatable' }) as Argv<RunArgs>,
+      .option('console-event', { type: 'string', array: true, describe: 'raise a console control event (ctrl-c, ctrl-break or close) once N instructions have run (KIND@N) or at N ms of virtual time (KIND@Nms), e.g. ctrl-c@5000000, ctrl-c@2500ms; repeatable' }) as Argv<RunArgs>,
   handler: (argv: ArgumentsCamelCase<RunArgs>) => {
     const sandbox = parseSandbox(argv.mount ?? []);
     const timeoutMs = parseTimeout(argv.timeout);

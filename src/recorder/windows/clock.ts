@@ -6,7 +6,7 @@ export const BOOT_FILETIME = 133_485_408_000_000_000n;
 /** Virtual nanoseconds per executed instruction (a 1 GHz, one-instruction-per-cycle machine). */
 export const NS_PER_INSTRUCTION = 1n;
 /** Interrupt time at boot: Windows had been up for a while; any non-zero value keeps Go's arithmetic honest. */
-const BOOT_INTERRUPT_TIME_NS = 1_000_000_000n;
+export const BOOT_INTERRUPT_TIME_NS = 1_000_000_000n;
 
 export class VirtualClock {
   private skippedNs = 0n;

@@ -21,6 +21,7 @@ import { reg, ROLE } from '../../arch/arm64.ts';
 import type { ApiCall, ApiOutcome } from './api.ts';
 import type { Thread } from './thread.ts';
 import type { WindowsProcess } from './process.ts';
+import { BOOT_INTERRUPT_TIME_NS, NS_PER_INSTRUCTION } from './clock.ts';
 
 export const CTRL_TYPES = { 'ctrl-c': 0, 'ctrl-break': 1, close: 2 } as const;
 export type ConsoleEventKind = keyof typeof CTRL_TYPES;
@@ -28,19 +29,25 @@ const CTRL_C_EVENT = CTRL_TYPES['ctrl-c'];
 const CTRL_CLOSE_EVENT = CTRL_TYPES.close;
 export const STATUS_CONTROL_C_EXIT = 0xc000013a;
 
-/** One event to raise: which, and the executed-instruction count from which it is raised. */
+/**
+ * One event to raise: which, and from when: an executed-instruction count, or a virtual time in ms since the
+ * process started (the emulated clock, clock.ts: it jumps while every thread sleeps, so a program waiting on a
+ * timer still gets its event at that time).
+ */
 export interface ConsoleEvent {
   kind: ConsoleEventKind;
   at: bigint;
+  unit?: 'instructions' | 'ms';
 }
 
-const FORM = `expected KIND@N with KIND one of ${Object.keys(CTRL_TYPES).join(', ')} and N a whole number of instructions (e.g. ctrl-c@5000000)`;
+const FORM = `expected KIND@N or KIND@Nms with KIND one of ${Object.keys(CTRL_TYPES).join(', ')}, N a whole number of ` +
+  'instructions or, with ms, of virtual milliseconds since the process started (e.g. ctrl-c@5000000, ctrl-c@2500ms)';
 
-/** `ctrl-c@5000000` → { kind, at }; anything else is one usage line naming what is wrong. */
+/** `ctrl-c@5000000`, `ctrl-c@2500ms` → { kind, at, unit }; anything else is one usage line naming what is wrong. */
 export function parseConsoleEvent(text: string): ConsoleEvent {
-  const m = /^([a-z-]+)@(\d+)$/.exec(text.trim());
+  const m = /^([a-z-]+)@(\d+)(ms)?$/.exec(text.trim());
   if (!m || !(m[1]! in CTRL_TYPES)) throw new UsageError(`--console-event ${JSON.stringify(text)}: ${FORM}`);
-  return { kind: m[1] as ConsoleEventKind, at: BigInt(m[2]!) };
+  return { kind: m[1] as ConsoleEventKind, at: BigInt(m[2]!), unit: m[3] ? 'ms' : 'instructions' };
 }
 
 export function parseConsoleEvents(texts: readonly string[]): ConsoleEvent[] {
@@ -49,7 +56,7 @@ export function parseConsoleEvents(texts: readonly string[]): ConsoleEvent[] {
 
 /** The form given back to the command line (trace header, messages). */
 export function formatConsoleEvent(e: ConsoleEvent): string {
-  return `${e.kind}@${e.at}`;
+  return `${e.kind}@${e.at}${e.unit === 'ms' ? 'ms' : ''}`;
 }
 
 interface Delivery {
@@ -70,7 +77,27 @@ export class ConsoleControl {
   private ctrlRoutine = 0n;
 
   constructor(private readonly proc: WindowsProcess, events: readonly ConsoleEvent[]) {
-    this.pending = events.map((e) => ({ ...e })).sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+    // Each event in the order it comes due; an instruction count and a virtual time compare on the clock's scale.
+    this.pending = events.map((e) => ({ ...e })).sort((a, b) => (this.dueNs(a) < this.dueNs(b) ? -1 : this.dueNs(a) > this.dueNs(b) ? 1 : 0));
+  }
+
+  /** When an event comes due on the virtual clock (an instruction count as the time it would take with no sleep). */
+  private dueNs(e: ConsoleEvent): bigint {
+    return e.unit === 'ms' ? BOOT_INTERRUPT_TIME_NS + e.at * 1_000_000n : BOOT_INTERRUPT_TIME_NS + e.at * NS_PER_INSTRUCTION;
+  }
+
+  private due(e: ConsoleEvent): boolean {
+    return e.unit === 'ms' ? this.dueNs(e) <= this.proc.clock.now() : e.at <= this.proc.engine.executed;
+  }
+
+  /**
+   * The virtual time of the earliest event given in ms, for the scheduler: when every thread sleeps it jumps the
+   * clock no further than that, so the event is raised at its time and not at the next timer's.
+   */
+  nextTimedNs(): bigint | undefined {
+    let min: bigint | undefined;
+    for (const e of this.pending) if (e.unit === 'ms' && (min === undefined || this.dueNs(e) < min)) min = this.dueNs(e);
+    return min;
   }
 
   // BOOL WINAPI SetConsoleCtrlHandler(PHANDLER_ROUTINE HandlerRoutine, BOOL Add);
@@ -95,8 +122,12 @@ export class ConsoleControl {
    * thread now (a CTRL+C the process ignores gets none, as on Windows).
    */
   deliverDue(): void {
-    while (this.pending.length > 0 && this.pending[0]!.at <= this.proc.engine.executed && this.proc.exitCode === undefined) {
-      const e = this.pending.shift()!;
+    for (let i = 0; i < this.pending.length && this.proc.exitCode === undefined;) {
+      if (!this.due(this.pending[i]!)) {
+        i++;
+        continue;
+      }
+      const e = this.pending.splice(i, 1)[0]!;
       const type = CTRL_TYPES[e.kind];
       if (type === CTRL_C_EVENT && this.ignoreCtrlC) continue;
       if (this.ctrlRoutine === 0n) this.ctrlRoutine = this.proc.procAddress(this.proc.loadLibrary('kernelbase.dll'), 'CtrlRoutine');
@@ -113,6 +144,7 @@ export class ConsoleControl {
     const e = this.pending[0];
     if (!e) return false;
     e.at = this.proc.engine.executed;
+    e.unit = 'instructions';
     this.deliverDue();
     return true;
   }

@@ -586,7 +586,8 @@ export class WindowsProcess {
           this.endReason = { reason: 'deadlock', exitCode: ExitCode.emulationFault, waits, idleNs: earliest === undefined ? 0n : idle };
           break;
         }
-        this.clock.advanceTo(earliest);
+        const timed = this.console.nextTimedNs();
+        this.clock.advanceTo(timed !== undefined && timed < earliest ? timed : earliest);
         this.updateSharedTime();
         continue;
       }
