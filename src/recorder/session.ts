@@ -21,7 +21,7 @@ import type { ApiDef, ApiOutcome } from './windows/api.ts';
 import type { ExceptionInfo, ResumeRefusal } from './windows/exceptions.ts';
 import { type RunEnd, WindowsProcess } from './windows/process.ts';
 import { Sandbox } from './windows/sandbox.ts';
-import type { ConsoleEvent } from './windows/console-events.ts';
+import { type ConsoleEvent, formatConsoleEvent } from './windows/console-events.ts';
 import { TEB } from './windows/structs.ts';
 import type { Thread } from './windows/thread.ts';
 
@@ -315,6 +315,8 @@ export class RecordSession {
       options: {
         args: this.opts.args, env: this.opts.env, quantum: this.opts.quantum ?? 50_000,
         maxInstructions: this.opts.maxInstructions ?? 0n, startAt: this.opts.startAt ?? null, stopAt: this.opts.stopAt ?? null,
+        // What the run was given to happen to it, so the trace says how to record it again (absent when none).
+        ...(this.opts.consoleEvents?.length ? { consoleEvents: this.opts.consoleEvents.map(formatConsoleEvent) } : {}),
       },
       segmentSteps: SEGMENT_STEPS,
       firstStep: this.firstStep,

@@ -72,6 +72,8 @@ describe('console events without a Go handler, and bad values', () => {
     const r = wintrace('record', fixtureExe('signal-notify'), '-o', late, '-q', '--console-event', 'ctrl-c@3600000ms');
     assert.equal(r.code, 0, r.err);
     assert.equal(normalizeOutput(r.out), expectedOutput('signal-notify', '1.19').text);
+    // The trace says what it was recorded with.
+    assert.match(wintrace('show', late, '--at', '0').out, /^recorded with --console-event ctrl-c@3600000ms$/m);
     const created = wintrace('events', late, '--json', '--kind', 'thread-created').out.trim().split('\n').map((l) => JSON.parse(l) as Ev & { newTid: number });
     const control = created.find((e) => e.tid === e.newTid);
     assert.ok(control, 'Windows created the control thread');

@@ -70,6 +70,8 @@ export const showCommand: CommandModule<object, ShowArgs> = {
         `(its step ${trace.threadPosition(regs.tid, p)}), ${trace.symbols.format(regs.pc)}${lineSuffix(trace.sourceLines, regs.pc)}`);
       const program = trace.header.program;
       out.push(`program ${program.name}${program.goVersion ? `, built by ${program.goVersion}` : ''}`);
+      const events = trace.header.options.consoleEvents;
+      if (Array.isArray(events) && events.length) out.push(`recorded with --console-event ${events.map(String).join(' --console-event ')}`);
       if (goroutine) out.push(`${describeGoroutine(goroutine)}: g ${hex(goroutine.g)} (from ${goroutine.source === 'x28' ? 'X28' : 'the TEB\'s TLS slot'}), m ${hex(goroutine.m)}`);
       if (thread) out.push(`TEB ${hex(thread.teb)}, stack [${hex(thread.stackLimit)}, ${hex(thread.stackBase)})`);
       out.push('', 'registers (* changed since the thread\'s previous position, ! breaks the ABI):');
