@@ -37,7 +37,8 @@ const NATIVE_TIMEOUT_S = 60;
 /** `--timeout`: a busy machine makes the slowest programs (heapsampling, divmod) need more than the default. */
 let WINTRACE_TIMEOUT_S = 120;
 let WINTRACE_KILL_S = 180; // wintrace's own --timeout should fire first; this is the backstop
-const WINTRACE_MAX_INSTRUCTIONS = 5_000_000_000;
+/** `--max-instructions`: finprofiled needs ~1.4×10¹⁰; the default bounds a runaway run. */
+let WINTRACE_MAX_INSTRUCTIONS = 5_000_000_000;
 const BUILD_TIMEOUT_S = 300;
 const OUTPUT_LIMIT = 16 << 20; // bytes of combined output a child may write before it is killed
 
@@ -422,6 +423,7 @@ async function main(): Promise<number> {
     .option('go', { type: 'string', demandOption: true, describe: 'toolchain: 1.19 ... 1.27 (.cache/toolchains/goX) or a GOROOT path' })
     .option('jobs', { type: 'number', default: 1, describe: 'tests run at once' })
     .option('timeout', { type: 'number', default: 120, describe: 'seconds each program may run under wintrace (its --timeout)' })
+    .option('max-instructions', { type: 'number', default: 5_000_000_000, describe: 'instructions each program may run under wintrace (its --max-instructions)' })
     .option('only', { type: 'string', array: true, describe: 'test names (helloworld or helloworld.go)' })
     .option('json', { type: 'string', describe: 'write per-test results here' })
     .option('reuse', { type: 'string', describe: 'with --only: take every other test\'s result from this earlier --json file, so the summary covers all' })
@@ -432,6 +434,11 @@ async function main(): Promise<number> {
     process.stderr.write(`--timeout must be a positive number of seconds, not ${argv.timeout}\n`);
     return 2;
   }
+  if (!(Number.isSafeInteger(argv.maxInstructions) && argv.maxInstructions > 0)) {
+    process.stderr.write(`--max-instructions must be a positive whole number, not ${argv.maxInstructions}\n`);
+    return 2;
+  }
+  WINTRACE_MAX_INSTRUCTIONS = argv.maxInstructions;
   WINTRACE_TIMEOUT_S = argv.timeout;
   WINTRACE_KILL_S = argv.timeout + 60;
   const goroot = existsSync(join(argv.go, 'bin', 'go'))
