@@ -5,8 +5,8 @@
 // profile (go-runtimes.ts).
 
 import type { GoRuntimeProfile } from './go-runtimes.ts';
-import { runTo } from './search.ts';
-import { threadStep } from './stepping.ts';
+import { findExecution } from './search.ts';
+import { onThread } from './stepping.ts';
 import type { EventAt, Trace } from './trace.ts';
 import type { Episode, EpisodeMark } from './episodes.ts';
 
@@ -28,16 +28,13 @@ export function routine(trace: Trace, name: string): number | undefined {
 /** The first position after `from` where `name` runs (on `tid`, if given), within the bound. */
 export function firstEntry(trace: Trace, name: string, from: number, tid?: number): number | undefined {
   const pc = routine(trace, name);
-  if (pc === undefined) return undefined;
-  const stop = runTo(trace, from, 1, { breakpoints: new Set([pc]), maxSegments: MAX_SEGMENTS, ...(tid !== undefined ? { tid } : {}) });
-  return stop.reason === 'breakpoint' ? stop.position : undefined;
+  return pc === undefined ? undefined : findExecution(trace, from, 1, pc, tid, MAX_SEGMENTS);
 }
 
 /** The thread's next step at or after `position`, if it has one. */
 function nextOnThread(trace: Trace, position: number, tid: number): number | undefined {
-  if (position < trace.totalSteps && trace.stepAt(position).tid === tid) return position;
-  const q = threadStep(trace, position, tid, 1);
-  return q < trace.totalSteps && trace.stepAt(q).tid === tid ? q : undefined;
+  const q = onThread(trace, position, tid);
+  return q < trace.totalSteps ? q : undefined;
 }
 
 /** One episode per console control thread Windows created. */

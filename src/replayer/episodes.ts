@@ -8,8 +8,8 @@ import { classifyDispatch } from './exception-classes.ts';
 import { profilerSampleEpisodes } from './profiler-episodes.ts';
 import { goRuntimeProfile, type GoRuntimeProfile } from './go-runtimes.ts';
 import { exitStatus } from './describe.ts';
-import { runTo } from './search.ts';
-import { threadStep } from './stepping.ts';
+import { findExecution } from './search.ts';
+import { onThread } from './stepping.ts';
 import type { EventAt, Trace } from './trace.ts';
 
 export interface EpisodeMark {
@@ -133,7 +133,8 @@ export function episodes(trace: Trace): Episode[] {
       marks.push({ position: started.position, label: `routine entry ${fmt(e.start)}` });
       end = started.position;
       outcome = 'started';
-      const at = schedule === undefined ? undefined : findScheduler(trace, started.position, e.newTid, schedule);
+      // Strictly after the routine's entry: its first instruction cannot be the scheduler anyway.
+      const at = schedule === undefined ? undefined : findExecution(trace, started.position, 1, schedule, e.newTid, MAX_SCHEDULE_SEGMENTS);
       if (at !== undefined) {
         marks.push({ position: at, label: `first call into the scheduler (${fmt(schedule!)})` });
         end = at;
@@ -210,22 +211,10 @@ function dispatchPath(entries: PathEntries, tid: number, start: number, end: num
   return seen.sort((a, b) => a.position - b.position);
 }
 
-/** The first position at or after `position` where thread `tid` is about to run. */
-function onThread(trace: Trace, position: number, tid: number): number {
-  if (position < trace.totalSteps && trace.stepAt(position).tid === tid) return position;
-  return threadStep(trace, position, tid, 1);
-}
-
 function lastApiCall(events: readonly EventAt[], before: number, tid: number, name: string): EventAt | undefined {
   for (let j = before - 1; j >= 0 && j >= before - 64; j--) {
     const x = events[j]!.event;
     if (x.kind === 'api-call' && x.tid === tid && x.api.endsWith(`!${name}`)) return events[j];
   }
   return undefined;
-}
-
-function findScheduler(trace: Trace, from: number, tid: number, schedule: number): number | undefined {
-  // Strictly after `from`: the routine's first instruction cannot be the scheduler anyway.
-  const stop = runTo(trace, from, 1, { breakpoints: new Set([schedule]), tid, maxSegments: MAX_SCHEDULE_SEGMENTS });
-  return stop.reason === 'breakpoint' ? stop.position : undefined;
 }

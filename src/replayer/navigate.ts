@@ -9,15 +9,8 @@ import type { Episode } from './episodes.ts';
 import type { CodeWords } from './insn.ts';
 import type { TraceMemory, WriteHit } from './memory.ts';
 import { type Direction, type RegisterChange, registerChange } from './search.ts';
-import { stepOverBackward, stepOverForward, threadAt, threadStep } from './stepping.ts';
+import { onThread, stepOverBackward, stepOverForward, threadAt, threadStep } from './stepping.ts';
 import type { EventAt, Trace } from './trace.ts';
-
-/** The first position at or after `position` where thread `tid` is about to run (the end if it never does). */
-export function onThread(trace: Trace, position: number, tid: number): number {
-  const p = trace.clamp(position);
-  if (p < trace.totalSteps && trace.stepAt(p).tid === tid) return p;
-  return threadStep(trace, p, tid, 1);
-}
 
 /**
  * Step over, forward or backward, on the thread at `position`. A call is stepped over as stepping.ts does; an

@@ -161,9 +161,12 @@ function touchesPages(pages: readonly number[], address: number, size: number): 
   return pages.some((x) => x >= lo && x <= hi);
 }
 
-/** Nearest position strictly after/before `position` where a step at `pc` (of thread tid, if given) is about to run. */
-export function findExecution(trace: Trace, position: number, dir: Direction, pc: number, tid?: number): number | undefined {
-  const stop = runTo(trace, position, dir, { breakpoints: new Set([pc]), ...(tid !== undefined ? { tid } : {}) });
+/**
+ * Nearest position strictly after/before `position` where a step at `pc` (of thread tid, if given) is about to run;
+ * with `maxSegments`, searched over that many segments at most.
+ */
+export function findExecution(trace: Trace, position: number, dir: Direction, pc: number, tid?: number, maxSegments?: number): number | undefined {
+  const stop = runTo(trace, position, dir, { breakpoints: new Set([pc]), ...(tid !== undefined ? { tid } : {}), ...(maxSegments !== undefined ? { maxSegments } : {}) });
   return stop.reason === 'breakpoint' ? stop.position : undefined;
 }
 

@@ -27,6 +27,13 @@ export function threadStep(trace: Trace, position: number, tid: number, dir: 1 |
   return dir > 0 ? trace.totalSteps : 0;
 }
 
+/** The first position at or after `position` where thread `tid` is about to run (the end if it never does). */
+export function onThread(trace: Trace, position: number, tid: number): number {
+  const p = trace.clamp(position);
+  if (p < trace.totalSteps && trace.stepAt(p).tid === tid) return p;
+  return threadStep(trace, p, tid, 1);
+}
+
 /** Thread that runs step `position` (at the end: the thread that ran last). */
 export function threadAt(trace: Trace, position: number): number {
   const p = trace.clamp(position);
