@@ -109,10 +109,7 @@ export class ExceptionDispatcher {
 
   /** A memory fault or undefined instruction that ended the engine run. */
   raiseFault(t: Thread, fault: EngineFault): void {
-    if (pcMisaligned(fault.pc)) {
-      this.dispatch(t, STATUS.DATATYPE_MISALIGNMENT, fault.pc, []);
-      return;
-    }
+    if (this.raiseIfPcMisaligned(t, fault.pc)) return;
     const f = fault.fault;
     if (f.type === 'memory') {
       const kind = f.access === 'read' ? 0n : f.access === 'write' ? 1n : 8n;
@@ -123,9 +120,10 @@ export class ExceptionDispatcher {
   }
 
   /**
-   * A thread about to run from a pc the emulated Windows gave it (a start routine, a resumed or set CONTEXT) that
-   * is not a multiple of 4: the alignment fault comes before anything runs. Checked here because Unicorn (QEMU
-   * 5) has no PC alignment check: it fetches the word at the misaligned pc and runs it when it decodes.
+   * A pc that is not a multiple of 4, where a thread is about to run from a pc the emulated Windows gave it (a start
+   * routine, a resumed or set CONTEXT) or where Unicorn reported a fault: the alignment fault comes before anything
+   * runs. The slice start has to check because Unicorn (QEMU 5) has no PC alignment check: it fetches the word at
+   * the misaligned pc and runs it when it decodes.
    */
   raiseIfPcMisaligned(t: Thread, pc: bigint): boolean {
     if (!pcMisaligned(pc)) return false;
