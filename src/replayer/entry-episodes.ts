@@ -4,6 +4,7 @@
 // → ResumeThread by one thread, the target entering runtime.asyncPreempt). Routine names come from the runtime
 // profile (go-runtimes.ts).
 
+import { tidName } from './describe.ts';
 import type { GoRuntimeProfile } from './go-runtimes.ts';
 import { findExecution } from './search.ts';
 import { onThread } from './stepping.ts';
@@ -17,8 +18,6 @@ export const CONTROL_ROUTINE = 'kernelbase.dll!CtrlRoutine';
 const CTRL_NAMES = ['CTRL_C_EVENT', 'CTRL_BREAK_EVENT', 'CTRL_CLOSE_EVENT'];
 /** Segments searched for a routine an episode goes through (16,384 steps each). */
 const MAX_SEGMENTS = 64;
-
-const hex = (v: bigint | number) => `0x${v.toString(16)}`;
 
 /** A routine's address, whether the symbols spell an assembly routine with its `.abi0` suffix or without. */
 export function routine(trace: Trace, name: string): number | undefined {
@@ -46,7 +45,7 @@ export function consoleEventEpisodes(trace: Trace, events: readonly EventAt[], r
     if (e.kind !== 'thread-created' || e.tid !== e.newTid || fmt(e.start) !== CONTROL_ROUTINE) continue;
     const tid = e.newTid;
     const type = CTRL_NAMES[Number(e.parameter)] ?? `control event ${e.parameter}`;
-    const marks: EpisodeMark[] = [{ position, label: `Windows creates control thread ${hex(tid)} for ${type}` }];
+    const marks: EpisodeMark[] = [{ position, label: `Windows creates control thread ${tidName(tid)} for ${type}` }];
     let end = position;
     let outcome = 'the control thread never ran';
     let handlerCalls = 0;
@@ -79,12 +78,12 @@ export function consoleEventEpisodes(trace: Trace, events: readonly EventAt[], r
       if (send !== undefined) marks.push({ position: send, label: `enters ${runtime.signalSend}: the signal is queued for os/signal` });
       const deliver = send === undefined ? undefined : firstEntry(trace, runtime.signalDeliver, send);
       if (deliver !== undefined) {
-        marks.push({ position: deliver, label: `${runtime.signalDeliver} on thread ${hex(trace.stepAt(deliver).tid)} sends it to the program's channels` });
+        marks.push({ position: deliver, label: `${runtime.signalDeliver} on thread ${tidName(trace.stepAt(deliver).tid)} sends it to the program's channels` });
         end = Math.max(end, deliver);
       }
     }
     marks.sort((a, b) => a.position - b.position);
-    out.push({ kind: 'console-event', name: `${type} on control thread ${hex(tid)}`, tid, start: position, end, marks, outcome });
+    out.push({ kind: 'console-event', name: `${type} on control thread ${tidName(tid)}`, tid, start: position, end, marks, outcome });
   }
   return out;
 }
@@ -104,17 +103,17 @@ export function preemptionEpisodes(trace: Trace, events: readonly EventAt[], run
     for (let j = i - 1; j >= 0 && j >= i - 16; j--) {
       const x = events[j]!;
       if (isCall(x.event, caller, 'SuspendThread') || isCall(x.event, caller, 'GetThreadContext')) {
-        marks.push({ position: x.position, label: `thread ${hex(caller)} calls ${(x.event as { api: string }).api}` });
+        marks.push({ position: x.position, label: `thread ${tidName(caller)} calls ${(x.event as { api: string }).api}` });
         start = x.position;
         if (isCall(x.event, caller, 'SuspendThread')) break;
       }
     }
-    marks.push({ position, label: `thread ${hex(caller)} sets the suspended thread's context to run ${runtime.asyncPreempt}` });
+    marks.push({ position, label: `thread ${tidName(caller)} sets the suspended thread's context to run ${runtime.asyncPreempt}` });
     let end = position;
     for (let j = i + 1; j < events.length && j <= i + 16; j++) {
       const x = events[j]!;
       if (isCall(x.event, caller, 'ResumeThread')) {
-        marks.push({ position: x.position, label: `thread ${hex(caller)} calls ResumeThread` });
+        marks.push({ position: x.position, label: `thread ${tidName(caller)} calls ResumeThread` });
         end = x.position;
         break;
       }
@@ -125,18 +124,18 @@ export function preemptionEpisodes(trace: Trace, events: readonly EventAt[], run
     let tid = caller;
     if (entered !== undefined && trace.stepAt(entered).tid !== caller) {
       tid = trace.stepAt(entered).tid;
-      marks.push({ position: entered, label: `thread ${hex(tid)} enters ${runtime.asyncPreempt}` });
+      marks.push({ position: entered, label: `thread ${tidName(tid)} enters ${runtime.asyncPreempt}` });
       end = Math.max(end, entered);
-      outcome = `thread ${hex(tid)} preempted`;
+      outcome = `thread ${tidName(tid)} preempted`;
       const yielded = firstEntry(trace, runtime.asyncPreemptYield, entered, tid);
       if (yielded !== undefined) {
         marks.push({ position: yielded, label: `enters ${runtime.asyncPreemptYield}: the goroutine yields` });
         end = yielded;
-        outcome = `thread ${hex(tid)} preempted, its goroutine yields`;
+        outcome = `thread ${tidName(tid)} preempted, its goroutine yields`;
       }
     }
     marks.sort((a, b) => a.position - b.position);
-    out.push({ kind: 'async-preemption', name: `async preemption of thread ${hex(tid)} by thread ${hex(caller)}`, tid, start, end, marks, outcome });
+    out.push({ kind: 'async-preemption', name: `async preemption of thread ${tidName(tid)} by thread ${tidName(caller)}`, tid, start, end, marks, outcome });
   }
   return out;
 }

@@ -3,6 +3,7 @@
 // that did. Both are marks and optional fields of the exception episode, not kinds of their own: they are ways
 // one dispatch goes, and a program's list of exceptions should stay one list in fault order.
 
+import { tidName } from './describe.ts';
 import { firstEntry, routine } from './entry-episodes.ts';
 import type { EpisodeMark } from './episodes.ts';
 import type { GoRuntimeProfile } from './go-runtimes.ts';
@@ -13,8 +14,6 @@ export interface DispatchClass {
   /** Set when the thread had no g when the runtime's handler looked: the routine the runtime sent it to, if any. */
   readonly withoutG?: { readonly badsignal?: string };
 }
-
-const hex = (v: number) => `0x${v.toString(16)}`;
 
 /** Marks for a dispatch on thread `tid` whose path entered `seen` (episodes.ts's dispatchPath), in order. */
 export function classifyDispatch(
@@ -32,8 +31,8 @@ export function classifyDispatch(
       marks.push({
         position: loaded.position,
         label: badsignal !== undefined
-          ? `thread ${hex(tid)} has no g: ${badsignal} prints "signal received on thread not created by Go" and aborts`
-          : `thread ${hex(tid)} has no g: ${loaded.name} passes the exception on`,
+          ? `thread ${tidName(tid)} has no g: ${badsignal} prints "signal received on thread not created by Go" and aborts`
+          : `thread ${tidName(tid)} has no g: ${loaded.name} passes the exception on`,
       });
     }
   }

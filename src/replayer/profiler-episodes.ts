@@ -5,6 +5,7 @@
 // (entry-episodes.ts); a sample never does, and that is what tells them apart.
 
 import { CONTEXT } from '../arch/windows-structs.ts';
+import { tidName } from './describe.ts';
 import { firstEntry, routine } from './entry-episodes.ts';
 import type { Episode, EpisodeMark } from './episodes.ts';
 import type { GoRuntimeProfile } from './go-runtimes.ts';
@@ -16,7 +17,6 @@ import type { EventAt, Trace } from './trace.ts';
 type Draft = Omit<Episode, 'index'>;
 type ApiCall = Extract<EventAt['event'], { kind: 'api-call' }>;
 
-const hex = (v: bigint | number) => `0x${v.toString(16)}`;
 const api = (e: ApiCall, name: string): boolean => e.api.endsWith(`!${name}`);
 
 interface Sample { suspend: number; context?: { position: number; buffer: number }; resume?: number; setContext: boolean }
@@ -55,7 +55,7 @@ function profilerPass(trace: Trace, memory: TraceMemory, runtime: GoRuntimeProfi
   const fmt = (a: number) => trace.symbols.format(a);
   const marks: EpisodeMark[] = [];
   const woke = threadStep(trace, wait, tid, 1);
-  marks.push({ position: woke, label: `profiler thread ${hex(tid)} returns from WaitForSingleObject on the profile timer` });
+  marks.push({ position: woke, label: `profiler thread ${tidName(tid)} returns from WaitForSingleObject on the profile timer` });
   const sampled: string[] = [];
   for (const s of samples) {
     if (s.setContext || s.resume === undefined) return undefined;
@@ -71,7 +71,7 @@ function profilerPass(trace: Trace, memory: TraceMemory, runtime: GoRuntimeProfi
     const pc = memory.u64(after, s.context.buffer + CONTEXT.fields.Pc[0]);
     const sp = memory.u64(after, s.context.buffer + CONTEXT.fields.Sp[0]);
     const target = pc === undefined ? undefined : suspendedThread(trace, after, tid, pc, sp);
-    const who = target === undefined ? 'a thread' : `thread ${hex(target)}`;
+    const who = target === undefined ? 'a thread' : `thread ${tidName(target)}`;
     const where = pc === undefined ? 'an unreadable pc' : fmt(Number(pc));
     marks.push({ position: s.suspend, label: `suspends ${who}` });
     const profilem = firstEntry(trace, runtime.profileThread, s.suspend, tid);
@@ -85,7 +85,7 @@ function profilerPass(trace: Trace, memory: TraceMemory, runtime: GoRuntimeProfi
   const end = Math.min(nextWait, Math.max(samples.at(-1)!.resume!, woke));
   marks.sort((a, b) => a.position - b.position);
   return {
-    kind: 'profiler-sample', name: `profiler pass on thread ${hex(tid)}: ${sampled.length} thread${sampled.length === 1 ? '' : 's'} sampled`, tid,
+    kind: 'profiler-sample', name: `profiler pass on thread ${tidName(tid)}: ${sampled.length} thread${sampled.length === 1 ? '' : 's'} sampled`, tid,
     start: woke, end, marks, outcome: `sampled ${sampled.join(', ')}`,
   };
 }
