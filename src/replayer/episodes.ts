@@ -7,7 +7,7 @@ import { consoleEventEpisodes, preemptionEpisodes } from './entry-episodes.ts';
 import { classifyDispatch } from './exception-classes.ts';
 import { profilerSampleEpisodes } from './profiler-episodes.ts';
 import { goRuntimeProfile, type GoRuntimeProfile } from './go-runtimes.ts';
-import { exitStatus } from './describe.ts';
+import { exitStatus, ntstatus } from './describe.ts';
 import { findExecution } from './search.ts';
 import { onThread } from './stepping.ts';
 import type { EventAt, Trace } from './trace.ts';
@@ -46,7 +46,6 @@ export function episodes(trace: Trace): Episode[] {
   const out: Array<Omit<Episode, 'index'>> = [];
   const events = trace.events().filter((e) => e.position >= 0);
   const fmt = (a: bigint | number) => trace.symbols.format(Number(a));
-  const hexCode = (c: number) => `0x${(c >>> 0).toString(16).toUpperCase().padStart(8, '0')}`;
 
   // Exception dispatches, per thread, nested ones inside their outer dispatch.
   // `handler`: the handler running now, if one is: a process that exits before it returns was ended by it.
@@ -56,8 +55,8 @@ export function episodes(trace: Trace): Episode[] {
     switch (e.kind) {
       case 'exception-raised': {
         const start = Math.max(0, position - 1);
-        const name = `exception ${hexCode(e.code)} at ${fmt(e.address)}`;
-        stack.push({ start, tid: e.tid, name, marks: [{ position: start, label: `faulting instruction at ${fmt(e.address)}` }, { position, label: `${hexCode(e.code)} raised, frame at 0x${e.context.toString(16)}` }] });
+        const name = `exception ${ntstatus(e.code)} at ${fmt(e.address)}`;
+        stack.push({ start, tid: e.tid, name, marks: [{ position: start, label: `faulting instruction at ${fmt(e.address)}` }, { position, label: `${ntstatus(e.code)} raised, frame at 0x${e.context.toString(16)}` }] });
         open.set(e.tid, stack);
         break;
       }
@@ -79,7 +78,7 @@ export function episodes(trace: Trace): Episode[] {
         const d = stack.pop();
         if (!d) break;
         const outcome = e.kind === 'context-resumed' ? `resumed at ${fmt(e.pc)} with SP 0x${e.sp.toString(16)}`
-          : e.kind === 'fail-fast' ? `fail fast ${hexCode(e.code)}: ${e.reason}`
+          : e.kind === 'fail-fast' ? `fail fast ${ntstatus(e.code)}: ${e.reason}`
           : `process exit ${exitStatus(e.exitCode)} ${d.handler !== undefined ? `during ${d.handler}` : '(unhandled)'}`;
         const at = e.kind === 'context-resumed' ? onThread(trace, position, e.tid) : position;
         d.marks.push({ position: at, label: outcome });
