@@ -11,17 +11,20 @@
 //
 // Start-up first: the real `wintrace tui` command in a pseudo-terminal (util-linux `script`, 80x24), from spawning
 // node to the first frame on the terminal, in turn as the installed command runs it (bin/wintrace.js: the bundle
-// dist/wintrace.js), as tsc's modules in dist/ unbundled (node dist/cli/main.js) and as src/ under tsx
-// (WINTRACE_FROM_SOURCE=1), the order rotating from run to run, on the demo (panic-recover, recorded once like the
-// big trace) and on the big trace, each figure with the 1-minute load average when it was taken. `--startup`
-// measures start-up only; `--modes bundle,modules` leaves tsx out.
+// dist/wintrace.cjs with the code cache an earlier start left), as its very first start does (no code cache), as
+// tsc's modules in dist/ unbundled (node dist/cli/main.js) and as src/ under tsx (WINTRACE_FROM_SOURCE=1), the order
+// rotating from run to run, on the demo (panic-recover, recorded once like the big trace) and on the big trace, each
+// figure with the 1-minute load average when it was taken. `--startup` measures start-up only; `--modes
+// bundle,first` leaves the others out. `--modes bundle,dist/other.cjs` also starts another bundle built beside
+// dist/wintrace.cjs (e.g. a copy of the last build), so a change to start-up is measured side by side with what it
+// replaces. The code caches live in a directory of the benchmark's own, warmed by one untimed start per mode.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { RecordSession } from '../src/recorder/session.ts';
 import { Replay } from '../src/replayer/replay.ts';
 import { PaneData } from '../src/tui/pane-data.ts';
@@ -111,24 +114,40 @@ interface StartSample {
   load: number;
 }
 
-/** How the command is started: what a user runs, tsc's output without the bundle, the sources under tsx. */
-type StartMode = 'bundle' | 'modules' | 'tsx';
-const START_MODES: Record<StartMode, { label: string; script: string; fromSource: '0' | '1' }> = {
-  bundle: { label: 'bundle (bin/wintrace.js)', script: BIN, fromSource: '0' },
-  modules: { label: 'dist/ modules unbundled', script: join(ROOT, 'dist/cli/main.js'), fromSource: '0' },
-  tsx: { label: 'src/ under tsx', script: BIN, fromSource: '1' },
+/** How the command is started: what a user runs (after its first start, and its first), tsc's output without the
+ * bundle, the sources under tsx. */
+type StartMode = string;
+const START_MODES: Record<StartMode, { label: string; script: string; env: NodeJS.ProcessEnv }> = {
+  bundle: { label: 'bundle (bin/wintrace.js)', script: BIN, env: { WINTRACE_FROM_SOURCE: '0' } },
+  first: { label: 'bundle, first start (no code cache)', script: BIN, env: { WINTRACE_FROM_SOURCE: '0', WINTRACE_CODE_CACHE: '0' } },
+  modules: { label: 'dist/ modules unbundled', script: join(ROOT, 'dist/cli/main.js'), env: { WINTRACE_FROM_SOURCE: '0' } },
+  tsx: { label: 'src/ under tsx', script: BIN, env: { WINTRACE_FROM_SOURCE: '1' } },
 };
+/** The benchmark's own code caches (XDG_CACHE_HOME of every start), so a user's are neither used nor changed. */
+const CODE_CACHES = join(tmpdir(), `wintrace-bench-tui-code-cache-${process.pid}`);
+
+/** Another bundle in the checkout: a .cjs script started as bin/wintrace.js starts its own, through a launcher, or
+ * a .js ES module (the bundles before the code cache) started by node itself. */
+function otherBundle(path: string): (typeof START_MODES)[string] {
+  const bundle = join(ROOT, path);
+  if (!/\.c?js$/.test(path) || !existsSync(bundle)) throw new Error(`tui: unknown --modes ${path} (known: ${Object.keys(START_MODES).join(', ')}, or a bundle's .cjs or .js path in the checkout)`);
+  if (path.endsWith('.js')) return { label: `bundle ${path}`, script: bundle, env: { WINTRACE_FROM_SOURCE: '0' } };
+  mkdirSync(CODE_CACHES, { recursive: true });
+  const launcher = join(CODE_CACHES, `launch-${path.replace(/\W/g, '_')}.mjs`);
+  writeFileSync(launcher, `import { runBundle } from ${JSON.stringify(pathToFileURL(join(ROOT, 'bin/code-cache.js')).href)};\nrunBundle(${JSON.stringify(bundle)}, process.argv[2]);\n`);
+  return { label: `bundle ${path}`, script: launcher, env: { WINTRACE_FROM_SOURCE: '0' } };
+}
 
 /** Starts `wintrace tui FILE` in an 80x24 pseudo-terminal, waits for its first frame (the status line's
  * `0/TOTAL`), presses q and waits for the exit. */
 async function firstFrame(file: string, total: number, mode: StartMode): Promise<StartSample> {
-  const env: NodeJS.ProcessEnv = { ...process.env, WINTRACE_FROM_SOURCE: START_MODES[mode].fromSource, TERM: 'xterm-256color' };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...START_MODES[mode]!.env, XDG_CACHE_HOME: CODE_CACHES, TERM: 'xterm-256color' };
   // A user's terminal: Ink draws nothing before the exit in CI.
   delete env.CI;
   delete env.NODE_OPTIONS;
   const load = loadavg()[0]!;
   const t0 = performance.now();
-  const child = spawn('script', ['-q', '-f', '-e', '-c', `stty cols 80 rows 24; exec node ${shq(START_MODES[mode].script)} tui ${shq(file)}`, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('script', ['-q', '-f', '-e', '-c', `stty cols 80 rows 24; exec node ${shq(START_MODES[mode]!.script)} tui ${shq(file)}`, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   let out = '';
   const mark = ` 0/${total} `;
@@ -157,15 +176,15 @@ async function firstFrame(file: string, total: number, mode: StartMode): Promise
 
 /** Whether dist/ is older than some source (the launcher would then run src/ by itself; here it is forced). */
 function distStale(): boolean {
-  const r = spawnSync('find', ['src', '-newer', 'dist/wintrace.js', '-name', '*.ts*', '-print', '-quit'], { cwd: ROOT, encoding: 'utf8' });
+  const r = spawnSync('find', ['src', '-newer', 'dist/wintrace.cjs', '-name', '*.ts*', '-print', '-quit'], { cwd: ROOT, encoding: 'utf8' });
   return r.status !== 0 || r.stdout.trim() !== '';
 }
 
 /** First-frame rows: per trace, the modes in turn within each run (rotating), with the load beside each. */
 async function startup(traces: Array<[string, string]>, opts: BenchOptions): Promise<{ rows: Array<Record<string, Cell>>; notes: string[] }> {
-  const modes = (opts.params.modes ?? 'bundle,modules,tsx').split(',') as StartMode[];
-  for (const m of modes) if (!(m in START_MODES)) throw new Error(`tui: unknown --modes ${m} (known: ${Object.keys(START_MODES).join(', ')})`);
-  if (!existsSync(join(ROOT, 'dist/wintrace.js'))) {
+  const modes = (opts.params.modes ?? 'bundle,first,modules,tsx').split(',');
+  for (const m of modes) if (!(m in START_MODES)) START_MODES[m] = otherBundle(m);
+  if (!existsSync(join(ROOT, 'dist/wintrace.cjs'))) {
     opts.log('tui: building dist/ (npm run build)');
     const b = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
     if (b.status !== 0) throw new Error('tui: npm run build failed');
@@ -178,6 +197,8 @@ async function startup(traces: Array<[string, string]>, opts: BenchOptions): Pro
     const total = r.trace.totalSteps;
     r.close();
     const samples = new Map<StartMode, StartSample[]>(modes.map((m) => [m, []]));
+    // The start that leaves each mode's code cache, as a user's first start does: not timed.
+    for (const mode of modes) await firstFrame(file, total, mode);
     for (let run = 0; run < opts.runs; run++) {
       opts.log(`tui: first frame on ${label}, run ${run + 1}/${opts.runs}`);
       // Each mode in turn, the order rotating, so all see the same load and none is always first.
@@ -188,7 +209,7 @@ async function startup(traces: Array<[string, string]>, opts: BenchOptions): Pro
     }
     for (const [mode, xs] of samples) {
       rows.push({
-        measure: `first frame, ${START_MODES[mode].label}: ${label} (${total.toLocaleString('en-US')} steps)`,
+        measure: `first frame, ${START_MODES[mode]!.label}: ${label} (${total.toLocaleString('en-US')} steps)`,
         n: 1,
         median: xs.map((x) => x.ms),
         p95: '',
@@ -199,6 +220,8 @@ async function startup(traces: Array<[string, string]>, opts: BenchOptions): Pro
     }
   }
   notes.push('first frame: `wintrace tui FILE` spawned in an 80x24 pseudo-terminal (script -c) until its status line shows `0/TOTAL`, then q; the modes take turns, the order rotating; load: the 1-minute load average before each sample, in run order.');
+  rmSync(CODE_CACHES, { recursive: true, force: true });
+  notes.push('code cache: each mode\'s first start (untimed) leaves the cache its later starts use, as a user\'s first start does; "first start" runs without one (WINTRACE_CODE_CACHE=0).');
   return { rows, notes };
 }
 

@@ -60,9 +60,9 @@ if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules
   fi
 fi
 
-# --- The installed command's JavaScript (dist/, compiled from src/ by tsc, then bundled into dist/wintrace.js) --
+# --- The installed command's JavaScript (dist/, compiled from src/ by tsc, then bundled into dist/wintrace.cjs) --
 # bin/wintrace.js runs the bundle; rebuilt when a source or the build settings changed since the last build.
-if [[ ! -f dist/wintrace.js ]] || [[ -n $(find src tsconfig.json tsconfig.build.json package-lock.json scripts/bundle.ts -newer dist/wintrace.js -print -quit) ]]; then
+if [[ ! -f dist/wintrace.cjs ]] || [[ -n $(find src tsconfig.json tsconfig.build.json package-lock.json scripts/bundle.ts -newer dist/wintrace.cjs -print -quit) ]]; then
   say "building dist/ (npm run build)"
   npm run build --silent
 fi

@@ -72,7 +72,7 @@ describe('the installed wintrace command, outside the checkout', () => {
     assert.equal(which.stdout.trim(), `${prefix}/bin/wintrace`);
     assert.equal(realpathSync(which.stdout.trim()), join(ROOT, 'bin/wintrace.js'));
     assert.ok(existsSync(join(ROOT, 'dist/cli/main.js')));
-    assert.ok(existsSync(join(ROOT, 'dist/wintrace.js')), 'the bundle bin/wintrace.js runs');
+    assert.ok(existsSync(join(ROOT, 'dist/wintrace.cjs')), 'the bundle bin/wintrace.js runs');
     assert.ok(existsSync(join(ROOT, 'dist/tui/App.js')));
   });
 
