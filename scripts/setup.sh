@@ -62,7 +62,7 @@ fi
 
 # --- The installed command's JavaScript (dist/, compiled from src/ by tsc, then bundled into dist/wintrace.cjs) --
 # bin/wintrace.js runs the bundle; rebuilt when a source or the build settings changed since the last build.
-if [[ ! -f dist/wintrace.cjs ]] || [[ -n $(find src tsconfig.json tsconfig.build.json package-lock.json scripts/bundle.ts -newer dist/wintrace.cjs -print -quit) ]]; then
+if [[ ! -f dist/wintrace.cjs ]] || [[ -n $(find src tsconfig.json tsconfig.build.json package-lock.json scripts/bundle.ts scripts/narrow-text.ts -newer dist/wintrace.cjs -print -quit) ]]; then
   say "building dist/ (npm run build)"
   npm run build --silent
 fi
