@@ -15,6 +15,7 @@ import { type EngineContext, type Prot, protToString } from './engine/engine.ts'
 import { UnicornEngine } from './engine/unicorn.ts';
 import { interrupts } from './interrupts.ts';
 import { guestPath, loadImage, loadImageBytes, readProgram } from './program.ts';
+import { type StateDigest, stateDigest } from './state-digest.ts';
 import { TraceOutput } from './trace-output.ts';
 import { Tracer } from './tracer.ts';
 import type { ApiDef, ApiOutcome } from './windows/api.ts';
@@ -46,6 +47,12 @@ export interface RecordOptions {
    * a second leaves at once with the trace as far as it got (src/recorder/interrupts.ts).
    */
   interruptible?: boolean;
+  /**
+   * One worker's share of a parallel recording (parallel-record.ts): trace from instruction `from` to `to` (both
+   * segment boundaries), into a file of frames that the parent stitches; only the share starting at 0 writes the
+   * header, and no share writes the footer (the one that sees the program end returns it).
+   */
+  share?: { from: bigint; to: bigint };
   /** Guest console output (the CLI passes it through). */
   stdout?: (b: Uint8Array) => void;
   stderr?: (b: Uint8Array) => void;
@@ -77,6 +84,21 @@ export interface RecordSummary {
   timings: { bootMs: number; recordMs: number };
   /** Each thread the program created: id, start routine, instructions it ran, how it ended. */
   perThread: Array<{ tid: number; start: string; instructions: bigint; state: string; exitCode: number }>;
+  /** With RecordOptions.share: what the parent needs to stitch and check this share. */
+  share?: ShareResult;
+}
+
+export interface ShareResult {
+  /** The state where the share began (absent for the share at 0) and where it ended (absent when the program ended in it). */
+  start?: StateDigest;
+  end?: StateDigest;
+  /** File offsets of the segment frames written, and their footer entries (offsets -1). */
+  segmentOffsets: number[];
+  entries: TraceFooter['segments'];
+  /** The footer, when the program ended in this share. */
+  footer?: TraceFooter;
+  /** The program ended before the share began: nothing was written. */
+  before: boolean;
 }
 
 /** The engine with the emulated Windows' own memory writes and mappings routed to the trace. */
@@ -156,10 +178,12 @@ export class RecordSession {
         args: this.opts.args,
         env: this.opts.env,
         stdout: (b) => {
+          if (!this.ownsOutput()) return;
           this.output.push(Buffer.from(b));
           this.opts.stdout?.(b);
         },
         stderr: (b) => {
+          if (!this.ownsOutput()) return;
           this.output.push(Buffer.from(b));
           this.opts.stderr?.(b);
         },
@@ -189,7 +213,8 @@ export class RecordSession {
         this.finishAfter(e);
         throw e;
       }
-      this.finish(end);
+      if (this.shareResult?.end === undefined) this.finish(end);
+      else this.writer.close();
       output.commit();
       if (this.opts.interruptible) interrupts.uninstall();
       const done = performance.now();
@@ -208,6 +233,7 @@ export class RecordSession {
         perThread: this.proc.threads.map((t) => ({
           tid: t.id, start: this.proc.symbolize(t.startAddress), instructions: t.executed, state: t.state, exitCode: t.exitCode,
         })),
+        ...(this.shareResult ? { share: { ...this.shareResult, segmentOffsets: [...this.writer.segmentOffsets] } } : {}),
       };
     } catch (e) {
       // Whatever happened, what was recorded so far stays readable: complete segments are already on disk, and
@@ -228,6 +254,15 @@ export class RecordSession {
   }
 
   private traceOutput!: TraceOutput;
+  private shareResult: ShareResult | undefined;
+
+  /**
+   * A share's worker passes on only the guest's output of its own share: the one before it and after it is
+   * another worker's. Tracing and output begin and end at the same checkpoints, so every byte has one owner.
+   */
+  private ownsOutput(): boolean {
+    return this.opts.share === undefined || (this.tracer !== undefined && this.shareResult?.end === undefined);
+  }
 
   /**
    * The run ended in an error (an unsupported API, an engine error, a bug): the instructions that led to it are
@@ -267,7 +302,7 @@ export class RecordSession {
     const stop = this.opts.stopAt;
     const startSym = start !== undefined && !/^\d+$/.test(start) ? symbolOf(start, '--start-at') : undefined;
     const stopSym = stop !== undefined && !/^\d+$/.test(stop) ? symbolOf(stop, '--stop-at') : undefined;
-    this.startAt = start !== undefined && startSym === undefined ? BigInt(start) : undefined;
+    this.startAt = start !== undefined && startSym === undefined ? BigInt(start) : this.opts.share?.from;
     this.stopAt = stop !== undefined && stopSym === undefined ? BigInt(stop) : undefined;
     if (startSym === undefined && stopSym === undefined) return;
     const found = firstExecutions(this.opts, startSym, stopSym, this.startAt ?? 0n);
@@ -290,6 +325,11 @@ export class RecordSession {
       if (this.startAt !== undefined && this.engine.executed >= this.startAt) this.beginRecording();
       return;
     }
+    const share = this.opts.share;
+    if (share && this.engine.executed >= share.to) {
+      this.endShare();
+      return;
+    }
     if (this.stopAt !== undefined && this.engine.executed >= this.stopAt) {
       this.endSegment(false);
       this.stepsBeforeDetach = this.engine.executed - this.firstStep;
@@ -303,8 +343,50 @@ export class RecordSession {
     this.endSegment(true);
   }
 
+  /**
+   * The end of a share: its last segment, the state the next share must begin in, and no more tracing. The run
+   * stops at the end of its slice (the parent ignores what it does after).
+   */
+  private endShare(): void {
+    const tracer = this.tracer!;
+    this.endSegment(false);
+    const end = stateDigest(this.engine, this.threadRegisters(tracer.regsAfterRebase()), this.proc);
+    tracer.detach();
+    tracer.free();
+    this.tracer = undefined;
+    this.engine.tracer = undefined;
+    this.engine.onMap = undefined;
+    this.done = true;
+    this.proc.stopRequested = true;
+    this.shareResult = { ...(this.shareResult ?? { segmentOffsets: [], before: false }), end, entries: this.footer };
+  }
+
+  /**
+   * A share that begins after 0 takes over where the previous one ends: the segment at this instruction count,
+   * as a single recording would begin it after its previous segment (keyframe from the engine's registers,
+   * register deltas and write addresses relative to them, every index and filter empty), numbered from 0.
+   */
+  private takeOver(): void {
+    this.firstStep = 0n;
+    this.segStart = this.engine.executed;
+    this.segIndex = Number(this.segStart / BigInt(SEGMENT_STEPS));
+    this.headerWritten = true;
+    this.tracer = new Tracer(this.engine);
+    this.engine.tracer = this.tracer;
+    this.engine.onMap = (base, size, prot) => this.mapEvent(base, size, prot);
+    const threads = this.threadRegisters(this.tracer.regsAfterRebase());
+    this.shareResult = { start: stateDigest(this.engine, threads, this.proc), segmentOffsets: [], entries: this.footer, before: false };
+    this.keyframe = { currentTid: this.proc.current!.id, threads };
+    this.known = new Map(threads.map((t) => [t.tid, t.regs]));
+    this.lastTid = this.proc.current!.id;
+  }
+
   /** Captures the initial state (memory, threads) and attaches the tracer. */
   private beginRecording(): void {
+    if (this.opts.share && this.engine.executed > 0n) {
+      this.takeOver();
+      return;
+    }
     this.firstStep = this.engine.executed;
     this.segStart = this.firstStep;
     const header: TraceHeader = {
@@ -472,6 +554,11 @@ export class RecordSession {
       const offset = this.writer.writeSegment(seg);
       this.footer.push({ offset, firstStep: seg.firstStep, steps: 0, regsChanged: [], pagesWritten: [] });
     }
+    if (this.opts.share && !this.headerWritten) {
+      this.shareResult = { segmentOffsets: [], entries: [], before: true };
+      this.writer.close();
+      return;
+    }
     if (!this.headerWritten) throw new UsageError(`--start-at ${this.opts.startAt}: the program ended after ${this.engine.executed} instructions, before the window began`);
     const footer: TraceFooter = {
       segments: this.footer,
@@ -486,7 +573,12 @@ export class RecordSession {
         endReason: end.reason,
       },
     };
-    this.writer.finish(footer);
+    if (this.opts.share) {
+      this.shareResult = { ...(this.shareResult ?? { segmentOffsets: [], before: false }), entries: this.footer, footer };
+      this.writer.close();
+    } else {
+      this.writer.finish(footer);
+    }
   }
 
   // ---- events ---------------------------------------------------------------------------------------------------
