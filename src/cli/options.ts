@@ -69,6 +69,8 @@ export const NUMERIC_OPTIONS: Readonly<Record<string, NumberRule>> = {
   depth: { integer: true, min: 0, max: 1_000_000, what: 'a whole number of calls, 0 or more' },
   episode: { integer: true, min: 0, max: Number.MAX_SAFE_INTEGER, what: 'an episode number, 0 or more (wintrace episodes lists them)' },
   stack: { integer: true, min: 0, max: 65_536, what: 'a whole number of stack words, from 0 to 65536' },
+  jobs: { integer: true, min: 1, max: 256, what: 'a whole number of worker processes, from 1 to 256' },
+  'jobs-share': { integer: true, min: 16_384, max: Number.MAX_SAFE_INTEGER, what: 'a whole number of instructions, a multiple of 16384' },
 };
 
 /** What the user typed for an option, for the message: the parsed value of `abc` is only NaN. */

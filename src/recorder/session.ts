@@ -48,11 +48,11 @@ export interface RecordOptions {
    */
   interruptible?: boolean;
   /**
-   * One worker's share of a parallel recording (parallel-record.ts): trace from instruction `from` to `to` (both
-   * segment boundaries), into a file of frames that the parent stitches; only the share starting at 0 writes the
-   * header, and no share writes the footer (the one that sees the program end returns it).
+   * One worker of a parallel recording (parallel-record.ts): it traces `size` instructions from `from`, from
+   * `from + stride`, and so on (segment boundaries), runs untraced between, and reports each share as it ends.
+   * Only a share at 0 writes the header and no share writes the footer: the parent stitches the frames.
    */
-  share?: { from: bigint; to: bigint };
+  share?: { from: bigint; size: bigint; stride: bigint; onShare: (r: ShareResult) => void };
   /** Guest console output (the CLI passes it through). */
   stdout?: (b: Uint8Array) => void;
   stderr?: (b: Uint8Array) => void;
@@ -84,21 +84,26 @@ export interface RecordSummary {
   timings: { bootMs: number; recordMs: number };
   /** Each thread the program created: id, start routine, instructions it ran, how it ended. */
   perThread: Array<{ tid: number; start: string; instructions: bigint; state: string; exitCode: number }>;
-  /** With RecordOptions.share: what the parent needs to stitch and check this share. */
-  share?: ShareResult;
 }
 
+/** What the parent of a parallel recording needs to stitch and check one share. */
 export interface ShareResult {
-  /** The state where the share began (absent for the share at 0) and where it ended (absent when the program ended in it). */
+  /** The share's first instruction. */
+  from: bigint;
+  /** The state where the share began (absent at 0) and where it ended (absent when the program ended in it). */
   start?: StateDigest;
   end?: StateDigest;
-  /** File offsets of the segment frames written, and their footer entries (offsets -1). */
+  /** The share's frames are bytes [bytes[0], bytes[1]) of the worker's file; its segment frames begin at `segmentOffsets` within them. */
+  bytes: [number, number];
   segmentOffsets: number[];
+  /** Footer entries of its segments (offsets to be filled in by the parent's writer). */
   entries: TraceFooter['segments'];
   /** The footer, when the program ended in this share. */
   footer?: TraceFooter;
-  /** The program ended before the share began: nothing was written. */
-  before: boolean;
+  /** What the writer's footer index gathered from the share's segments, when the writer keeps one (IndexedWriter). */
+  index?: Record<string, unknown[]>;
+  /** The program ended before the share began: it holds nothing. */
+  before?: boolean;
 }
 
 /** The engine with the emulated Windows' own memory writes and mappings routed to the trace. */
@@ -213,8 +218,7 @@ export class RecordSession {
         this.finishAfter(e);
         throw e;
       }
-      if (this.shareResult?.end === undefined) this.finish(end);
-      else this.writer.close();
+      this.finish(end);
       output.commit();
       if (this.opts.interruptible) interrupts.uninstall();
       const done = performance.now();
@@ -233,7 +237,6 @@ export class RecordSession {
         perThread: this.proc.threads.map((t) => ({
           tid: t.id, start: this.proc.symbolize(t.startAddress), instructions: t.executed, state: t.state, exitCode: t.exitCode,
         })),
-        ...(this.shareResult ? { share: { ...this.shareResult, segmentOffsets: [...this.writer.segmentOffsets] } } : {}),
       };
     } catch (e) {
       // Whatever happened, what was recorded so far stays readable: complete segments are already on disk, and
@@ -254,14 +257,15 @@ export class RecordSession {
   }
 
   private traceOutput!: TraceOutput;
-  private shareResult: ShareResult | undefined;
+  /** The share being traced: its first instruction, where its frames begin in the file, segment frames before it. */
+  private shareAt = { from: 0n, byte: 0, segments: 0, index: {} as Record<string, number>, start: undefined as StateDigest | undefined };
 
   /**
    * A share's worker passes on only the guest's output of its own share: the one before it and after it is
    * another worker's. Tracing and output begin and end at the same checkpoints, so every byte has one owner.
    */
   private ownsOutput(): boolean {
-    return this.opts.share === undefined || (this.tracer !== undefined && this.shareResult?.end === undefined);
+    return this.opts.share === undefined || this.tracer !== undefined;
   }
 
   /**
@@ -326,7 +330,7 @@ export class RecordSession {
       return;
     }
     const share = this.opts.share;
-    if (share && this.engine.executed >= share.to) {
+    if (share && this.engine.executed >= this.shareAt.from + share.size) {
       this.endShare();
       return;
     }
@@ -343,9 +347,31 @@ export class RecordSession {
     this.endSegment(true);
   }
 
+  /** A share begins: where its frames start in the file. */
+  private openShare(start: StateDigest | undefined): void {
+    this.writer.flush();
+    const index = Object.fromEntries(Object.entries(indexOf(this.writer) ?? {}).map(([k, v]) => [k, v.length]));
+    this.shareAt = { from: this.engine.executed, byte: this.writer.bytesWritten, segments: this.writer.segmentOffsets.length, index, start };
+    this.footer = [];
+  }
+
+  /** A share's frames are on disk: the parent may take them. */
+  private reportShare(r: Pick<ShareResult, 'end' | 'footer'>): void {
+    this.writer.flush();
+    const at = this.shareAt;
+    const index = indexOf(this.writer);
+    this.opts.share!.onShare({
+      ...(index ? { index: Object.fromEntries(Object.entries(index).map(([k, v]) => [k, v.slice(at.index[k] ?? 0)])) } : {}),
+      from: at.from, ...(at.start ? { start: at.start } : {}), ...r,
+      bytes: [at.byte, this.writer.bytesWritten],
+      segmentOffsets: this.writer.segmentOffsets.slice(at.segments).map((o) => o - at.byte),
+      entries: this.footer,
+    });
+  }
+
   /**
-   * The end of a share: its last segment, the state the next share must begin in, and no more tracing. The run
-   * stops at the end of its slice (the parent ignores what it does after).
+   * The end of a share: its last segment, the state the next share must begin in, and no tracing until this
+   * worker's next share.
    */
   private endShare(): void {
     const tracer = this.tracer!;
@@ -356,26 +382,26 @@ export class RecordSession {
     this.tracer = undefined;
     this.engine.tracer = undefined;
     this.engine.onMap = undefined;
-    this.done = true;
-    this.proc.stopRequested = true;
-    this.shareResult = { ...(this.shareResult ?? { segmentOffsets: [], before: false }), end, entries: this.footer };
+    this.reportShare({ end });
+    this.startAt = this.shareAt.from + this.opts.share!.stride;
   }
 
   /**
-   * A share that begins after 0 takes over where the previous one ends: the segment at this instruction count,
+   * A share that begins after 0 takes over where another worker's ends: the segment at this instruction count,
    * as a single recording would begin it after its previous segment (keyframe from the engine's registers,
-   * register deltas and write addresses relative to them, every index and filter empty), numbered from 0.
+   * register deltas and write addresses relative to them, every index and filter empty), numbered as there.
    */
   private takeOver(): void {
     this.firstStep = 0n;
     this.segStart = this.engine.executed;
     this.segIndex = Number(this.segStart / BigInt(SEGMENT_STEPS));
     this.headerWritten = true;
-    this.tracer = new Tracer(this.engine);
-    this.engine.tracer = this.tracer;
+    const tracer = new Tracer(this.engine);
+    const threads = this.threadRegisters(tracer.regsAfterRebase());
+    this.openShare(stateDigest(this.engine, threads, this.proc));
+    this.tracer = tracer;
+    this.engine.tracer = tracer;
     this.engine.onMap = (base, size, prot) => this.mapEvent(base, size, prot);
-    const threads = this.threadRegisters(this.tracer.regsAfterRebase());
-    this.shareResult = { start: stateDigest(this.engine, threads, this.proc), segmentOffsets: [], entries: this.footer, before: false };
     this.keyframe = { currentTid: this.proc.current!.id, threads };
     this.known = new Map(threads.map((t) => [t.tid, t.regs]));
     this.lastTid = this.proc.current!.id;
@@ -411,6 +437,8 @@ export class RecordSession {
     };
     this.writer.writeHeader(header);
     this.headerWritten = true;
+    // The parent writes the header itself (parallel-record.ts): the first share's frames begin after it.
+    if (this.opts.share) this.openShare(undefined);
     // From now on the file opens: a second Ctrl-C keeps it, under the name the user gave.
     if (this.opts.interruptible) interrupts.keep(this.traceOutput.temp, resolve(this.opts.output), this.traceOutput.lock);
     this.keyframe = { currentTid: header.currentTid, threads: header.threads };
@@ -554,8 +582,9 @@ export class RecordSession {
       const offset = this.writer.writeSegment(seg);
       this.footer.push({ offset, firstStep: seg.firstStep, steps: 0, regsChanged: [], pagesWritten: [] });
     }
-    if (this.opts.share && !this.headerWritten) {
-      this.shareResult = { segmentOffsets: [], entries: [], before: true };
+    if (this.opts.share && !this.tracer) {
+      // The end is in a share only when this worker was tracing; otherwise in another worker's, before this one's next.
+      this.opts.share.onShare({ from: this.startAt!, before: true, bytes: [0, 0], segmentOffsets: [], entries: [] });
       this.writer.close();
       return;
     }
@@ -574,7 +603,7 @@ export class RecordSession {
       },
     };
     if (this.opts.share) {
-      this.shareResult = { ...(this.shareResult ?? { segmentOffsets: [], before: false }), entries: this.footer, footer };
+      this.reportShare({ footer });
       this.writer.close();
     } else {
       this.writer.finish(footer);
@@ -596,6 +625,7 @@ export class RecordSession {
   /** Events are kept for the whole run: before the detail window in the header, after it in a last segment. */
   private event(e: TraceEvent): void {
     if (this.tracer) this.events.push(e);
+    else if (this.opts.share) return; // between this worker's shares: another worker records it
     else if (!this.headerWritten) this.preEvents.push(e);
     else this.postEvents.push(e);
   }
@@ -717,6 +747,20 @@ export class RecordSession {
         this.event({ kind: 'fail-fast', step: this.step(), tid: t.id, code, reason, ...(resume ? { resume } : {}) }),
     };
   }
+}
+
+/**
+ * A writer that gathers the footer's event index from the frames it writes (the footer index work on
+ * src/trace/writer.ts): a share hands its part of the index over with its frames, and the parent's writer absorbs
+ * it. A writer without one writes footers without it, in the workers and the parent alike.
+ */
+export interface IndexedWriter {
+  indexPart?(): Record<string, unknown[]>;
+  absorbIndex?(part: Record<string, unknown[]>): void;
+}
+
+function indexOf(w: TraceWriter): Record<string, unknown[]> | undefined {
+  return (w as unknown as IndexedWriter).indexPart?.();
 }
 
 /** Instruction counts before the first execution of `startSym`, and of `stopSym` after that, in an untraced run. */

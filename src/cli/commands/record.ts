@@ -6,7 +6,10 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { BadImageError, UsageError } from '../../errors.ts';
 import { interrupts } from '../../recorder/interrupts.ts';
 import { parseConsoleEvents } from '../../recorder/windows/console-events.ts';
-import { type RecordProgress, RecordSession } from '../../recorder/session.ts';
+import { type ParallelSummary, recordInParallel, type WorkerState } from '../../recorder/parallel-record.ts';
+import { type RecordOptions, type RecordProgress, type RecordSummary, RecordSession } from '../../recorder/session.ts';
+import { parseShareSpec, runShareWorker } from '../../recorder/share-worker.ts';
+import { SEGMENT_STEPS } from '../../trace/schema.ts';
 import { tidName } from '../../replayer/describe.ts';
 import { exitStatus } from '../../replayer/describe.ts';
 import { parseEnv, parseSandbox, parseTimeout, programArgs } from '../options.ts';
@@ -38,7 +41,17 @@ interface RecordArgs {
   consoleEvent?: string[];
   quiet?: boolean;
   threads?: boolean;
+  jobs?: number;
+  jobsShare?: number;
+  share?: string;
 }
+
+/**
+ * Instructions each worker of `--jobs` traces at a time: 256 segments. A worker runs untraced through the other
+ * workers' shares, and attaching the tracer again flushes Unicorn's translations, so a share is long enough to
+ * make that flush small beside it.
+ */
+const DEFAULT_JOBS_SHARE = 256 * SEGMENT_STEPS;
 
 function human(n: number): string {
   return n >= 1e9 ? `${(n / 1e9).toFixed(2)}G` : n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : `${n}`;
@@ -52,6 +65,32 @@ function checkWindow(startAt: string | undefined, stopAt: string | undefined): v
   if (start !== undefined && stop !== undefined && stop <= start) {
     throw new UsageError(`--stop-at ${stopAt} is not after --start-at ${startAt}: the window would hold no instruction`);
   }
+}
+
+/** --jobs-share as a whole number of segments; --jobs with a window or a wall-clock limit is refused: each worker would stop elsewhere. */
+function jobsShare(argv: RecordArgs): bigint {
+  const conflict = argv.startAt !== undefined ? '--start-at' : argv.stopAt !== undefined ? '--stop-at' : argv.timeout !== undefined ? '--timeout' : undefined;
+  if (conflict) throw new UsageError(`--jobs ${argv.jobs} cannot be combined with ${conflict} yet: record with --jobs 1`);
+  const size = argv.jobsShare ?? DEFAULT_JOBS_SHARE;
+  if (size % SEGMENT_STEPS !== 0) throw new UsageError(`--jobs-share ${size}: expected a multiple of ${SEGMENT_STEPS} instructions (one segment)`);
+  return BigInt(size);
+}
+
+/** Each worker on the progress line: the share it traces, or the instruction count it runs to untraced. */
+function workersLine(workers: readonly WorkerState[], t0: number): string {
+  const secs = ((performance.now() - t0) / 1000).toFixed(0);
+  return `${secs} s: ${workers.map((w, i) => `worker ${i + 1} ${w.tracing ? `tracing ${human(Number(w.instructions))}` : `running to ${human(Number(w.from))}`}`).join(', ')} (Ctrl-C stops, keeping no trace)`;
+}
+
+/** A parallel recording's summary in the single recording's terms (the workers ran the program; the parent wrote the file). */
+function summaryOf(p: ParallelSummary, denials: string[]): RecordSummary {
+  denials.push(...p.done.denials);
+  const s = p.footer.summary;
+  return {
+    instructions: s.instructions, steps: p.footer.totalSteps, threads: s.threads, exceptions: s.exceptions, apiCalls: s.apiCalls,
+    bytes: p.bytes, segments: p.footer.segments.length, exitCode: s.exitCode, end: p.done.end, output: '',
+    timings: { bootMs: 0, recordMs: 0 }, perThread: p.done.perThread,
+  };
 }
 
 export const recordCommand: CommandModule<object, RecordArgs> = {
@@ -71,8 +110,11 @@ export const recordCommand: CommandModule<object, RecordArgs> = {
       .option('quantum', { type: 'number', default: 50_000, describe: 'instructions per scheduling slice' })
       .option('console-event', { type: 'string', array: true, describe: 'raise a console control event (ctrl-c, ctrl-break or close) once N instructions have run (KIND@N) or at N ms of virtual time (KIND@Nms), e.g. ctrl-c@5000000, ctrl-c@2500ms; repeatable' })
       .option('threads', { type: 'boolean', describe: 'also list each thread: start routine, instructions, exit' })
+      .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'experimental: record with N worker processes, each tracing every N-th share of the run and running the others untraced; the trace is byte for byte the one --jobs 1 writes, checked by a digest of the emulated state where each share begins (not with --start-at, --stop-at or --timeout)' })
+      .option('jobs-share', { type: 'number', default: DEFAULT_JOBS_SHARE, describe: 'with --jobs: instructions each worker traces at a time, a multiple of 16384' })
+      .option('share', { type: 'string', hidden: true, describe: "internal: one worker's shares of a --jobs recording (FROM:SIZE:STRIDE:FILE)" })
       .option('quiet', { alias: 'q', type: 'boolean', describe: 'no progress line or summary' }) as Argv<RecordArgs>,
-  handler: (argv: ArgumentsCamelCase<RecordArgs>) => {
+  handler: async (argv: ArgumentsCamelCase<RecordArgs>) => {
     const program = argv.program ?? DEMO_PROGRAM;
     if (!argv.program && !existsSync(program)) {
       throw new BadImageError('fixtures/bin/panic-recover.exe', 'the bundled demo is not built: run scripts/setup.sh');
@@ -88,21 +130,28 @@ export const recordCommand: CommandModule<object, RecordArgs> = {
       line.update(`${human(Number(p.instructions))} instructions, ${human(Number(p.instructions) / Math.max(secs, 1e-3))}/s, ${p.threads} threads, ${human(p.bytes)}B (Ctrl-C stops, keeping the trace)`);
     };
     const maxInstructions = argv.maxInstructions ?? DEFAULT_MAX_INSTRUCTIONS;
-    const session = new RecordSession({
-      program, output: argv.output, args: programArgs(argv), env: parseEnv(argv.env ?? []),
+    const run: Omit<RecordOptions, 'output'> = {
+      program, args: programArgs(argv), env: parseEnv(argv.env ?? []),
       maxInstructions: BigInt(maxInstructions),
-      interruptible: true,
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       sandbox,
       ...(argv.startAt !== undefined ? { startAt: argv.startAt } : {}),
       ...(argv.stopAt !== undefined ? { stopAt: argv.stopAt } : {}),
       quantum: argv.quantum,
       consoleEvents,
-      onProgress: progress,
-      stdout: line.around((b) => process.stdout.write(b)),
-      stderr: line.around((b) => process.stderr.write(b)),
-    });
-    const s = session.run();
+    };
+    if (argv.share !== undefined) {
+      runShareWorker(parseShareSpec(argv.share), run);
+      return;
+    }
+    const stdout = line.around((b) => process.stdout.write(b));
+    const stderr = line.around((b) => process.stderr.write(b));
+    const s = (argv.jobs ?? 1) > 1
+      ? summaryOf(await recordInParallel({
+        program, output: argv.output, jobs: argv.jobs!, shareSize: jobsShare(argv), argv: process.argv.slice(process.argv.indexOf('record') + 1),
+        stdout, stderr, onProgress: (w) => line.update(workersLine(w, t0)),
+      }), sandbox.denials)
+      : new RecordSession({ ...run, output: argv.output, interruptible: true, onProgress: progress, stdout, stderr }).run();
     line.done();
     if (!argv.quiet) {
       const secs = (performance.now() - t0) / 1000;
