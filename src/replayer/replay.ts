@@ -35,6 +35,11 @@ export class Replay {
     return this.episodeList;
   }
 
+  /** Have the episodes been found (by episodes())? */
+  get episodesLoaded(): boolean {
+    return this.episodeList !== undefined;
+  }
+
   async disassembler(): Promise<Disassembler> {
     this.disasm ??= await loadDisassembler();
     return this.disasm;

@@ -96,19 +96,27 @@ export function useKeyLoop(data: PaneData, initial: UiState, onIdle?: () => void
     idle();
   }, [data, commit, runEffect]);
 
-  // The events (every frame's header, read once) are what event, episode and step-over keys search: read them in
-  // the first idle moment after the first frame rather than on the first such key (2 s on a 51M-step trace).
+  // The events (every frame's header, read once) are what event, episode and step-over keys search, and the
+  // episodes (p, P, 7) are found from them: read both in the first idle moments after the first frame rather than
+  // on the first such key (2 s each on a 51M-step trace). Apart, so a key pressed during the first is not also
+  // kept waiting for the second.
   const [note, setNote] = useState<string | undefined>();
   useEffect(() => {
-    if (data.replay.trace.eventsLoaded) return;
-    const t = setTimeout(() => {
-      setNote('reading the events of the trace...');
-      setTimeout(() => {
-        data.events();
+    const timers: NodeJS.Timeout[] = [];
+    const later = (ms: number, f: () => void) => timers.push(setTimeout(f, ms));
+    const read = (what: string, f: () => void, then?: () => void) => {
+      setNote(`reading the ${what} of the trace...`);
+      later(15, () => {
+        f();
         setNote(undefined);
-      }, 15);
-    }, 300);
-    return () => clearTimeout(t);
+        then?.();
+      });
+    };
+    const episodes = () => {
+      if (!data.replay.episodesLoaded) later(100, () => read('episodes', () => data.episodes()));
+    };
+    later(300, () => (data.replay.trace.eventsLoaded ? episodes() : read('events', () => data.events(), episodes)));
+    return () => timers.forEach(clearTimeout);
   }, [data]);
 
   useInput((input, key) => {
