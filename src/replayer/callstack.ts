@@ -166,7 +166,7 @@ interface WindowsEntry {
 function windowsEntries(trace: Trace, tid: number, p: number): WindowsEntry[] {
   const out: WindowsEntry[] = [];
   const open: Array<{ position: number; code: number; address: number }> = [];
-  for (const { position, event: e } of trace.events()) {
+  for (const { position, event: e } of trace.eventsOfKinds(['exception-raised', 'fail-fast', 'context-resumed', 'thread-started'], p)) {
     if (position > p || position < 0 || e.tid !== tid) continue;
     if (e.kind === 'exception-raised') {
       const fault = { position: Math.max(0, position - 1), code: e.code, address: Number(e.address) };

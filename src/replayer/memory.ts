@@ -321,11 +321,8 @@ export class TraceMemory {
   mappingEvents(): readonly RegionEvent[] {
     if (this.regionEvents) return this.regionEvents;
     const out: RegionEvent[] = [];
-    for (const { position, event: e } of this.trace.events()) {
-      if (position < 0) continue;
-      if (e.kind === 'memory-mapped' || e.kind === 'memory-unmapped') {
-        out.push({ position, base: Number(e.base), end: Number(e.base) + e.size, mapped: e.kind === 'memory-mapped' });
-      }
+    for (const [step, base, size, mapped] of this.trace.mappings()) {
+      out.push({ position: Number(step), base: Number(base), end: Number(base) + size, mapped: mapped === 1 });
     }
     this.regionEvents = out;
     return out;

@@ -4,9 +4,10 @@
 // step p executes (docs/trace-format.md). Plain library: no UI, no engine.
 
 import { TraceFormatError } from '../errors.ts';
+import { kindMask, mappingOf, segmentThreadSteps, type ThreadInfo, ThreadTable, threadFromFooter } from '../trace/footer-index.ts';
 import { InflateWorker } from '../trace/inflate-worker.ts';
 import { TraceReader } from '../trace/reader.ts';
-import type { FooterEntry, Segment, TraceEvent, TraceHeader, TraceStub } from '../trace/schema.ts';
+import type { EventKind, FooterEntry, FooterMapping, Segment, TraceEvent, TraceHeader, TraceStub } from '../trace/schema.ts';
 import { SegmentCursor } from './cursor.ts';
 import { type DecodedSegment, decodeSegment, OP_OS, OP_STEP, OP_SWITCH } from './decode.ts';
 import { PC_SLOT, type RegWords, regFileFromBytes, slotBigint, slotNumber, toBigints, WORDS_PER_REG } from './regfile.ts';
@@ -22,19 +23,7 @@ export interface EventAt {
   readonly event: TraceEvent;
 }
 
-export interface ThreadInfo {
-  readonly tid: number;
-  readonly teb: bigint;
-  readonly stackBase: bigint;
-  readonly stackLimit: bigint;
-  /** Start routine (0 for the main thread, which starts at the image entry point). */
-  readonly start: bigint;
-  /** Position of thread-created (undefined: alive when the trace began). */
-  readonly createdAt: number | undefined;
-  readonly startedAt: number | undefined;
-  readonly exitedAt: number | undefined;
-  readonly exitCode: number | undefined;
-}
+export type { ThreadInfo };
 
 /** One executed instruction as the trace holds it. */
 export interface StepInfo {
@@ -79,6 +68,11 @@ export class Trace {
   private eventList: EventAt[] | undefined;
   private threadList: ThreadInfo[] | undefined;
   private perSegmentThreadSteps: Array<Map<number, number>> | undefined;
+  private mappingList: readonly FooterMapping[] | undefined;
+  /** With the footer's index: the rank in events() of each segment's first event. */
+  private firstEvent: Float64Array | undefined;
+  /** Events of the segments eventsOfKinds() read, by segment. */
+  private readonly segmentEvents = new Map<number, EventAt[]>();
 
   private constructor(reader: TraceReader) {
     this.reader = reader;
@@ -90,6 +84,19 @@ export class Trace {
     this.totalSteps = Number(t.totalSteps);
     this.firsts = new Float64Array(t.segments.map((e) => Number(e.firstStep)));
     if (t.footer) this.symbolTable = new Symbols(t.header.symbols, t.footer.stubs);
+    // The footer's index (recordings since 2026-12-03) answers threads, thread positions and mappings without
+    // reading every frame; without it they come from the frames on first use.
+    if (t.footer?.threads && t.segments.every((e) => e.threadSteps && e.events !== undefined)) {
+      this.threadList = t.footer.threads.map(threadFromFooter).sort((a, b) => a.tid - b.tid);
+      this.perSegmentThreadSteps = t.segments.map((e) => new Map(e.threadSteps));
+      this.mappingList = t.segments.flatMap((e) => e.mappings ?? []);
+      this.firstEvent = new Float64Array(t.segments.length);
+      let n = t.header.events?.length ?? 0;
+      t.segments.forEach((e, i) => {
+        this.firstEvent![i] = n;
+        n += e.events!;
+      });
+    }
   }
 
   /** Functions, data and the emulated DLLs' stubs by address. */
@@ -332,6 +339,31 @@ export class Trace {
     return this.eventList!;
   }
 
+  /**
+   * The events of some kinds at positions up to `to`, in order, as events() lists them. With the footer's index
+   * only the segments holding such an event are read, not every frame.
+   */
+  eventsOfKinds(kinds: readonly EventKind[], to = Infinity): EventAt[] {
+    const wanted = new Set(kinds);
+    const first = this.firstEvent;
+    if (this.eventList || !first) return this.events().filter((e) => e.position <= to && wanted.has(e.event.kind));
+    const out: EventAt[] = [];
+    (this.header.events ?? []).forEach((event, index) => {
+      if (wanted.has(event.kind) && Number(event.step) <= to) out.push({ index, position: Number(event.step), event });
+    });
+    const mask = kindMask(kinds);
+    for (let i = 0; i < this.entries.length && this.firsts[i]! <= to; i++) {
+      if ((this.entries[i]!.eventKinds! & mask) === 0) continue;
+      let list = this.segmentEvents.get(i);
+      if (!list) {
+        list = this.reader.segment(i).events.map((event, j) => ({ index: first[i]! + j, position: Number(event.step), event }));
+        this.segmentEvents.set(i, list);
+      }
+      for (const e of list) if (e.position <= to && wanted.has(e.event.kind)) out.push(e);
+    }
+    return out;
+  }
+
   /** Events whose position lies in [from, to]. */
   eventsBetween(from: number, to: number): EventAt[] {
     const all = this.events();
@@ -370,26 +402,26 @@ export class Trace {
 
   threads(): readonly ThreadInfo[] {
     if (this.threadList) return this.threadList;
-    const map = new Map<number, { -readonly [K in keyof ThreadInfo]: ThreadInfo[K] }>();
-    for (const t of this.header.threads) {
-      map.set(t.tid, { tid: t.tid, teb: t.teb, stackBase: t.stackBase, stackLimit: t.stackLimit, start: 0n, createdAt: undefined, startedAt: undefined, exitedAt: undefined, exitCode: undefined });
-    }
-    for (const { position, event: e } of this.events()) {
-      if (e.kind === 'thread-created') {
-        map.set(e.newTid, { tid: e.newTid, teb: e.teb, stackBase: e.stackBase, stackLimit: e.stackLimit, start: e.start, createdAt: position, startedAt: undefined, exitedAt: undefined, exitCode: undefined });
-      } else if (e.kind === 'thread-started') {
-        const t = map.get(e.tid);
-        if (t && t.startedAt === undefined) t.startedAt = position;
-      } else if (e.kind === 'thread-exited') {
-        const t = map.get(e.tid);
-        if (t) {
-          t.exitedAt = position;
-          t.exitCode = e.exitCode;
-        }
-      }
-    }
-    this.threadList = [...map.values()].sort((a, b) => a.tid - b.tid);
+    const table = new ThreadTable(this.header.threads);
+    for (const { event } of this.events()) table.add(event);
+    this.threadList = table.list();
     return this.threadList;
+  }
+
+  /**
+   * Every memory-mapped and memory-unmapped event inside the detail window, in order, as [step, base, size,
+   * mapped]: from the footer when it lists them, else from events().
+   */
+  mappings(): readonly FooterMapping[] {
+    if (!this.mappingList) {
+      const out: FooterMapping[] = [];
+      for (const { event } of this.events()) {
+        const m = mappingOf(event);
+        if (m) out.push(m);
+      }
+      this.mappingList = out;
+    }
+    return this.mappingList;
   }
 
   thread(tid: number): ThreadInfo | undefined {
@@ -443,21 +475,13 @@ export class Trace {
     return {
       add: (s: Pick<Segment, 'events' | 'switches' | 'steps' | 'keyframe'>, i: number) => {
         for (const e of s.events) push(e);
-        const counts = new Map<number, number>();
-        let tid = s.keyframe.currentTid;
-        let at = 0;
-        for (const [rel, next] of s.switches) {
-          if (rel < at || rel > s.steps) throw new TraceFormatError(this.path, this.entries[i]!.offset, `segment ${i} switch at step ${rel} is out of order`);
-          counts.set(tid, (counts.get(tid) ?? 0) + rel - at);
-          tid = next;
-          at = rel;
-        }
-        counts.set(tid, (counts.get(tid) ?? 0) + s.steps - at);
-        perSeg.push(counts);
+        const counts = segmentThreadSteps(s);
+        if (!counts) throw new TraceFormatError(this.path, this.entries[i]!.offset, `segment ${i} has a thread switch out of order`);
+        perSeg.push(new Map(counts));
       },
       done: () => {
         this.eventList = events;
-        this.perSegmentThreadSteps = perSeg;
+        this.perSegmentThreadSteps ??= perSeg;
       },
     };
   }

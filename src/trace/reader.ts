@@ -228,6 +228,7 @@ export class TraceReader {
       if (e.offset >= this.size) this.fail(this.size, `segment ${i} offset ${e.offset} is outside the file`);
       if (e.steps > this.segmentSteps) this.fail(e.offset, `segment ${i} declares ${e.steps} steps, more than the header's ${this.segmentSteps} per segment`);
       if (e.firstStep !== step) this.fail(e.offset, `segment ${i} starts at step ${e.firstStep}, expected ${step}`);
+      if (e.threadSteps && e.threadSteps.reduce((n, [, k]) => n + k, 0) !== e.steps) this.fail(footerAt, `footer: segments[${i}].threadSteps do not add up to its ${e.steps} steps`);
       step += BigInt(e.steps);
       last = e.offset;
     }

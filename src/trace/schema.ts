@@ -137,7 +137,30 @@ export interface FooterEntry {
   pagesWritten: number[];
   /** Bloom filter (WORD_BLOOM_SIZES, 3 hashes) of the 8-byte words the segment wrote; absent for an events-only segment. */
   wordBloom?: Uint8Array;
+  /** [tid, steps] of every thread that ran in the segment (footer-index.ts); absent in recordings made before 2026-12-03. */
+  threadSteps?: Array<[number, number]>;
+  /** The segment's memory-mapped and memory-unmapped events, when it has any (with `threadSteps` only). */
+  mappings?: FooterMapping[];
+  /** Number of events in the segment, and the bits (EVENT_KIND_BITS) of their kinds (with `threadSteps` only). */
+  events?: number;
+  eventKinds?: number;
 }
+
+/** A thread of the footer's thread table (footer-index.ts): positions of its creation, first run and exit. */
+export interface FooterThread {
+  tid: number;
+  teb: bigint;
+  stackBase: bigint;
+  stackLimit: bigint;
+  start: bigint;
+  createdAt?: bigint;
+  startedAt?: bigint;
+  exitedAt?: bigint;
+  exitCode?: number;
+}
+
+/** A memory-mapped (1) or memory-unmapped (0) event in the footer: [step, base, size, mapped]. */
+export type FooterMapping = [bigint, bigint, number, 0 | 1];
 
 /**
  * Part of a split footer's segment index (frame type 4): the entries of segments first..first+n-1. A footer whose
@@ -159,6 +182,11 @@ export interface TraceFooter {
   totalSteps: bigint;
   /** Every stub placed during the run (GetProcAddress places more after the header was written). */
   stubs: TraceStub[];
+  /**
+   * Every thread of the run (footer-index.ts); absent in recordings made before 2026-12-03. With it, every
+   * segment entry holds `threadSteps`, `events`, `eventKinds` and its `mappings`.
+   */
+  threads?: FooterThread[];
   summary: {
     instructions: bigint;
     threads: number;

@@ -82,8 +82,21 @@ export const SEGMENT_SHAPE: Shape = {
 };
 
 const footerEntries: Shape = {
-  array: { object: { offset: 'uint', firstStep: 'i64', steps: 'uint', regsChanged, pagesWritten, wordBloom: 'bloom' }, optional: ['wordBloom'] },
+  array: {
+    object: {
+      offset: 'uint', firstStep: 'i64', steps: 'uint', regsChanged, pagesWritten, wordBloom: 'bloom',
+      threadSteps: { array: { tuple: ['uint', 'uint'] }, max: MAX_LIST },
+      mappings: { array: { tuple: ['i64', u64, 'uint', { literal: [0, 1] }] }, max: MAX_LIST },
+      events: 'uint', eventKinds: 'uint',
+    },
+    optional: ['wordBloom', 'threadSteps', 'mappings', 'events', 'eventKinds'],
+  },
   max: MAX_LIST,
+};
+
+const footerThread: Shape = {
+  object: { tid: 'uint', teb: u64, stackBase: u64, stackLimit: u64, start: u64, createdAt: 'i64', startedAt: 'i64', exitedAt: 'i64', exitCode: 'int' },
+  optional: ['createdAt', 'startedAt', 'exitedAt', 'exitCode'],
 };
 
 export const FOOTER_SHAPE: Shape = {
@@ -91,9 +104,10 @@ export const FOOTER_SHAPE: Shape = {
     segments: footerEntries,
     parts: { array: 'uint', max: MAX_LIST },
     totalSteps: 'i64', stubs,
+    threads: { array: footerThread, max: MAX_LIST },
     summary: { object: { instructions: 'i64', threads: 'uint', exceptions: 'uint', apiCalls: 'uint', exitCode: 'int', endReason: 'string' } },
   },
-  optional: ['parts'],
+  optional: ['parts', 'threads'],
 };
 
 export const FOOTER_PART_SHAPE: Shape = { object: { first: 'uint', segments: footerEntries } };

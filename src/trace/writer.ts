@@ -13,6 +13,7 @@ import { crc32 } from 'node:zlib';
 import { WintraceError } from '../errors.ts';
 import { errnoText } from '../regular-file.ts';
 import { packr } from './codec.ts';
+import { FooterIndexBuilder, type FooterIndexPart } from './footer-index.ts';
 import { encodePayload } from './frame-codec.ts';
 import {
   END_MAGIC, FILE_MAGIC, FOOTER_SPLIT, type FooterEntry, type FooterPart, FRAME, FRAME_CODEC, FRAME_HEADER_BYTES, FRAME_QUALITY,
@@ -85,6 +86,8 @@ export class TraceWriter {
   /** File offset of each segment frame, in order (complete after flush() in background mode). */
   readonly segmentOffsets: number[] = [];
   private bg: Background | undefined;
+  /** The footer's thread table, mappings and per-segment thread steps, gathered from what is written. */
+  private readonly index = new FooterIndexBuilder();
 
   /**
    * `stored` writes frames uncompressed (tests and the fuzzer, so byte mutations land in the msgpack); `background`
@@ -180,6 +183,7 @@ export class TraceWriter {
   }
 
   writeHeader(h: TraceHeader): void {
+    this.index.header(h);
     this.frame(FRAME.header, h);
   }
 
@@ -193,13 +197,28 @@ export class TraceWriter {
     this.raw(frames);
   }
 
+  /**
+   * The footer index of what this writer wrote (header events and segments), for the writer that appends its
+   * frames to absorb: without it that writer's footer carries no thread table and readers fall back to the frames.
+   */
+  indexPart(): FooterIndexPart {
+    return this.index.part();
+  }
+
+  /** Takes the footer index of frames another writer wrote and this one appends (indexPart()), in order. */
+  absorbIndex(p: FooterIndexPart): void {
+    this.index.absorb(p);
+  }
+
   /** Returns the segment's file offset, for the footer index; -1 in background mode (see segmentOffsets). */
   writeSegment(s: Segment): number {
+    this.index.segment(s);
     return this.frame(FRAME.segment, s);
   }
 
   /**
-   * Writes the footer (its segment offsets taken from segmentOffsets when they are -1) and the trailer; an index
+   * Writes the footer (its segment offsets taken from segmentOffsets when they are -1, its thread table, mappings
+   * and per-segment thread steps from the frames written) and the trailer; an index
    * too large for one frame goes first, in FooterPart frames the footer lists (`split` is for tests).
    */
   finish(f: TraceFooter, split: { inlineBytes: number; partBytes: number } = FOOTER_SPLIT): void {
@@ -208,6 +227,7 @@ export class TraceWriter {
     f.segments.forEach((e, i) => {
       if (e.offset < 0) e.offset = this.segmentOffsets[i]!;
     });
+    f = this.index.apply(f);
     const parts = footerParts(f.segments, split);
     if (parts) f = { ...f, segments: [], parts: parts.map((p) => this.frame(FRAME.index, p)) };
     const at = this.frame(FRAME.footer, f);

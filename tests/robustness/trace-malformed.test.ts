@@ -105,7 +105,14 @@ describe('malformed trace files: one line naming the offset and the broken invar
     ['a footer entry with a negative step count', () => edit((l) => (footer(l).segments[0]!.steps = -4)), (b) => `at offset ${offsetOf(b, FRAME.footer)}: footer: segments[0].steps must be a non-negative integer`],
     ['a footer entry pointing into the header', () => edit((l) => (footer(l).segments[0]!.offset = 8), { keepOffsets: true }), () => 'at offset 8: segment 0 offset is not after the previous segment'],
     ['a footer entry pointing at the footer', () => edit((l) => (footer(l).segments[1]!.offset = offsetOf(good, FRAME.footer)), { keepOffsets: true }), () => `at offset ${offsetOf(good, FRAME.footer)}: index entry 1 does not point at a segment`],
-    ['a segment that disagrees with the index', () => edit((l) => (footer(l).segments[0]!.steps = 3, footer(l).segments[1]!.firstStep = 3n, footer(l).totalSteps = 5n)), (b) => `at offset ${offsetOf(b, FRAME.segment)}: segment 0 disagrees with the index`],
+    ['a segment that disagrees with the index', () => edit((l) => {
+      const e = footer(l).segments[0]!;
+      e.steps = 3;
+      e.threadSteps = [[(e.threadSteps as Array<[number, number]>)[0]![0], 3]];
+      footer(l).segments[1]!.firstStep = 3n;
+      footer(l).totalSteps = 5n;
+    }), (b) => `at offset ${offsetOf(b, FRAME.segment)}: segment 0 disagrees with the index`],
+    ['footer thread steps that do not add up to the segment', () => edit((l) => (footer(l).segments[0]!.threadSteps = [[1, 1]])), (b) => `at offset ${offsetOf(b, FRAME.footer)}: footer: segments[0].threadSteps do not add up to its 4 steps`],
     ['a segment with more steps than a segment may hold', () => edit((l) => (seg(l).steps = 5, footer(l).segments[0]!.steps = 5, footer(l).segments[1]!.firstStep = 5n, footer(l).totalSteps = 7n)), (b) => `at offset ${offsetOf(b, FRAME.segment)}: segment 0 declares 5 steps, more than the header's 4 per segment`],
     ['a keyframe without the thread it says runs', () => edit((l) => ((seg(l).keyframe as { currentTid: number }).currentTid = 0x2000)), (b) => `at offset ${offsetOf(b, FRAME.segment)}: segment 0 keyframe has no registers for its current thread 8192`],
     ['an event without its register file', () => edit((l) => delete (seg(l).events as Array<Record<string, unknown>>)[0]!.regs), (b) => `at offset ${offsetOf(b, FRAME.segment)}: segment 0: events[0].regs is missing`],
