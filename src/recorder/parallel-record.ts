@@ -77,6 +77,16 @@ export async function recordInParallel(o: ParallelOptions): Promise<ParallelSumm
   };
   const stride = o.shareSize * BigInt(o.jobs);
   let writer: TraceWriter | undefined;
+  // Ctrl-C: the workers (in the same process group) stop too; what they wrote goes, and no partial trace is kept.
+  const interrupted = (signal: NodeJS.Signals) => {
+    for (const w of workers) w.child.kill();
+    rmSync(tmp, { recursive: true, force: true });
+    output.abandon();
+    process.stderr.write(`\nwintrace: ${signal === 'SIGINT' ? 'interrupted' : 'terminated'}: a --jobs recording keeps no trace when stopped\n`);
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   try {
     for (let w = 0; w < o.jobs; w++) {
       const from = BigInt(w) * o.shareSize;
@@ -173,6 +183,8 @@ export async function recordInParallel(o: ParallelOptions): Promise<ParallelSumm
     }
     throw e;
   } finally {
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
     for (const w of workers) {
       if (!w.exit) w.child.kill();
       if (w.fd !== undefined) closeSync(w.fd);
