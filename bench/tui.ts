@@ -14,7 +14,7 @@
 // --positions: random positions per run and trace (default 2); --far: at how many of them the runs over the
 // trace (c, C, / Enter) are timed too (default 1: seconds each on the big trace); --held: positions of the held s
 // (default 4). Without --trace the fixture (std-1000goroutines, 51M instructions) is recorded once into the
-// temporary directory and kept there for later runs, as the demo is; the X18 trace is recorded on each run.
+// temporary directory and kept there for later runs, as the demo is; the X18 trace is recorded anew each time.
 //
 // Start-up first: the real `wintrace tui` command in a pseudo-terminal (util-linux `script`, 80x24), from spawning
 // node to the first frame on the terminal, in turn as the installed command runs it (bin/wintrace.js: the bundle
