@@ -364,6 +364,28 @@ export class Trace {
     return out;
   }
 
+  /**
+   * The events in order, segment by segment as they are read: with the footer's index a reader prints the first
+   * ones before the last segment is read, and with `kinds` reads only the segments holding one of them. The same
+   * events, with the same ranks, as events() lists.
+   */
+  *eventStream(kinds?: ReadonlySet<EventKind>): Generator<EventAt> {
+    const first = this.firstEvent;
+    if (this.eventList || !first) {
+      yield* this.events();
+      return;
+    }
+    const header = this.header.events ?? [];
+    for (let j = 0; j < header.length; j++) yield { index: j, position: Number(header[j]!.step), event: header[j]! };
+    const mask = kinds ? kindMask(kinds) : -1;
+    for (let i = 0; i < this.entries.length; i++) {
+      const e = this.entries[i]!;
+      if (e.events === 0 || (e.eventKinds! & mask) === 0) continue;
+      const list = this.segmentEvents.get(i) ?? this.reader.segment(i).events.map((event, j) => ({ index: first[i]! + j, position: Number(event.step), event }));
+      yield* list;
+    }
+  }
+
   /** Events whose position lies in [from, to]. */
   eventsBetween(from: number, to: number): EventAt[] {
     const all = this.events();

@@ -110,6 +110,8 @@ function sameAnswers(plain: string, indexed: string): void {
     const inSegments = b.entries.flatMap((_, i) => tids.map((tid) => b.threadStepsIn(i, tid)));
     const ofKinds = (t: Trace) => positions(t.totalSteps).map((p) => t.eventsOfKinds(KINDS, p).map((e) => [e.index, e.position, e.event]));
     const someEvents = ofKinds(b);
+    const streamed = [...b.eventStream()];
+    const streamedOfKinds = [...b.eventStream(new Set(KINDS))].filter((e) => KINDS.includes(e.event.kind));
     assert.equal(b.eventsLoaded, false, 'the indexed trace read every frame');
     assert.ok(threads.length > 1 && mappings.length > 0, 'the trace has threads and mappings to compare');
     assert.deepEqual(threads, a.threads());
@@ -117,6 +119,8 @@ function sameAnswers(plain: string, indexed: string): void {
     assert.deepEqual(at, positions(a.totalSteps).flatMap((p) => tids.map((tid) => a.threadPosition(tid, p))));
     assert.deepEqual(inSegments, a.entries.flatMap((_, i) => tids.map((tid) => a.threadStepsIn(i, tid))));
     assert.deepEqual(someEvents, ofKinds(a));
+    assert.deepEqual(streamed, a.events());
+    assert.deepEqual(streamedOfKinds, a.events().filter((e) => KINDS.includes(e.event.kind)));
     assert.ok(someEvents.at(-1)!.length > 0, 'the trace has events of those kinds');
     assert.equal(b.entries.reduce((n, e) => n + e.events!, b.header.events?.length ?? 0), a.events().length, 'event counts');
     assert.equal(a.footer?.threads, undefined);
