@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import vm from 'node:vm';
 
 /** After this long a command that is still running (the TUI) writes the cache: by then it has drawn its first frame. */
@@ -34,7 +34,10 @@ function prune(dir) {
 /** The cache file for this bundle and verb, or null when there is nowhere to keep one. */
 export function cacheFile(bundle, verb, env = process.env) {
   if (env.WINTRACE_CODE_CACHE === '0') return null;
-  const base = env.XDG_CACHE_HOME || (homedir() ? join(homedir(), '.cache') : '');
+  // The XDG spec: a relative XDG_CACHE_HOME is invalid and ignored (it would put caches in whatever directory the
+  // command runs from).
+  const home = env.HOME || homedir();
+  const base = env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : home ? join(home, '.cache') : '';
   if (!base) return null;
   const st = statSync(bundle);
   const key = createHash('sha256').update(`${bundle}\0${st.size}\0${st.mtimeMs}\0${process.version}\0${process.arch}`).digest('hex').slice(0, 16);

@@ -50,6 +50,16 @@ describe('code cache of the installed command', () => {
     assert.ok(statSync(file!).size > 10_000);
   });
 
+  test('a relative XDG_CACHE_HOME is ignored, as the XDG spec says: the cache goes under HOME, not the current directory', () => {
+    const home2 = join(dir, 'home');
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin/wintrace.js'), 'show', TRACE, '--at', '100'], {
+      encoding: 'utf8', cwd: dir, env: { ...process.env, WINTRACE_FROM_SOURCE: '0', XDG_CACHE_HOME: 'relative-cache', HOME: home2 },
+    });
+    assert.deepEqual({ code: r.status, out: r.stdout, err: r.stderr }, expected);
+    assert.ok(!existsSync(join(dir, 'relative-cache')), 'nothing written relative to the current directory');
+    assert.equal(caches(join(home2, '.cache')).length, 1);
+  });
+
   test('a cache directory that cannot be made, or WINTRACE_CODE_CACHE=0, changes nothing the user sees', () => {
     const notADirectory = join(dir, 'a-file');
     writeFileSync(notADirectory, 'x');
