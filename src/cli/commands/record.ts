@@ -110,7 +110,7 @@ export const recordCommand: CommandModule<object, RecordArgs> = {
       .option('quantum', { type: 'number', default: 50_000, describe: 'instructions per scheduling slice' })
       .option('console-event', { type: 'string', array: true, describe: 'raise a console control event (ctrl-c, ctrl-break or close) once N instructions have run (KIND@N) or at N ms of virtual time (KIND@Nms), e.g. ctrl-c@5000000, ctrl-c@2500ms; repeatable' })
       .option('threads', { type: 'boolean', describe: 'also list each thread: start routine, instructions, exit' })
-      .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'experimental: record with N worker processes, each tracing every N-th share of the run and running the others untraced; the trace is byte for byte the one --jobs 1 writes, checked by a digest of the emulated state where each share begins (not with --start-at, --stop-at or --timeout)' })
+      .option('jobs', { type: 'number', default: 1, describe: 'experimental: record with N worker processes, each tracing every N-th share of the run and running the others untraced; the trace is byte for byte the one --jobs 1 writes, checked by a digest of the emulated state where each share begins (not with --start-at, --stop-at or --timeout)' })
       .option('jobs-share', { type: 'number', default: DEFAULT_JOBS_SHARE, describe: 'with --jobs: instructions each worker traces at a time, a multiple of 16384' })
       .option('share', { type: 'string', hidden: true, describe: "internal: one worker's shares of a --jobs recording (FROM:SIZE:STRIDE:FILE)" })
       .option('quiet', { alias: 'q', type: 'boolean', describe: 'no progress line or summary' }) as Argv<RecordArgs>,
