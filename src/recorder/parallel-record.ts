@@ -15,7 +15,7 @@ import { packr } from '../trace/codec.ts';
 import { decodePayload } from '../trace/frame-codec.ts';
 import { FILE_MAGIC, FRAME_HEADER_BYTES, type TraceFooter, type TraceHeader } from '../trace/schema.ts';
 import { TraceWriter } from '../trace/writer.ts';
-import type { IndexedWriter, ShareResult } from './session.ts';
+import type { ShareResult } from './session.ts';
 import { CHANNEL_FD, formatShareSpec, type WorkerMessage } from './share-worker.ts';
 import { digestDifference } from './state-digest.ts';
 import { TraceOutput } from './trace-output.ts';
@@ -158,7 +158,7 @@ export async function recordInParallel(o: ParallelOptions): Promise<ParallelSumm
         throw new Error(`parallel recording: share at ${from} is shorter on disk than its worker reported`);
       }
       writer.appendFrames(frames, share.segmentOffsets);
-      if (share.index) (writer as unknown as IndexedWriter).absorbIndex?.(share.index);
+      writer.absorbIndex(share.index);
       entries.push(...share.entries.map((e) => ({ ...e, offset: -1 })));
       for (const out of outputs.get(from) ?? []) (out.fd === 1 ? o.stdout : o.stderr)(out.bytes);
       outputs.delete(from);

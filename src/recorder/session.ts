@@ -9,6 +9,7 @@ import { REGISTERS } from '../arch/arm64.ts';
 import { UsageError } from '../errors.ts';
 import { packRegs } from '../trace/codec.ts';
 import { FORMAT_VERSION, type MemoryRegion, type RegFile, SEGMENT_STEPS, type Segment, type ThreadRegisters, type TraceEvent, type TraceFooter, type TraceHeader } from '../trace/schema.ts';
+import { emptyPart, type FooterIndexPart, partMark, partSince } from '../trace/footer-index.ts';
 import { TraceWriteError, TraceWriter } from '../trace/writer.ts';
 import { VERSION } from '../version.ts';
 import { type EngineContext, type Prot, protToString } from './engine/engine.ts';
@@ -100,8 +101,8 @@ export interface ShareResult {
   entries: TraceFooter['segments'];
   /** The footer, when the program ended in this share. */
   footer?: TraceFooter;
-  /** What the writer's footer index gathered from the share's segments, when the writer keeps one (IndexedWriter). */
-  index?: Record<string, unknown[]>;
+  /** What the worker writer's footer index gathered from the share's segments, for the parent's writer to absorb. */
+  index: FooterIndexPart;
   /** The program ended before the share began: it holds nothing. */
   before?: boolean;
 }
@@ -258,7 +259,7 @@ export class RecordSession {
 
   private traceOutput!: TraceOutput;
   /** The share being traced: its first instruction, where its frames begin in the file, segment frames before it. */
-  private shareAt = { from: 0n, byte: 0, segments: 0, index: {} as Record<string, number>, start: undefined as StateDigest | undefined };
+  private shareAt = { from: 0n, byte: 0, segments: 0, index: partMark(emptyPart()), start: undefined as StateDigest | undefined };
 
   /**
    * A share's worker passes on only the guest's output of its own share: the one before it and after it is
@@ -350,8 +351,7 @@ export class RecordSession {
   /** A share begins: where its frames start in the file. */
   private openShare(start: StateDigest | undefined): void {
     this.writer.flush();
-    const index = Object.fromEntries(Object.entries(indexOf(this.writer) ?? {}).map(([k, v]) => [k, v.length]));
-    this.shareAt = { from: this.engine.executed, byte: this.writer.bytesWritten, segments: this.writer.segmentOffsets.length, index, start };
+    this.shareAt = { from: this.engine.executed, byte: this.writer.bytesWritten, segments: this.writer.segmentOffsets.length, index: partMark(this.writer.indexPart()), start };
     this.footer = [];
   }
 
@@ -359,9 +359,8 @@ export class RecordSession {
   private reportShare(r: Pick<ShareResult, 'end' | 'footer'>): void {
     this.writer.flush();
     const at = this.shareAt;
-    const index = indexOf(this.writer);
     this.opts.share!.onShare({
-      ...(index ? { index: Object.fromEntries(Object.entries(index).map(([k, v]) => [k, v.slice(at.index[k] ?? 0)])) } : {}),
+      index: partSince(this.writer.indexPart(), at.index),
       from: at.from, ...(at.start ? { start: at.start } : {}), ...r,
       bytes: [at.byte, this.writer.bytesWritten],
       segmentOffsets: this.writer.segmentOffsets.slice(at.segments).map((o) => o - at.byte),
@@ -584,7 +583,7 @@ export class RecordSession {
     }
     if (this.opts.share && !this.tracer) {
       // The end is in a share only when this worker was tracing; otherwise in another worker's, before this one's next.
-      this.opts.share.onShare({ from: this.startAt!, before: true, bytes: [0, 0], segmentOffsets: [], entries: [] });
+      this.opts.share.onShare({ from: this.startAt!, before: true, bytes: [0, 0], segmentOffsets: [], entries: [], index: emptyPart() });
       this.writer.close();
       return;
     }
@@ -747,20 +746,6 @@ export class RecordSession {
         this.event({ kind: 'fail-fast', step: this.step(), tid: t.id, code, reason, ...(resume ? { resume } : {}) }),
     };
   }
-}
-
-/**
- * A writer that gathers the footer's event index from the frames it writes (the footer index work on
- * src/trace/writer.ts): a share hands its part of the index over with its frames, and the parent's writer absorbs
- * it. A writer without one writes footers without it, in the workers and the parent alike.
- */
-export interface IndexedWriter {
-  indexPart?(): Record<string, unknown[]>;
-  absorbIndex?(part: Record<string, unknown[]>): void;
-}
-
-function indexOf(w: TraceWriter): Record<string, unknown[]> | undefined {
-  return (w as unknown as IndexedWriter).indexPart?.();
 }
 
 /** Instruction counts before the first execution of `startSym`, and of `stopSym` after that, in an untraced run. */

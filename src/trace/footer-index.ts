@@ -126,13 +126,29 @@ export interface FooterIndexPart {
   events: Array<[number, number]>;
 }
 
+export function emptyPart(): FooterIndexPart {
+  return { threadEvents: [], steps: [], mappings: [], events: [] };
+}
+
+/** How long each list of a part is at some moment: what partSince leaves out of a later part. */
+export type PartMark = { [K in keyof FooterIndexPart]: number };
+
+export function partMark(p: FooterIndexPart): PartMark {
+  return { threadEvents: p.threadEvents.length, steps: p.steps.length, mappings: p.mappings.length, events: p.events.length };
+}
+
+/** What a part gained since `m`: one share's frames of a parallel recording. */
+export function partSince(p: FooterIndexPart, m: PartMark): FooterIndexPart {
+  return { threadEvents: p.threadEvents.slice(m.threadEvents), steps: p.steps.slice(m.steps), mappings: p.mappings.slice(m.mappings), events: p.events.slice(m.events) };
+}
+
 /**
  * Gathers the footer's event index from the header and every segment, in the order they are written; a writer
  * that appends frames written elsewhere absorbs their writer's part().
  */
 export class FooterIndexBuilder {
   private headerThreads: TraceHeader['threads'] | undefined;
-  private readonly gathered: FooterIndexPart = { threadEvents: [], steps: [], mappings: [], events: [] };
+  private readonly gathered = emptyPart();
 
   /** The header's events lie before the detail window: they change threads, never the mappings inside it. */
   header(h: TraceHeader): void {
