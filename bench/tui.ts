@@ -19,7 +19,7 @@
 // Start-up first: the real `wintrace tui` command in a pseudo-terminal (util-linux `script`, 80x24), from spawning
 // node to the first frame on the terminal, in turn as the installed command runs it (bin/wintrace.js: the bundle
 // dist/wintrace.cjs with the code cache an earlier start left), as its very first start does (no code cache), as
-// tsc's modules in dist/ unbundled (node dist/cli/main.js) and as src/ under tsx (WINTRACE_FROM_SOURCE=1), the order
+// tsc's modules in dist/ unbundled (node dist/cli/main.js) and as src/ under tsx (scripts/wintrace-src.js), the order
 // rotating from run to run, on the demo (panic-recover, recorded once like the big trace) and on the big trace, each
 // figure with the 1-minute load average when it was taken. `--startup` measures start-up only; `--modes
 // bundle,first` leaves the others out. `--modes bundle,dist/other.cjs` also starts another bundle built beside
@@ -40,6 +40,8 @@ import { fixtureExe, ROOT } from '../tests/helpers/fixtures.ts';
 import { recordTuiTrace } from '../tests/helpers/tui-trace.ts';
 import type { Benchmark, BenchOptions, BenchResult, Cell } from './run.ts';
 import { PerRun, rng, SUMMARY_COLUMNS } from './samples.ts';
+// @ts-expect-error plain JavaScript without declarations, shared with bin/wintrace.js
+import { newerSource } from '../bin/stale-build.js';
 
 const PARAMS = new Set(['trace', 'fixture', 'positions', 'far', 'held', 'nocache', 'startup', 'modes']);
 
@@ -218,10 +220,10 @@ interface StartSample {
  * bundle, the sources under tsx. */
 type StartMode = string;
 const START_MODES: Record<StartMode, { label: string; script: string; env: NodeJS.ProcessEnv }> = {
-  bundle: { label: 'bundle (bin/wintrace.js)', script: BIN, env: { WINTRACE_FROM_SOURCE: '0' } },
-  first: { label: 'bundle, first start (no code cache)', script: BIN, env: { WINTRACE_FROM_SOURCE: '0', WINTRACE_CODE_CACHE: '0' } },
-  modules: { label: 'dist/ modules unbundled', script: join(ROOT, 'dist/cli/main.js'), env: { WINTRACE_FROM_SOURCE: '0' } },
-  tsx: { label: 'src/ under tsx', script: BIN, env: { WINTRACE_FROM_SOURCE: '1' } },
+  bundle: { label: 'bundle (bin/wintrace.js)', script: BIN, env: {} },
+  first: { label: 'bundle, first start (no code cache)', script: BIN, env: { WINTRACE_CODE_CACHE: '0' } },
+  modules: { label: 'dist/ modules unbundled', script: join(ROOT, 'dist/cli/main.js'), env: {} },
+  tsx: { label: 'src/ under tsx', script: join(ROOT, 'scripts/wintrace-src.js'), env: {} },
 };
 /** The benchmark's own code caches (XDG_CACHE_HOME of every start), so a user's are neither used nor changed. */
 const CODE_CACHES = join(tmpdir(), `wintrace-bench-tui-code-cache-${process.pid}`);
@@ -231,11 +233,11 @@ const CODE_CACHES = join(tmpdir(), `wintrace-bench-tui-code-cache-${process.pid}
 function otherBundle(path: string): (typeof START_MODES)[string] {
   const bundle = join(ROOT, path);
   if (!/\.c?js$/.test(path) || !existsSync(bundle)) throw new Error(`tui: unknown --modes ${path} (known: ${Object.keys(START_MODES).join(', ')}, or a bundle's .cjs or .js path in the checkout)`);
-  if (path.endsWith('.js')) return { label: `bundle ${path}`, script: bundle, env: { WINTRACE_FROM_SOURCE: '0' } };
+  if (path.endsWith('.js')) return { label: `bundle ${path}`, script: bundle, env: {} };
   mkdirSync(CODE_CACHES, { recursive: true });
   const launcher = join(CODE_CACHES, `launch-${path.replace(/\W/g, '_')}.mjs`);
   writeFileSync(launcher, `import { runBundle } from ${JSON.stringify(pathToFileURL(join(ROOT, 'bin/code-cache.js')).href)};\nrunBundle(${JSON.stringify(bundle)}, process.argv[2]);\n`);
-  return { label: `bundle ${path}`, script: launcher, env: { WINTRACE_FROM_SOURCE: '0' } };
+  return { label: `bundle ${path}`, script: launcher, env: {} };
 }
 
 /** Starts `wintrace tui FILE` in an 80x24 pseudo-terminal, waits for its first frame (the status line's
@@ -274,11 +276,8 @@ async function firstFrame(file: string, total: number, mode: StartMode): Promise
   return { ms, load };
 }
 
-/** Whether dist/ is older than some source (the launcher would then run src/ by itself; here it is forced). */
-function distStale(): boolean {
-  const r = spawnSync('find', ['src', '-newer', 'dist/wintrace.cjs', '-name', '*.ts*', '-print', '-quit'], { cwd: ROOT, encoding: 'utf8' });
-  return r.status !== 0 || r.stdout.trim() !== '';
-}
+/** Whether dist/ is older than some source: the bundle modes then measure the last build. */
+const distStale = () => (newerSource as (root: string, bundle: string) => string | undefined)(ROOT, join(ROOT, 'dist/wintrace.cjs')) !== undefined;
 
 /** First-frame rows: per trace, the modes in turn within each run (rotating), with the load beside each. */
 async function startup(traces: Array<[string, string]>, opts: BenchOptions): Promise<{ rows: Array<Record<string, Cell>>; notes: string[] }> {

@@ -19,7 +19,8 @@ import { hideBin } from 'yargs/helpers';
 import { fixtureExe, fixtureGoReleases, fixtureNames } from '../tests/helpers/fixtures.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const BIN = join(ROOT, 'bin', 'wintrace.js');
+// The code on disk, as the scripts run it (no build needed).
+const BIN = join(ROOT, 'scripts', 'wintrace-src.js');
 
 const argv = yargs(hideBin(process.argv))
   .option('go', { type: 'string', describe: 'comma list of Go releases' })
@@ -38,7 +39,7 @@ interface Cell { release: string; name: string; steps: number; violations: Recor
 const cells: Cell[] = [];
 
 function wintrace(...args: string[]) {
-  return spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', maxBuffer: 1 << 28, env: { ...process.env, WINTRACE_FROM_SOURCE: '1' } });
+  return spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
 }
 
 for (const release of releases) {

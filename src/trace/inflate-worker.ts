@@ -4,8 +4,9 @@
 // worker, side by side in one run (zlib's own async brotli was slower than both: its per-chunk callbacks run on
 // the busy main thread).
 //
-// The worker is an eval'd CommonJS string because it must start without the TypeScript loader (bin/wintrace.js
-// registers tsx for the main thread only); it does what decodePayload does for the brotli codec, nothing else.
+// The worker is an eval'd CommonJS string because it must start without the TypeScript loader (run from src/,
+// scripts/wintrace-src.js registers tsx for the main thread only); it does what decodePayload does for the brotli
+// codec, nothing else.
 
 import { Worker } from 'node:worker_threads';
 import { decodePayload } from './frame-codec.ts';

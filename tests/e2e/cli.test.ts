@@ -8,9 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fixtureExe, ROOT } from '../helpers/fixtures.ts';
+import { WINTRACE_BIN } from '../helpers/bin.ts';
 
 function wintrace(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/wintrace.js'), ...args], { encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [WINTRACE_BIN, ...args], { encoding: 'utf8', timeout: 120_000 });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 

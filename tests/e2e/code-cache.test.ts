@@ -16,7 +16,7 @@ const TRACE = join(ROOT, 'traces', 'recovered-nil-dereference-go1.27.mp');
 /** `wintrace show TRACE --at 100` as the installed command runs it (the bundle), with caches under `cacheHome`. */
 function show(cacheHome: string, extra: NodeJS.ProcessEnv = {}) {
   const r = spawnSync(process.execPath, [join(ROOT, 'bin/wintrace.js'), 'show', TRACE, '--at', '100'], {
-    encoding: 'utf8', cwd: dir, env: { ...process.env, WINTRACE_FROM_SOURCE: '0', XDG_CACHE_HOME: cacheHome, ...extra },
+    encoding: 'utf8', cwd: dir, env: { ...process.env, XDG_CACHE_HOME: cacheHome, ...extra },
   });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
@@ -53,7 +53,7 @@ describe('code cache of the installed command', () => {
   test('a relative XDG_CACHE_HOME is ignored, as the XDG spec says: the cache goes under HOME, not the current directory', () => {
     const home2 = join(dir, 'home');
     const r = spawnSync(process.execPath, [join(ROOT, 'bin/wintrace.js'), 'show', TRACE, '--at', '100'], {
-      encoding: 'utf8', cwd: dir, env: { ...process.env, WINTRACE_FROM_SOURCE: '0', XDG_CACHE_HOME: 'relative-cache', HOME: home2 },
+      encoding: 'utf8', cwd: dir, env: { ...process.env, XDG_CACHE_HOME: 'relative-cache', HOME: home2 },
     });
     assert.deepEqual({ code: r.status, out: r.stdout, err: r.stderr }, expected);
     assert.ok(!existsSync(join(dir, 'relative-cache')), 'nothing written relative to the current directory');

@@ -17,8 +17,7 @@ const socket = `wintrace-installed-${process.pid}`;
 
 let prefix: string;
 let work: string;
-/** The environment of a user's shell with the linked command on its PATH. WINTRACE_FROM_SOURCE=0: the built dist/
- * even when someone edits src/ in this checkout while the test runs (the launcher would otherwise run src/). */
+/** The environment of a user's shell with the linked command on its PATH. */
 let env: NodeJS.ProcessEnv;
 
 function check(what: string, r: SpawnSyncReturns<string>): SpawnSyncReturns<string> {
@@ -56,7 +55,7 @@ before(() => {
   const npmEnv = { ...process.env, npm_config_prefix: prefix, npm_config_audit: 'false', npm_config_fund: 'false' };
   check('npm run build', spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, env: npmEnv, encoding: 'utf8', timeout: 600_000 }));
   check('npm link', spawnSync('npm', ['link'], { cwd: ROOT, env: npmEnv, encoding: 'utf8', timeout: 120_000 }));
-  env = { ...process.env, PATH: `${prefix}/bin:${process.env.PATH}`, WINTRACE_FROM_SOURCE: '0' };
+  env = { ...process.env, PATH: `${prefix}/bin:${process.env.PATH}` };
   delete env.NODE_OPTIONS;
 });
 
@@ -95,7 +94,7 @@ describe('the installed wintrace command, outside the checkout', () => {
     assert.ok(existsSync(join(work, 't.mp')), 'recorded by the test above');
     const path = env.PATH!;
     tmux('new-session', '-d', '-s', 'tui', '-x', '80', '-y', '24',
-      `cd ${work} && PATH='${path}' WINTRACE_FROM_SOURCE=0 CI=true TERM=xterm-256color wintrace tui t.mp; echo "tui-exit=$?"; sleep 60`);
+      `cd ${work} && PATH='${path}' CI=true TERM=xterm-256color wintrace tui t.mp; echo "tui-exit=$?"; sleep 60`);
     const s = await screenUntil('tui', (x) => / 0\/\d+ /.test(x) || x.includes('tui-exit='), 'the first frame');
     assert.doesNotMatch(s, /internal error|not defined/, s);
     assert.match(s, /x0 /);

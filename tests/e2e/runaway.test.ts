@@ -10,14 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { TraceReader } from '../../src/trace/reader.ts';
-import { FIXTURE_SOURCES, fixtureExe, ROOT } from '../helpers/fixtures.ts';
+import { FIXTURE_SOURCES, fixtureExe } from '../helpers/fixtures.ts';
+import { WINTRACE_BIN } from '../helpers/bin.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'wintrace-runaway-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 function wintrace(args: string[], env: Record<string, string> = {}) {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/wintrace.js'), ...args], {
+  const r = spawnSync(process.execPath, [WINTRACE_BIN, ...args], {
     encoding: 'utf8', timeout: 180_000, env: { ...process.env, ...env },
   });
   return { code: r.status, out: r.stdout, err: r.stderr, seconds: (performance.now() - t0) / 1000 };

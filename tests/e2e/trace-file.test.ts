@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { RecordSession } from '../../src/recorder/session.ts';
 import { TraceReader } from '../../src/trace/reader.ts';
-import { fixtureExe, ROOT } from '../helpers/fixtures.ts';
+import { fixtureExe } from '../helpers/fixtures.ts';
+import { WINTRACE_BIN } from '../helpers/bin.ts';
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'wintrace-file-'));
@@ -81,7 +82,7 @@ describe('trace file', () => {
     const dir = tempDir();
     try {
       const file = join(dir, 'killed.mp');
-      const child = spawn(process.execPath, [join(ROOT, 'bin/wintrace.js'), 'record', fixtureExe('gc'), '-o', file, '-q'], {
+      const child = spawn(process.execPath, [WINTRACE_BIN, 'record', fixtureExe('gc'), '-o', file, '-q'], {
         stdio: 'ignore',
       });
       // Wait until a few segments are on disk, then kill without warning.

@@ -15,6 +15,7 @@ import { Replay } from '../../src/replayer/replay.ts';
 import { wintrace } from '../helpers/cli.ts';
 import { fixtureExe, ROOT } from '../helpers/fixtures.ts';
 import { recordTuiTrace, type TuiTrace } from '../helpers/tui-trace.ts';
+import { WINTRACE_BIN } from '../helpers/bin.ts';
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 const skip = hasTmux ? false : 'tmux is not installed (apt-get install tmux): the real-terminal test of wintrace tui is skipped';
@@ -46,7 +47,7 @@ async function screenUntil(session: string, pred: (screen: string) => boolean, w
 function start(session: string, args: string): void {
   // The shell line after wintrace reports how it ended, on the same screen. CI=true as a build job would set it:
   // Ink alone would then draw nothing until exit, and the screen stayed blank in CI.
-  tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', `cd ${ROOT} && CI=true TERM=xterm-256color node bin/wintrace.js tui ${args}; echo "tui-exit=$?"; sleep 60`);
+  tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', `cd ${ROOT} && CI=true TERM=xterm-256color node ${WINTRACE_BIN} tui ${args}; echo "tui-exit=$?"; sleep 60`);
 }
 
 before(() => {

@@ -14,7 +14,6 @@ import { WintraceError } from '../../src/errors.ts';
 import { Replay } from '../../src/replayer/replay.ts';
 import { escapeControl } from '../../src/text/terminal.ts';
 import type { TraceEvent } from '../../src/trace/schema.ts';
-import { ROOT } from '../helpers/fixtures.ts';
 import { startTui } from '../helpers/tui-app.ts';
 import { HostileText, RAW, rawByteAt } from './hostile-text.ts';
 import { benignStrings, hostileStrings, type TraceStrings, traceShape, writeTrace } from './hostile-trace.ts';
@@ -23,6 +22,7 @@ import type { CheckResult, FuzzKind, SeedInput } from './kind.ts';
 import { Rng } from './rng.ts';
 import { scratchDir } from './scratch.ts';
 import type { VerbResult } from './verb-run.ts';
+import { WINTRACE_BIN } from '../helpers/bin.ts';
 
 const WORK = scratchDir('wintrace-fuzz-hostile');
 let serial = 0;
@@ -124,7 +124,7 @@ async function tuiFrame(hostile: Replay, benign: Replay): Promise<void> {
 /** The installed command in a subprocess, from a directory outside the checkout: the bytes it writes. */
 function installed(v: View, path: string, inProcess: VerbResult): void {
   const argv = v.argv.map((a) => (a === TRACE ? path : a));
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/wintrace.js'), ...argv], { cwd: WORK, timeout: 120_000 });
+  const r = spawnSync(process.execPath, [WINTRACE_BIN, ...argv], { cwd: WORK, timeout: 120_000 });
   const name = `wintrace ${viewName(v)}`;
   if (r.status !== inProcess.code) throw new Error(`${name}: exit ${r.status} ${r.signal ?? ''} where the verb in-process exits ${inProcess.code}: ${r.stderr.toString().slice(0, 300)}`);
   for (const [stream, bytes] of [['stdout', r.stdout], ['stderr', r.stderr]] as const) {

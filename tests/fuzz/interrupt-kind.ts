@@ -12,8 +12,9 @@ import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TraceReader } from '../../src/trace/reader.ts';
-import { fixtureExe, ROOT } from '../helpers/fixtures.ts';
+import { fixtureExe } from '../helpers/fixtures.ts';
 import type { CheckResult, FuzzKind, SeedInput } from './kind.ts';
+import { WINTRACE_BIN } from '../helpers/bin.ts';
 
 const WORK = join(tmpdir(), `wintrace-fuzz-interrupt-${process.pid}`);
 mkdirSync(WORK, { recursive: true });
@@ -38,7 +39,7 @@ export const interruptKind: FuzzKind = {
     const delayMs = h.readUInt32LE(0) % 10_000;
     const second = h[4]! % 3 === 0 ? h[5]! % 60 : undefined;
     const out = join(WORK, `t${serial++}.mp`);
-    const cli = `${JSON.stringify(process.execPath)} ${JSON.stringify(join(ROOT, 'bin/wintrace.js'))} record ${JSON.stringify(fixtureExe(name))} -o ${JSON.stringify(out)}`;
+    const cli = `${JSON.stringify(process.execPath)} ${JSON.stringify(WINTRACE_BIN)} record ${JSON.stringify(fixtureExe(name))} -o ${JSON.stringify(out)}`;
     const signals = `sleep ${delayMs / 1000}; kill -INT $p 2>/dev/null${second === undefined ? '' : `; sleep ${second / 1000}; kill -INT $p 2>/dev/null`}`;
     // bash runs wintrace as a background job of a non-interactive shell: SIGINT reaches it only from kill.
     const r = spawnSync('bash', ['-c', `${cli} >/dev/null & p=$!; ${signals}; wait $p`], { encoding: 'utf8', timeout: 50_000 });

@@ -1,8 +1,8 @@
-// Runs the real command line (bin/wintrace.js) as a user would and captures what it printed.
+// Runs the real command line (tests/helpers/bin.ts: the installed command, or src/ when the build is older) as a user
+// would and captures what it printed.
 
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
-import { ROOT } from './fixtures.ts';
+import { WINTRACE_BIN } from './bin.ts';
 
 export interface CliResult {
   code: number | null;
@@ -14,7 +14,7 @@ export interface CliResult {
 const CLI_TIMEOUT_MS = 300_000;
 
 export function wintrace(...args: string[]): CliResult {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/wintrace.js'), ...args], { encoding: 'utf8', timeout: CLI_TIMEOUT_MS });
+  const r = spawnSync(process.execPath, [WINTRACE_BIN, ...args], { encoding: 'utf8', timeout: CLI_TIMEOUT_MS });
   // A command the bound stopped exits however its SIGTERM handler chooses: say so, or the failure reads as its own.
   const killed = r.error ? `\n[test helper: ${r.error.message}; the command was stopped after ${CLI_TIMEOUT_MS / 1000} s]` : '';
   return { code: r.status, out: r.stdout, err: r.stderr + killed };

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { TraceReader } from '../../src/trace/reader.ts';
-import { fixtureExe, ROOT } from '../helpers/fixtures.ts';
+import { fixtureExe } from '../helpers/fixtures.ts';
+import { WINTRACE_BIN } from '../helpers/bin.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'wintrace-interrupt-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -27,7 +28,7 @@ interface Ended {
  * apart), and returns how it ended; fails if it has not ended 60 s later.
  */
 async function interrupt(args: string[], signals: NodeJS.Signals[], afterMs = 1500, gapMs = 10): Promise<Ended> {
-  const p = spawn(process.execPath, [join(ROOT, 'bin/wintrace.js'), ...args], { cwd: dir });
+  const p = spawn(process.execPath, [WINTRACE_BIN, ...args], { cwd: dir });
   let out = '';
   let err = '';
   p.stdout.on('data', (b: Buffer) => {

@@ -21,13 +21,14 @@ import { runCommand } from '../../src/cli/commands/run.ts';
 import { showCommand } from '../../src/cli/commands/show.ts';
 import { tuiCommand } from '../../src/cli/commands/tui.ts';
 import { UsageError } from '../../src/errors.ts';
-import { fixtureExe, ROOT } from '../helpers/fixtures.ts';
+import { fixtureExe } from '../helpers/fixtures.ts';
+import { WINTRACE_BIN } from '../helpers/bin.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'wintrace-options-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 function wintrace(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/wintrace.js'), ...args], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [WINTRACE_BIN, ...args], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
   assert.equal(r.signal, null, `wintrace ${args.join(' ')} did not end by itself`);
   return { code: r.status, out: r.stdout, err: r.stderr };
 }

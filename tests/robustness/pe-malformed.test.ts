@@ -12,8 +12,9 @@ import { BadImageError } from '../../src/errors.ts';
 import { parsePe, type PeImage } from '../../src/recorder/loader/pe.ts';
 import { DIR } from '../../src/recorder/loader/pe-structs.ts';
 import { FALLBACK_IMAGE_BASE, loadImageBytes } from '../../src/recorder/program.ts';
-import { fixtureExe, ROOT } from '../helpers/fixtures.ts';
+import { fixtureExe } from '../helpers/fixtures.ts';
 import { dv, type PeOffsets, peOffsets, rebaseFile, rvaToFileOffset, set16, set32, set64, u16, u32, u64 } from '../helpers/pe-bytes.ts';
+import { WINTRACE_BIN } from '../helpers/bin.ts';
 
 const NAME = 'hello.exe';
 const CLEAN = new Uint8Array(readFileSync(fixtureExe('hello')));
@@ -337,7 +338,7 @@ describe('malformed PE on the command line', () => {
           writeFileSync(exe, m.make(CLEAN.slice(), CTX));
           const trace = join(dir, 'bad.mp');
           const args = verb === 'record' ? ['record', exe, '-o', trace] : ['run', exe];
-          const r = spawnSync(process.execPath, [join(ROOT, 'bin/wintrace.js'), ...args], { encoding: 'utf8', timeout: 60_000 });
+          const r = spawnSync(process.execPath, [WINTRACE_BIN, ...args], { encoding: 'utf8', timeout: 60_000 });
           assert.equal(r.stderr, `wintrace: bad.exe: ${m.defect(CTX)}\n`);
           assert.equal(r.status, 3);
           assert.equal(r.stdout, '');

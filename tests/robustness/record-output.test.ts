@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { TraceReader } from '../../src/trace/reader.ts';
 import { fixtureExe, ROOT } from '../helpers/fixtures.ts';
+import { WINTRACE_BIN } from '../helpers/bin.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'wintrace-output-'));
 const mounts: string[] = [];
@@ -19,7 +20,7 @@ after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const CLI = join(ROOT, 'bin/wintrace.js');
+const CLI = WINTRACE_BIN;
 
 function wintrace(...args: string[]) {
   const r = spawnSync(process.execPath, [CLI, ...args], { cwd: dir, encoding: 'utf8', timeout: 120_000 });

@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { TraceReader } from '../../src/trace/reader.ts';
-import { ROOT } from '../helpers/fixtures.ts';
 import { buildGoProgram, NO_GO } from '../helpers/go-build.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'wintrace-run-ends-'));
@@ -18,7 +17,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 function wintrace(...args: string[]) {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/wintrace.js'), ...args], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [WINTRACE_BIN, ...args], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
   assert.equal(r.signal, null, `wintrace ${args.join(' ')} did not end by itself`);
   return { code: r.status, out: r.stdout, err: r.stderr, seconds: (performance.now() - t0) / 1000 };
 }
@@ -50,6 +49,7 @@ func main() {
 	fmt.Println("returned")
 }
 `;
+import { WINTRACE_BIN } from '../helpers/bin.ts';
 
 let unsupported: string;
 let callZero: string;

@@ -10,7 +10,8 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fixtureExe, ROOT } from '../helpers/fixtures.ts';
+import { fixtureExe } from '../helpers/fixtures.ts';
+import { WINTRACE_BIN } from '../helpers/bin.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'wintrace-special-'));
 const fifo = join(dir, 'fifo');
@@ -34,7 +35,7 @@ after(() => {
 
 /** The real command line, from a directory outside the checkout; a hang fails the test instead of hanging it. */
 function wintrace(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/wintrace.js'), ...args], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [WINTRACE_BIN, ...args], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
   assert.equal(r.signal, null, `wintrace ${args.join(' ')} did not end by itself (killed by ${r.signal})`);
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
