@@ -354,12 +354,7 @@ export class Trace {
     const mask = kindMask(kinds);
     for (let i = 0; i < this.entries.length && this.firsts[i]! <= to; i++) {
       if ((this.entries[i]!.eventKinds! & mask) === 0) continue;
-      let list = this.segmentEvents.get(i);
-      if (!list) {
-        list = this.reader.segment(i).events.map((event, j) => ({ index: first[i]! + j, position: Number(event.step), event }));
-        this.segmentEvents.set(i, list);
-      }
-      for (const e of list) if (e.position <= to && wanted.has(e.event.kind)) out.push(e);
+      for (const e of this.eventsOfSegment(i, first, true)) if (e.position <= to && wanted.has(e.event.kind)) out.push(e);
     }
     return out;
   }
@@ -381,9 +376,18 @@ export class Trace {
     for (let i = 0; i < this.entries.length; i++) {
       const e = this.entries[i]!;
       if (e.events === 0 || (e.eventKinds! & mask) === 0) continue;
-      const list = this.segmentEvents.get(i) ?? this.reader.segment(i).events.map((event, j) => ({ index: first[i]! + j, position: Number(event.step), event }));
-      yield* list;
+      yield* this.eventsOfSegment(i, first, false);
     }
+  }
+
+  /** Segment i's events with their ranks in events() (`first`: the footer index's first rank of each segment);
+   * kept for later when `keep` (a search reads the same few segments again; a stream reads each once). */
+  private eventsOfSegment(i: number, first: Float64Array, keep: boolean): EventAt[] {
+    const kept = this.segmentEvents.get(i);
+    if (kept) return kept;
+    const list = this.reader.segment(i).events.map((event, j) => ({ index: first[i]! + j, position: Number(event.step), event }));
+    if (keep) this.segmentEvents.set(i, list);
+    return list;
   }
 
   /** Events whose position lies in [from, to]. */
