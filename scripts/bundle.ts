@@ -11,7 +11,7 @@
 // with.
 
 import { build, type Plugin } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -91,7 +91,8 @@ const Yoga = wrapAssembly(yogaModule);`);
 const ABSENT_DEVTOOLS = "throw Object.assign(new Error(\"Cannot find package 'react-devtools-core' (not part of wintrace)\"), { code: 'ERR_MODULE_NOT_FOUND' });";
 
 /** The string-width Ink measures text with (a nested older copy serves wrap-ansi and yargs' help only). */
-const STRING_WIDTH = join(ROOT, 'node_modules', 'string-width', 'index.js');
+// esbuild reports resolved paths: a symlinked node_modules (a git worktree, pnpm) must compare as its target.
+const STRING_WIDTH = realpathSync(join(ROOT, 'node_modules', 'string-width', 'index.js'));
 const narrow = narrowPattern(narrowRanges(((await import(pathToFileURL(STRING_WIDTH).href)) as { default: (s: string) => number }).default));
 let stringWidthPatched = 0;
 
