@@ -375,7 +375,7 @@ export class RecordSession {
   private endShare(): void {
     const tracer = this.tracer!;
     this.endSegment(false);
-    const end = stateDigest(this.engine, this.threadRegisters(tracer.regsAfterRebase()), this.proc);
+    const end = stateDigest(this.engine, this.threadRegisters(tracer.regsAfterRebase()), this.proc, [this.proc.image]);
     tracer.detach();
     tracer.free();
     this.tracer = undefined;
@@ -397,7 +397,7 @@ export class RecordSession {
     this.headerWritten = true;
     const tracer = new Tracer(this.engine);
     const threads = this.threadRegisters(tracer.regsAfterRebase());
-    this.openShare(stateDigest(this.engine, threads, this.proc));
+    this.openShare(stateDigest(this.engine, threads, this.proc, [this.proc.image]));
     this.tracer = tracer;
     this.engine.tracer = tracer;
     this.engine.onMap = (base, size, prot) => this.mapEvent(base, size, prot);

@@ -116,6 +116,11 @@ export interface Engine {
   mapHost(address: bigint, size: number, prot: Prot): Uint8Array;
 
   read(address: bigint, size: number): Uint8Array;
+  /**
+   * The bytes of [address, address+size) for reading at once, before the engine runs again: a live view of host
+   * memory where the engine has one (no copy), else what read() returns.
+   */
+  peek(address: bigint, size: number): Uint8Array;
   write(address: bigint, bytes: Uint8Array): void;
 
   /** Reads several registers in one call; 128-bit V registers come back as one bigint (low | high << 64). */

@@ -112,6 +112,10 @@ export class FakeEngine implements Engine {
     return out;
   }
 
+  peek(address: bigint, size: number): Uint8Array {
+    return this.read(address, size);
+  }
+
   write(address: bigint, bytes: Uint8Array): void {
     for (let i = 0; i < bytes.length; i++) {
       this.pageAt('write', address + BigInt(i)).bytes[Number((address + BigInt(i)) % PAGE)] = bytes[i]!;
