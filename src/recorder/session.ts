@@ -212,6 +212,7 @@ export class RecordSession {
         ...(this.proc.image.image.goVersion !== undefined ? { goVersion: this.proc.image.image.goVersion } : {}),
       };
       if (this.startAt === undefined || this.startAt === 0n) this.beginRecording();
+      else if (this.opts.share) this.idleTracer = this.pausedTracer();
       let end: RunEnd;
       try {
         end = this.proc.run();
@@ -253,6 +254,7 @@ export class RecordSession {
     } finally {
       if (this.opts.interruptible) interrupts.uninstall();
       this.tracer?.free();
+      this.idleTracer?.free();
       this.engine.close();
     }
   }
@@ -286,6 +288,17 @@ export class RecordSession {
   }
 
   private programInfo!: TraceHeader['program'];
+  /**
+   * A record --jobs worker's tracer between its shares: attached from the first instruction and paused, so each
+   * share resumes it instead of attaching one, which would flush every translated block (Tracer's constructor).
+   */
+  private idleTracer: Tracer | undefined;
+
+  private pausedTracer(): Tracer {
+    const t = new Tracer(this.engine);
+    t.pause();
+    return t;
+  }
   private stepsBeforeDetach = 0n;
 
   private tracerSteps(): bigint {
@@ -376,8 +389,8 @@ export class RecordSession {
     const tracer = this.tracer!;
     this.endSegment(false);
     const end = stateDigest(this.engine, this.threadRegisters(tracer.regsAfterRebase()), this.proc, [this.proc.image]);
-    tracer.detach();
-    tracer.free();
+    tracer.pause();
+    this.idleTracer = tracer;
     this.tracer = undefined;
     this.engine.tracer = undefined;
     this.engine.onMap = undefined;
@@ -395,7 +408,9 @@ export class RecordSession {
     this.segStart = this.engine.executed;
     this.segIndex = Number(this.segStart / BigInt(SEGMENT_STEPS));
     this.headerWritten = true;
-    const tracer = new Tracer(this.engine);
+    const tracer = this.idleTracer ?? this.pausedTracer();
+    this.idleTracer = undefined;
+    tracer.resume();
     const threads = this.threadRegisters(tracer.regsAfterRebase());
     this.openShare(stateDigest(this.engine, threads, this.proc, [this.proc.image]));
     this.tracer = tracer;

@@ -10,7 +10,7 @@ import { loadUnicorn } from './engine/unicorn-ffi.ts';
 const PAGE_SET = 8192;
 /** u64 words of the written-words Bloom filter (native/trace.c WORD_BLOOM_WORDS). */
 export const WORD_BLOOM_WORDS = 128;
-const F = { steps: 0, used: 1, capacity: 2, highWater: 3, paused: 4, regmask: 5, npages: 7, overflow: 8, pages: 9, switchmask: 9 + PAGE_SET, bloom: 11 + PAGE_SET, direct: 11 + PAGE_SET + WORD_BLOOM_WORDS } as const;
+const F = { steps: 0, used: 1, capacity: 2, highWater: 3, paused: 4, regmask: 5, npages: 7, overflow: 8, pages: 9, switchmask: 9 + PAGE_SET, bloom: 11 + PAGE_SET, direct: 11 + PAGE_SET + WORD_BLOOM_WORDS, recording: 12 + PAGE_SET + WORD_BLOOM_WORDS } as const;
 
 interface TraceLib {
   attach(uc: unknown, t: unknown, buf: unknown, counter: unknown, codeHook: Array<number | bigint>, writeHook: Array<number | bigint>): number;
@@ -19,6 +19,8 @@ interface TraceLib {
   rebase(t: unknown): void;
   switchTo(t: unknown, tid: number, prev: Uint8Array): void;
   detach(t: unknown): void;
+  pause(t: unknown): void;
+  resume(t: unknown): void;
   clearIndex(t: unknown): void;
   regs(t: unknown, out: Uint8Array): void;
   size(): number | bigint;
@@ -36,6 +38,8 @@ function traceLib(): TraceLib {
       rebase: l.func('void wt_trace_rebase(void *t)'),
       switchTo: l.func('void wt_trace_switch(void *t, uint32_t tid, const void *prev)'),
       detach: l.func('void wt_trace_detach(void *t)'),
+      pause: l.func('void wt_trace_pause(void *t)'),
+      resume: l.func('void wt_trace_resume(void *t)'),
       clearIndex: l.func('void wt_trace_clear_index(void *t)'),
       regs: l.func('void wt_trace_regs(void *t, _Out_ uint8_t *out)'),
       size: l.func('uint64_t wt_trace_size(void)'),
@@ -54,7 +58,7 @@ export class Tracer {
   constructor(private readonly engine: UnicornEngine, capacity = 64 * 1024 * 1024) {
     const bytes = Number(traceLib().size());
     this.mem = koffi.alloc('uint8_t', bytes);
-    this.fields = new BigUint64Array(koffi.view(this.mem, bytes), 0, F.direct + 1);
+    this.fields = new BigUint64Array(koffi.view(this.mem, bytes), 0, F.recording + 1);
     new Uint8Array(koffi.view(this.mem, bytes)).fill(0);
     this.buf = koffi.alloc('uint8_t', capacity);
     this.bytes = new Uint8Array(koffi.view(this.buf, capacity));
@@ -175,6 +179,23 @@ export class Tracer {
     const out = new Uint8Array(68 * 16);
     traceLib().regs(this.mem, out);
     return out;
+  }
+
+  /**
+   * Stops recording and keeps the hooks attached, counting instructions (record --jobs between a worker's shares):
+   * attaching again later would cost a flush of every translated block. Drain the buffer first.
+   */
+  pause(): void {
+    traceLib().pause(this.mem);
+  }
+
+  /** Records again from the engine's state now, as a tracer attached here would (regsAfterRebase holds it). */
+  resume(): void {
+    traceLib().resume(this.mem);
+  }
+
+  get recording(): boolean {
+    return this.fields[F.recording] === 1n;
   }
 
   /** Removes the hooks and gives instruction counting back to the engine's counter. */
