@@ -6,6 +6,7 @@
 
 import { createHash } from 'node:crypto';
 import type { Engine } from './engine/engine.ts';
+import { loadNative } from './engine/native.ts';
 import type { ThreadRegisters } from '../trace/schema.ts';
 
 const CHUNK = 0x100000;
@@ -34,17 +35,29 @@ export function digestDifference(a: StateDigest, b: StateDigest): string[] {
 
 function memoryDigest(engine: Engine): string {
   const h = createHash('sha256');
+  // [accumulator, accumulator, pages] of native/digest.c, carried across every host chunk.
+  const state = new BigUint64Array(3);
   for (const r of engine.regions()) {
     h.update(`${r.begin}-${r.end}:${r.prot};`);
-    // Chunks end on CHUNK boundaries, so none crosses a host block and each hashes host memory in place.
+    // Chunks end on CHUNK boundaries, so none crosses a host block.
     for (let at = r.begin; at < r.end;) {
       const next = (at / BigInt(CHUNK) + 1n) * BigInt(CHUNK);
       const end = next < r.end ? next : r.end;
-      h.update(engine.peek(at, Number(end - at)));
+      const size = Number(end - at);
+      const host = engine.hostAddress(at, size);
+      if (host !== undefined) digestLib().pages(host, BigInt(size), at, state);
+      else h.update(engine.peek(at, size));
       at = end;
     }
   }
+  h.update(new Uint8Array(state.buffer));
   return h.digest('hex');
+}
+
+let lib: { pages(host: bigint, len: bigint, guest: bigint, state: BigUint64Array): number } | undefined;
+function digestLib(): NonNullable<typeof lib> {
+  lib ??= { pages: loadNative('digest').func('int wt_digest_pages(uint64_t host, uint64_t len, uint64_t guest, _Inout_ uint64_t *state)') };
+  return lib;
 }
 
 function threadsDigest(threads: readonly ThreadRegisters[]): string {

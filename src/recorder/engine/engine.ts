@@ -121,6 +121,8 @@ export interface Engine {
    * memory where the engine has one (no copy), else what read() returns.
    */
   peek(address: bigint, size: number): Uint8Array;
+  /** Where [address, address+size) lies in host memory when the engine keeps it in one piece there (native/digest.c reads it). */
+  hostAddress(address: bigint, size: number): bigint | undefined;
   write(address: bigint, bytes: Uint8Array): void;
 
   /** Reads several registers in one call; 128-bit V registers come back as one bigint (low | high << 64). */

@@ -116,6 +116,10 @@ export class FakeEngine implements Engine {
     return this.read(address, size);
   }
 
+  hostAddress(): bigint | undefined {
+    return undefined;
+  }
+
   write(address: bigint, bytes: Uint8Array): void {
     for (let i = 0; i < bytes.length; i++) {
       this.pageAt('write', address + BigInt(i)).bytes[Number((address + BigInt(i)) % PAGE)] = bytes[i]!;

@@ -139,6 +139,14 @@ export class HostPages {
     });
   }
 
+  /** The host address of guest [address, address+size) when it lies inside one block, else undefined. */
+  hostAddress(address: bigint, size: number): bigint | undefined {
+    const base = address & ~(BLOCK - 1n);
+    const b = this.blocks.get(base);
+    if (!b || address - base + BigInt(size) > BLOCK) return undefined;
+    return koffi.address(b.host) + (address - base);
+  }
+
   /** A live view of mapped guest memory inside one block: host stores change guest memory with no engine call. */
   view(address: bigint, size: number): Uint8Array {
     const base = address & ~(BLOCK - 1n);

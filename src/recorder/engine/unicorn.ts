@@ -250,6 +250,10 @@ export class UnicornEngine implements Engine {
     return this.read(address, size);
   }
 
+  hostAddress(address: bigint, size: number): bigint | undefined {
+    return this.pages.hostAddress(address, size);
+  }
+
   write(address: bigint, bytes: Uint8Array): void {
     if (bytes.length === 0) return;
     this.check(`uc_mem_write(0x${address.toString(16)}, ${bytes.length})`,

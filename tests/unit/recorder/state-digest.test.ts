@@ -41,3 +41,42 @@ test('two untraced runs that reach the same instruction count have the same stat
   const later = share(AT + S, S).start!;
   assert.deepEqual(digestDifference(a, later), ['memory', 'threads', 'windows']);
 });
+
+test('the memory digest sees one changed byte anywhere, and a page written with zeros is a page never touched', async () => {
+  const { UnicornEngine } = await import('../../../src/recorder/engine/unicorn.ts');
+  const { stateDigest } = await import('../../../src/recorder/state-digest.ts');
+  const fresh = () => {
+    const e = new UnicornEngine();
+    e.map(0x10000000n, 0x4000000, 'rw'); // 64 MiB: four host blocks, most pages never touched
+    e.write(0x10000000n, new Uint8Array([1, 2, 3]));
+    return e;
+  };
+  const memory = (e: InstanceType<typeof UnicornEngine>) => stateDigest(e, [], {}).memory;
+  const a = fresh();
+  const b = fresh();
+  try {
+    assert.equal(memory(a), memory(b));
+    b.write(0x13fffff8n, new Uint8Array(8)); // zeros over untouched zeros, in another block
+    assert.equal(memory(a), memory(b));
+    for (const at of [0x10000002n, 0x12345678n, 0x13ffffffn]) {
+      const before = memory(b);
+      const old = b.read(at, 1);
+      b.write(at, new Uint8Array([old[0]! ^ 0x40]));
+      assert.notEqual(memory(b), before, `a byte changed at 0x${at.toString(16)}`);
+      b.write(at, old);
+      assert.equal(memory(b), before);
+    }
+    // The same bytes at another address are another state.
+    const c = fresh();
+    try {
+      c.write(0x10000000n, new Uint8Array(3));
+      c.write(0x10001000n, new Uint8Array([1, 2, 3]));
+      assert.notEqual(memory(c), memory(a));
+    } finally {
+      c.close();
+    }
+  } finally {
+    a.close();
+    b.close();
+  }
+});
