@@ -134,6 +134,11 @@ export class Trace {
     return this.reader.trace.footer;
   }
 
+  /** Segment i's written-words Bloom filter (word-bloom.ts), read on first use; undefined when it has none. */
+  wordBloom(i: number): Uint8Array | undefined {
+    return this.reader.wordBloom(i);
+  }
+
   get segmentCount(): number {
     return this.entries.length;
   }
