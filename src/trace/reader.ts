@@ -231,6 +231,7 @@ export class TraceReader {
     const n = footer.segments.length;
     if (b.group < 1) this.fail(at, 'footer: blooms.group must be at least 1');
     if (b.parts.length !== Math.ceil(n / b.group)) this.fail(at, `footer: blooms lists ${b.parts.length} parts for ${n} segments in groups of ${b.group}`);
+    if (b.summaries.length !== b.parts.length) this.fail(at, `footer: blooms lists ${b.summaries.length} summaries for ${b.parts.length} parts`);
     let last = -1;
     for (const [i, p] of b.parts.entries()) {
       if (p <= last || p >= at) this.fail(at, `footer: blooms.parts[${i}] offset ${p} is not after the previous part and before the footer`);
@@ -241,6 +242,13 @@ export class TraceReader {
   }
 
   private readonly bloomGroups = new Map<number, Uint8Array[]>();
+
+  /** The OR of the Bloom filters of the group holding segment i (TraceFooter.blooms), when the footer has one. */
+  bloomSummary(i: number): Uint8Array | undefined {
+    const b = this.trace.footer?.blooms;
+    const s = b?.summaries[Math.floor(i / b.group)];
+    return s && s.length > 0 ? s : undefined;
+  }
 
   /**
    * Segment i's written-words Bloom filter, or undefined when it has none: from its footer entry in an older

@@ -199,7 +199,15 @@ export interface TraceFooter {
    * The segments' Bloom filters: BloomPart frames of `group` segments each, in order. Absent in recordings made
    * before these frames (2026-12-03), whose entries carry their filter as `wordBloom`.
    */
-  blooms?: { group: number; parts: number[] };
+  blooms?: {
+    group: number;
+    parts: number[];
+    /**
+     * Per part, its filters OR-ed together (empty when they differ in size): a word its summary rejects no segment
+     * of the group wrote, so a last-write query passes the group without reading its frame.
+     */
+    summaries: Uint8Array[];
+  };
   totalSteps: bigint;
   /** Every stub placed during the run (GetProcAddress places more after the header was written). */
   stubs: TraceStub[];

@@ -104,7 +104,7 @@ export const FOOTER_SHAPE: Shape = {
   object: {
     segments: footerEntries,
     parts: { array: 'uint', max: MAX_LIST },
-    blooms: { object: { group: 'uint', parts: { array: 'uint', max: MAX_LIST } } },
+    blooms: { object: { group: 'uint', parts: { array: 'uint', max: MAX_LIST }, summaries: { array: 'bloom?', max: MAX_LIST } } },
     totalSteps: 'i64', stubs,
     threads: { array: footerThread, max: MAX_LIST },
     summary: { object: { instructions: 'i64', threads: 'uint', exceptions: 'uint', apiCalls: 'uint', exitCode: 'int', endReason: 'string' } },

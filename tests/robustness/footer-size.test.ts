@@ -107,6 +107,12 @@ describe('Bloom filters outside the footer', () => {
     assert.ok(footer.segments.every((e) => e.wordBloom === undefined), 'no filter left in the entries');
     assert.equal(footer.blooms?.group, BLOOM_GROUP);
     assert.deepEqual(footer.blooms?.parts, layout.offsets.slice(1, 4));
+    const or = (from: number) => {
+      const out = new Uint8Array(1024);
+      for (const e of a.slice(from, from + BLOOM_GROUP)) e.wordBloom!.forEach((x, k) => (out[k]! |= x));
+      return hex(out);
+    };
+    assert.deepEqual(footer.blooms?.summaries.map(hex), [0, BLOOM_GROUP, 2 * BLOOM_GROUP].map(or), 'each group\'s summary is the OR of its filters');
     assert.deepEqual(seen(path), a.map((e) => `${e.offset} ${e.regsChanged[0]![1]} ${hex(e.wordBloom)}`));
   });
 
@@ -136,6 +142,7 @@ describe('Bloom filters outside the footer', () => {
 
   const cases: Array<[string, (l: Layout, footer: TraceFooter) => void, (b: Buffer) => string]> = [
     ['a footer listing too few parts', (_, f) => f.blooms!.parts.pop(), (b) => `at offset ${offsetOf(b, FRAME.footer)}: footer: blooms lists 2 parts for ${n} segments in groups of ${BLOOM_GROUP}`],
+    ['a summary missing', (_, f) => f.blooms!.summaries.pop(), (b) => `at offset ${offsetOf(b, FRAME.footer)}: footer: blooms lists 2 summaries for 3 parts`],
     ['parts out of order', (_, f) => f.blooms!.parts.reverse(), (b) => `at offset ${offsetOf(b, FRAME.footer)}: footer: blooms.parts[1] offset ${offsetOf(b, FRAME.bloom, 1)} is not after the previous part and before the footer`],
     ['a part pointing at the header', (_, f) => (f.blooms!.parts[0] = 8), () => 'at offset 8: footer: blooms.parts[0] does not point at a Bloom frame'],
     ['a part holding other segments', (l) => (l.frames[2]!.value.first = 0), (b) => `at offset ${offsetOf(b, FRAME.bloom, 1)}: Bloom part 1 holds segments 0-${BLOOM_GROUP - 1}, expected ${BLOOM_GROUP}-${2 * BLOOM_GROUP - 1}`],

@@ -67,6 +67,9 @@ describe('written-words Bloom filter', () => {
       const seg = trace.decoded(i);
       for (let w = 0; w < seg.wrAddr.length; w++) {
         writes++;
+        if (!mayHaveWritten(trace.bloomSummary(i)!, seg.wrAddr[w]!, seg.wrSize[w]!)) {
+          assert.fail(`segment ${i} wrote 0x${seg.wrAddr[w]!.toString(16)} (${seg.wrSize[w]} bytes) but its group's summary says none did`);
+        }
         if (!mayHaveWritten(bloom, seg.wrAddr[w]!, seg.wrSize[w]!)) {
           assert.fail(`segment ${i} wrote 0x${seg.wrAddr[w]!.toString(16)} (${seg.wrSize[w]} bytes) but its filter says it did not`);
         }
