@@ -36,7 +36,7 @@ function nextOnThread(trace: Trace, position: number, tid: number): number | und
   return q < trace.totalSteps ? q : undefined;
 }
 
-/** One episode per console control thread Windows created. */
+/** One episode per console control thread Windows created; `events`: every event of the detail window, in order. */
 export function consoleEventEpisodes(trace: Trace, events: readonly EventAt[], runtime: GoRuntimeProfile | undefined): Draft[] {
   const out: Draft[] = [];
   const fmt = (a: bigint | number) => trace.symbols.format(Number(a));
@@ -88,7 +88,10 @@ export function consoleEventEpisodes(trace: Trace, events: readonly EventAt[], r
   return out;
 }
 
-/** One episode per SetThreadContext that sends a suspended thread into runtime.asyncPreempt. */
+/**
+ * One episode per SetThreadContext that sends a suspended thread into runtime.asyncPreempt; `events`: those of
+ * the detail window in order, at least the API calls, each with its rank.
+ */
 export function preemptionEpisodes(trace: Trace, events: readonly EventAt[], runtime: GoRuntimeProfile | undefined): Draft[] {
   if (!runtime || routine(trace, runtime.asyncPreempt) === undefined) return [];
   const out: Draft[] = [];
@@ -100,7 +103,9 @@ export function preemptionEpisodes(trace: Trace, events: readonly EventAt[], run
     const marks: EpisodeMark[] = [];
     // The SuspendThread and GetThreadContext that led here, on the same thread, shortly before.
     let start = position;
-    for (let j = i - 1; j >= 0 && j >= i - 16; j--) {
+    // Within 16 events by rank (EventAt.index): `events` may hold only some kinds.
+    const rank = events[i]!.index;
+    for (let j = i - 1; j >= 0 && events[j]!.index >= rank - 16; j--) {
       const x = events[j]!;
       if (isCall(x.event, caller, 'SuspendThread') || isCall(x.event, caller, 'GetThreadContext')) {
         marks.push({ position: x.position, label: `thread ${tidName(caller)} calls ${(x.event as { api: string }).api}` });
@@ -110,7 +115,7 @@ export function preemptionEpisodes(trace: Trace, events: readonly EventAt[], run
     }
     marks.push({ position, label: `thread ${tidName(caller)} sets the suspended thread's context to run ${runtime.asyncPreempt}` });
     let end = position;
-    for (let j = i + 1; j < events.length && j <= i + 16; j++) {
+    for (let j = i + 1; j < events.length && events[j]!.index <= rank + 16; j++) {
       const x = events[j]!;
       if (isCall(x.event, caller, 'ResumeThread')) {
         marks.push({ position: x.position, label: `thread ${tidName(caller)} calls ResumeThread` });

@@ -10,6 +10,7 @@ import { goRuntimeProfile, type GoRuntimeProfile } from './go-runtimes.ts';
 import { exitStatus, ntstatus } from './describe.ts';
 import { findExecution } from './search.ts';
 import { onThread } from './stepping.ts';
+import type { EventKind } from '../trace/schema.ts';
 import type { EventAt, Trace } from './trace.ts';
 
 export interface EpisodeMark {
@@ -42,9 +43,20 @@ const MAX_SCHEDULE_SEGMENTS = 512;
 /** Bound on the scan of one dispatch for its runtime routines. */
 const MAX_PATH_SEGMENTS = 64;
 
+/**
+ * The kinds of event an episode is made of: every kind but thread switches and mappings, except that a console
+ * event episode (a control thread Windows creates) ends at its thread's last event of any kind. With the footer's
+ * index only the segments holding one are read: on a 365M-step recording 121 of 22,257.
+ */
+const EPISODE_KINDS: readonly EventKind[] = [
+  'api-call', 'api-return', 'thread-created', 'thread-started', 'thread-exited', 'exception-raised', 'handler-called', 'handler-returned',
+  'context-resumed', 'fail-fast', 'process-exit',
+];
+
 export function episodes(trace: Trace): Episode[] {
   const out: Array<Omit<Episode, 'index'>> = [];
-  const events = trace.events().filter((e) => e.position >= 0);
+  // Events keep their rank in the whole list (EventAt.index): "the 64 events before" counts the ones left out too.
+  const events = trace.eventsOfKinds(EPISODE_KINDS).filter((e) => e.position >= 0);
   const fmt = (a: bigint | number) => trace.symbols.format(Number(a));
 
   // Exception dispatches, per thread, nested ones inside their outer dispatch.
@@ -142,7 +154,9 @@ export function episodes(trace: Trace): Episode[] {
     }
     out.push({ kind: 'thread-start', name: `thread 0x${e.newTid.toString(16)} start: ${fmt(e.start)}`, tid: e.newTid, start, end, marks, outcome });
   }
-  out.push(...consoleEventEpisodes(trace, events, runtime), ...preemptionEpisodes(trace, events, runtime), ...profilerSampleEpisodes(trace, events, runtime));
+  const controlThreads = events.some(({ event: e }) => e.kind === 'thread-created' && e.tid === e.newTid);
+  const all = controlThreads ? trace.events().filter((e) => e.position >= 0) : events;
+  out.push(...consoleEventEpisodes(trace, all, runtime), ...preemptionEpisodes(trace, events, runtime), ...profilerSampleEpisodes(trace, events, runtime));
   out.sort((a, b) => a.start - b.start || a.end - b.end);
   return out.map((e, index) => ({ index, ...e }));
 }
@@ -210,8 +224,10 @@ function dispatchPath(entries: PathEntries, tid: number, start: number, end: num
   return seen.sort((a, b) => a.position - b.position);
 }
 
+/** The last call of API `name` by `tid` among the 64 events (by rank) before events[before]. */
 function lastApiCall(events: readonly EventAt[], before: number, tid: number, name: string): EventAt | undefined {
-  for (let j = before - 1; j >= 0 && j >= before - 64; j--) {
+  const from = events[before]!.index - 64;
+  for (let j = before - 1; j >= 0 && events[j]!.index >= from; j--) {
     const x = events[j]!.event;
     if (x.kind === 'api-call' && x.tid === tid && x.api.endsWith(`!${name}`)) return events[j];
   }

@@ -223,7 +223,13 @@ export class TraceMemory {
     const entry = this.trace.entries[i]!;
     const pages = entry.pagesWritten;
     if (!(pages.length > 0 && pages[0] === -1) && !anyInRange(pages, Math.floor(address / PAGE), Math.floor((end - 1) / PAGE))) return false;
-    if (probe && entry.wordBloom && !mayHaveWrittenProbe(entry.wordBloom, probe)) return false;
+    if (probe) {
+      // The group's summary first: a word none of its segments wrote does not read the group's filters.
+      const summary = this.trace.bloomSummary(i);
+      if (summary && !mayHaveWrittenProbe(summary, probe)) return false;
+      const bloom = this.trace.wordBloom(i);
+      if (bloom && !mayHaveWrittenProbe(bloom, probe)) return false;
+    }
     const lines = this.lines.get(i);
     return lines === undefined || anyInRange(lines, Math.floor(address / LINE), Math.floor((end - 1) / LINE));
   }

@@ -134,6 +134,16 @@ export class Trace {
     return this.reader.trace.footer;
   }
 
+  /** Segment i's written-words Bloom filter (word-bloom.ts), read on first use; undefined when it has none. */
+  wordBloom(i: number): Uint8Array | undefined {
+    return this.reader.wordBloom(i);
+  }
+
+  /** The filter of every word the segments of segment i's Bloom group wrote, from the footer; undefined when none. */
+  bloomSummary(i: number): Uint8Array | undefined {
+    return this.reader.bloomSummary(i);
+  }
+
   get segmentCount(): number {
     return this.entries.length;
   }

@@ -8,11 +8,11 @@ import { openRegularFile } from '../regular-file.ts';
 import { packr, unpackRegs } from './codec.ts';
 import { decodePayload } from './frame-codec.ts';
 import {
-  END_MAGIC, FILE_MAGIC, FORMAT_VERSION, FRAME, FRAME_HEADER_BYTES, type FooterEntry, type FooterPart, MAX_FRAME_BYTES,
+  type BloomPart, END_MAGIC, FILE_MAGIC, FORMAT_VERSION, FRAME, FRAME_HEADER_BYTES, type FooterEntry, type FooterPart, MAX_FRAME_BYTES,
   type Segment, TRACE_REGS, type TraceFooter, type TraceHeader,
 } from './schema.ts';
 import { applyForward, type MemWrite, REG_PC, StreamDecoder, StreamError } from './stream.ts';
-import { checkEvents, checkShape, FOOTER_PART_SHAPE, FOOTER_SHAPE, HEADER_SHAPE, SEGMENT_SHAPE, sortedPages } from './validate.ts';
+import { BLOOM_PART_SHAPE, checkEvents, checkShape, FOOTER_PART_SHAPE, FOOTER_SHAPE, HEADER_SHAPE, SEGMENT_SHAPE, sortedPages } from './validate.ts';
 
 /** The largest segment a reader accepts (the recorder writes 16,384 steps): decoding allocates per step. */
 const MAX_SEGMENT_STEPS = 1 << 22;
@@ -97,7 +97,7 @@ export class TraceReader {
     const length = head.readUInt32LE(0);
     const type = head.readUInt8(4);
     const crc = head.readUInt32LE(5);
-    if (type !== FRAME.header && type !== FRAME.segment && type !== FRAME.footer && type !== FRAME.index) this.fail(offset, `unknown frame type ${type}`);
+    if (type !== FRAME.header && type !== FRAME.segment && type !== FRAME.footer && type !== FRAME.index && type !== FRAME.bloom) this.fail(offset, `unknown frame type ${type}`);
     if (length > MAX_FRAME_BYTES) this.fail(offset, `frame length ${length} exceeds the ${MAX_FRAME_BYTES}-byte limit`);
     if (offset + FRAME_HEADER_BYTES + length > this.size) this.fail(offset, `frame of ${length} bytes runs past the end of the file`);
     const payload = this.read(offset + FRAME_HEADER_BYTES, length);
@@ -158,6 +158,7 @@ export class TraceReader {
     const footer = this.readFooter();
     if (footer) {
       this.checkIndex(footer.segments, h.next, footer.totalSteps, this.footerAt);
+      this.checkBloomParts(footer);
       return { path: this.path, header, segments: footer.segments, footer, truncated: false, totalSteps: footer.totalSteps };
     }
     // No footer: recover every complete segment frame in order.
@@ -217,6 +218,65 @@ export class TraceReader {
       for (const e of part.segments) out.push(e);
     }
     return out;
+  }
+
+  /**
+   * A footer that lists BloomPart frames: one per `group` segments, in order before the footer; its entries carry
+   * no filter themselves. The frames are read when a query needs them (wordBloom).
+   */
+  private checkBloomParts(footer: TraceFooter): void {
+    const b = footer.blooms;
+    if (!b) return;
+    const at = this.footerAt;
+    const n = footer.segments.length;
+    if (b.group < 1) this.fail(at, 'footer: blooms.group must be at least 1');
+    if (b.parts.length !== Math.ceil(n / b.group)) this.fail(at, `footer: blooms lists ${b.parts.length} parts for ${n} segments in groups of ${b.group}`);
+    if (b.summaries.length !== b.parts.length) this.fail(at, `footer: blooms lists ${b.summaries.length} summaries for ${b.parts.length} parts`);
+    let last = -1;
+    for (const [i, p] of b.parts.entries()) {
+      if (p <= last || p >= at) this.fail(at, `footer: blooms.parts[${i}] offset ${p} is not after the previous part and before the footer`);
+      last = p;
+    }
+    const carried = footer.segments.findIndex((e) => e.wordBloom !== undefined);
+    if (carried >= 0) this.fail(at, `footer: segments[${carried}] carries a Bloom filter although the footer lists Bloom frames`);
+  }
+
+  private readonly bloomGroups = new Map<number, Uint8Array[]>();
+
+  /** The OR of the Bloom filters of the group holding segment i (TraceFooter.blooms), when the footer has one. */
+  bloomSummary(i: number): Uint8Array | undefined {
+    const b = this.trace.footer?.blooms;
+    const s = b?.summaries[Math.floor(i / b.group)];
+    return s && s.length > 0 ? s : undefined;
+  }
+
+  /**
+   * Segment i's written-words Bloom filter, or undefined when it has none: from its footer entry in an older
+   * recording, else from the BloomPart frame holding it, read and checked on first use.
+   */
+  wordBloom(i: number): Uint8Array | undefined {
+    const e = this.entry(i);
+    const b = this.trace.footer?.blooms;
+    if (!b) return e.wordBloom;
+    const g = Math.floor(i / b.group);
+    let group = this.bloomGroups.get(g);
+    if (!group) {
+      const p = b.parts[g]!;
+      const f = this.frame(p);
+      if (f.type !== FRAME.bloom) this.fail(p, `footer: blooms.parts[${g}] does not point at a Bloom frame`);
+      const shape = checkShape(f.value, BLOOM_PART_SHAPE);
+      if (shape) this.fail(p, `Bloom part ${g}: ${shape}`);
+      const part = f.value as BloomPart;
+      const first = g * b.group;
+      const count = Math.min(b.group, this.trace.segments.length - first);
+      if (part.first !== first || part.blooms.length !== count) {
+        this.fail(p, `Bloom part ${g} holds segments ${part.first}-${part.first + part.blooms.length - 1}, expected ${first}-${first + count - 1}`);
+      }
+      group = part.blooms;
+      this.bloomGroups.set(g, group);
+    }
+    const bloom = group[i - g * b.group]!;
+    return bloom.length > 0 ? bloom : undefined;
   }
 
   /** Segments must be in order, contiguous in steps, and start at frame boundaries after the header. */

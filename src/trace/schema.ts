@@ -12,7 +12,7 @@ export const END_MAGIC = 'WTRCEND\n';
  * payload is a codec byte (FRAME_CODEC) and the frame's msgpack, compressed as that byte says (format version 3;
  * version 2 deflated every payload, version 1 stored msgpack as is).
  */
-export const FRAME = { header: 1, segment: 2, footer: 3, index: 4 } as const;
+export const FRAME = { header: 1, segment: 2, footer: 3, index: 4, bloom: 5 } as const;
 export const FRAME_HEADER_BYTES = 9;
 /** Upper bound on one frame's payload a reader accepts (a segment holds at most SEGMENT_STEPS steps). */
 export const MAX_FRAME_BYTES = 256 * 1024 * 1024;
@@ -135,7 +135,10 @@ export interface FooterEntry {
   steps: number;
   regsChanged: Array<[number, bigint, bigint]>;
   pagesWritten: number[];
-  /** Bloom filter (WORD_BLOOM_SIZES, 3 hashes) of the 8-byte words the segment wrote; absent for an events-only segment. */
+  /**
+   * Bloom filter (WORD_BLOOM_SIZES, 3 hashes) of the 8-byte words the segment wrote; absent for an events-only
+   * segment. The writer moves it to a BloomPart frame (TraceFooter.blooms); older files have it here.
+   */
   wordBloom?: Uint8Array;
   /** [tid, steps] of every thread that ran in the segment (footer-index.ts); absent in recordings made before 2026-12-03. */
   threadSteps?: Array<[number, number]>;
@@ -171,6 +174,19 @@ export interface FooterPart {
   segments: FooterEntry[];
 }
 
+/**
+ * A group of the segments' written-words Bloom filters (frame type 5): the filters of segments first..first+n-1,
+ * an empty byte string for a segment without one. They are 90% of a footer entry's bytes and only a last-write
+ * query reads them, so they live outside the footer, read a group at a time when a query needs them.
+ */
+export interface BloomPart {
+  first: number;
+  blooms: Uint8Array[];
+}
+
+/** Segments per BloomPart frame the writer groups: 256 KiB of filters, ~100 KB compressed. */
+export const BLOOM_GROUP = 256;
+
 /** When the writer splits the footer's index: above `inlineBytes` of packed entries, into parts of `partBytes`. */
 export const FOOTER_SPLIT = { inlineBytes: 64 * 1024 * 1024, partBytes: 32 * 1024 * 1024 } as const;
 
@@ -179,6 +195,19 @@ export interface TraceFooter {
   segments: FooterEntry[];
   /** File offsets of the FooterPart frames holding the index, in order; absent when `segments` holds it. */
   parts?: number[];
+  /**
+   * The segments' Bloom filters: BloomPart frames of `group` segments each, in order. Absent in recordings made
+   * before these frames (2026-12-03), whose entries carry their filter as `wordBloom`.
+   */
+  blooms?: {
+    group: number;
+    parts: number[];
+    /**
+     * Per part, its filters OR-ed together (empty when they differ in size): a word its summary rejects no segment
+     * of the group wrote, so a last-write query passes the group without reading its frame.
+     */
+    summaries: Uint8Array[];
+  };
   totalSteps: bigint;
   /** Every stub placed during the run (GetProcAddress places more after the header was written). */
   stubs: TraceStub[];

@@ -15,6 +15,7 @@ export type Shape =
   | 'regs' // TRACE_REGS registers of 16 bytes
   | 'page' // one 4096-byte page
   | 'bloom' // a written-words Bloom filter of one of WORD_BLOOM_SIZES
+  | 'bloom?' // a Bloom filter, or an empty byte string for none
   | 'any'
   | { readonly array: Shape; readonly max?: number }
   | { readonly tuple: readonly Shape[] }
@@ -103,14 +104,17 @@ export const FOOTER_SHAPE: Shape = {
   object: {
     segments: footerEntries,
     parts: { array: 'uint', max: MAX_LIST },
+    blooms: { object: { group: 'uint', parts: { array: 'uint', max: MAX_LIST }, summaries: { array: 'bloom?', max: MAX_LIST } } },
     totalSteps: 'i64', stubs,
     threads: { array: footerThread, max: MAX_LIST },
     summary: { object: { instructions: 'i64', threads: 'uint', exceptions: 'uint', apiCalls: 'uint', exitCode: 'int', endReason: 'string' } },
   },
-  optional: ['parts', 'threads'],
+  optional: ['parts', 'blooms', 'threads'],
 };
 
 export const FOOTER_PART_SHAPE: Shape = { object: { first: 'uint', segments: footerEntries } };
+
+export const BLOOM_PART_SHAPE: Shape = { object: { first: 'uint', blooms: { array: 'bloom?', max: MAX_LIST } } };
 
 /**
  * Returns undefined when `v` has `shape`, else what is wrong, naming the path (`symbols[3].address: ...`). A
@@ -133,6 +137,7 @@ function hasShape(v: unknown, shape: Shape): boolean {
     case 'regs': return v instanceof Uint8Array && v.length === REGFILE_BYTES;
     case 'page': return v instanceof Uint8Array && v.length === 4096;
     case 'bloom': return v instanceof Uint8Array && WORD_BLOOM_SIZES.includes(v.length);
+    case 'bloom?': return v instanceof Uint8Array && (v.length === 0 || WORD_BLOOM_SIZES.includes(v.length));
   }
   if ('literal' in shape) return shape.literal.includes(v as string);
   if ('either' in shape) return shape.either.some((s) => hasShape(v, s));
@@ -173,6 +178,7 @@ function explain(v: unknown, shape: Shape, path: string): string | undefined {
   if (shape === 'regs') return v instanceof Uint8Array && v.length === REGFILE_BYTES ? undefined : bad(`must hold ${TRACE_REGS} registers of 16 bytes`);
   if (shape === 'page') return v instanceof Uint8Array && v.length === 4096 ? undefined : bad('must be a 4096-byte page');
   if (shape === 'bloom') return v instanceof Uint8Array && WORD_BLOOM_SIZES.includes(v.length) ? undefined : bad(`must be a Bloom filter of ${WORD_BLOOM_SIZES.join(' or ')} bytes`);
+  if (shape === 'bloom?') return hasShape(v, shape) ? undefined : bad(`must be a Bloom filter of ${WORD_BLOOM_SIZES.join(' or ')} bytes, or empty`);
   if ('literal' in shape) return shape.literal.includes(v as string) ? undefined : bad(`must be one of ${shape.literal.join(', ')}`);
   if ('either' in shape) return shape.either.some((s) => hasShape(v, s)) ? undefined : bad('has the wrong type');
   if ('array' in shape) {

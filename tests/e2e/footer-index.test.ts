@@ -1,6 +1,7 @@
 // The footer's event index (src/trace/footer-index.ts): the thread table, each segment's steps per thread, mapping
 // changes and number and kinds of events, which let a trace open and show a position without reading every
-// segment's frame. A trace with it must answer exactly what the same trace without it answers from its frames:
+// segment's frame, nor list its episodes (which read only the segments holding their kinds of event). A trace with
+// it must answer exactly what the same trace without it answers from its frames:
 // committed goldens, recorded before the index, are written again through TraceWriter (which adds it), and a fresh
 // recording is stripped of it; both pairs are compared through the library, the recording's also through the
 // command line.
@@ -10,6 +11,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { CONTROL_ROUTINE } from '../../src/replayer/entry-episodes.ts';
+import { episodes } from '../../src/replayer/episodes.ts';
 import { Trace } from '../../src/replayer/trace.ts';
 import { TraceReader } from '../../src/trace/reader.ts';
 import { type EventKind, FRAME, type TraceFooter } from '../../src/trace/schema.ts';
@@ -112,13 +115,17 @@ function sameAnswers(plain: string, indexed: string): void {
     const someEvents = ofKinds(b);
     const streamed = [...b.eventStream()];
     const streamedOfKinds = [...b.eventStream(new Set(KINDS))].filter((e) => KINDS.includes(e.event.kind));
-    assert.equal(b.eventsLoaded, false, 'the indexed trace read every frame');
+    const listed = episodes(b);
+    // A console event episode ends at its control thread's last event of any kind: only then are all read.
+    const controlThread = b.threads().some((t) => t.start !== 0n && b.symbols.format(Number(t.start)) === CONTROL_ROUTINE);
+    assert.equal(b.eventsLoaded, controlThread, 'the indexed trace read every frame');
     assert.ok(threads.length > 1 && mappings.length > 0, 'the trace has threads and mappings to compare');
     assert.deepEqual(threads, a.threads());
     assert.deepEqual(mappings, a.mappings());
     assert.deepEqual(at, positions(a.totalSteps).flatMap((p) => tids.map((tid) => a.threadPosition(tid, p))));
     assert.deepEqual(inSegments, a.entries.flatMap((_, i) => tids.map((tid) => a.threadStepsIn(i, tid))));
     assert.deepEqual(someEvents, ofKinds(a));
+    assert.deepEqual(listed, episodes(a));
     assert.deepEqual(streamed, a.events());
     assert.deepEqual(streamedOfKinds, a.events().filter((e) => KINDS.includes(e.event.kind)));
     assert.ok(someEvents.at(-1)!.length > 0, 'the trace has events of those kinds');

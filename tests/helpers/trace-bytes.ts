@@ -51,7 +51,7 @@ export function frameBytes(type: number, content: Uint8Array, opts: { stored?: b
 }
 
 /**
- * Writes frames back as a file. Footer segment offsets are recomputed from where the segments land (unless
+ * Writes frames back as a file. Footer segment and Bloom part offsets are recomputed from where the frames land (unless
  * `keepOffsets`), and a trailer pointing at the footer is added when the layout has one. `stored` writes the
  * frames uncompressed (codec byte 0), so byte mutations land in the msgpack and the step streams.
  */
@@ -59,6 +59,7 @@ export function buildTrace(layout: Layout, opts: { keepOffsets?: boolean; traile
   const parts: Buffer[] = [Buffer.from(FILE_MAGIC, 'latin1')];
   let at = FILE_MAGIC.length;
   const segmentOffsets: number[] = [];
+  const bloomOffsets: number[] = [];
   let footerAt = -1;
   for (const f of layout.frames) {
     if (f.type === FRAME.footer) {
@@ -68,9 +69,12 @@ export function buildTrace(layout: Layout, opts: { keepOffsets?: boolean; traile
         segs.forEach((s, i) => {
           if (segmentOffsets[i] !== undefined) s.offset = segmentOffsets[i]!;
         });
+        const blooms = f.value.blooms as { parts: number[] } | undefined;
+        if (blooms) blooms.parts = blooms.parts.map((p, i) => bloomOffsets[i] ?? p);
       }
     }
     if (f.type === FRAME.segment) segmentOffsets.push(at);
+    if (f.type === FRAME.bloom) bloomOffsets.push(at);
     const b = frameBytes(f.type, packr.pack(f.value), { stored: opts.stored ?? false });
     parts.push(b);
     at += b.length;

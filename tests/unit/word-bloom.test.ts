@@ -41,8 +41,8 @@ function filterOf(words: readonly number[], bytes: number): Uint8Array {
 
 describe('written-words Bloom filter', () => {
   test('the recorder writes 1,024-byte filters', () => {
-    const e = trace.entries.find((x) => x.wordBloom);
-    assert.equal(e?.wordBloom?.length, WORD_BLOOM_BYTES);
+    const i = trace.entries.findIndex((_, k) => trace.wordBloom(k));
+    assert.equal(trace.wordBloom(i)?.length, WORD_BLOOM_BYTES);
     assert.equal(WORD_BLOOM_BYTES, 1024);
   });
 
@@ -62,11 +62,15 @@ describe('written-words Bloom filter', () => {
     for (let i = 0; i < trace.segmentCount; i++) {
       const e = trace.entries[i]!;
       if (e.steps === 0) continue;
-      assert.ok(e.wordBloom, `segment ${i} has no filter`);
+      const bloom = trace.wordBloom(i);
+      assert.ok(bloom, `segment ${i} has no filter`);
       const seg = trace.decoded(i);
       for (let w = 0; w < seg.wrAddr.length; w++) {
         writes++;
-        if (!mayHaveWritten(e.wordBloom!, seg.wrAddr[w]!, seg.wrSize[w]!)) {
+        if (!mayHaveWritten(trace.bloomSummary(i)!, seg.wrAddr[w]!, seg.wrSize[w]!)) {
+          assert.fail(`segment ${i} wrote 0x${seg.wrAddr[w]!.toString(16)} (${seg.wrSize[w]} bytes) but its group's summary says none did`);
+        }
+        if (!mayHaveWritten(bloom, seg.wrAddr[w]!, seg.wrSize[w]!)) {
           assert.fail(`segment ${i} wrote 0x${seg.wrAddr[w]!.toString(16)} (${seg.wrSize[w]} bytes) but its filter says it did not`);
         }
       }
@@ -78,8 +82,8 @@ describe('written-words Bloom filter', () => {
     let tried = 0;
     let passed = 0;
     for (let i = 0; i < trace.segmentCount; i++) {
-      const e = trace.entries[i]!;
-      if (!e.wordBloom) continue;
+      const bloom = trace.wordBloom(i);
+      if (!bloom) continue;
       const seg = trace.decoded(i);
       const written = new Set<number>();
       for (let w = 0; w < seg.wrAddr.length; w++) {
@@ -90,7 +94,7 @@ describe('written-words Bloom filter', () => {
         for (const d of [1, 3, 7, 16]) {
           if (written.has(word + d)) continue;
           tried++;
-          if (mayHaveWritten(e.wordBloom, (word + d) * 8, 8)) passed++;
+          if (mayHaveWritten(bloom, (word + d) * 8, 8)) passed++;
         }
       }
     }
