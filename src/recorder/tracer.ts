@@ -72,6 +72,7 @@ export class Tracer {
     // (measured: +1 GiB RSS and ~0.5 s, the whole header time of a small program).
     if (engine.executed > 0n) engine.flushTranslations();
     this.hooks = [h1[0]!, h2[0]!];
+    engine.suspendCounter();
     // WINTRACE_NO_HOST_READ=1 reads old bytes through uc_mem_read, to measure the difference (bench traced).
     if (process.env.WINTRACE_NO_HOST_READ !== '1') {
       const announce = (base: bigint, host: bigint) => traceLib().hostBlock(this.mem, base, host);
@@ -180,6 +181,7 @@ export class Tracer {
   /** Removes the hooks and gives instruction counting back to the engine's counter. */
   detach(): void {
     const { uc } = this.engine.nativeHandles();
+    this.engine.resumeCounter();
     for (const h of this.hooks) loadUnicorn().uc_hook_del(uc, h);
     this.engine.hostBlocks(undefined);
     traceLib().detach(this.mem);
