@@ -232,11 +232,14 @@ static int is_simd(uint32_t w)
     return 0;
 }
 
-/* Registers the previous instruction may have written, as a small set (duplicates are harmless). */
-static int candidates(uint32_t w, int *out)
+/* Registers the previous instruction may have written, as a small set (duplicates are harmless). *exact is set
+ * for encodings that architecturally write only these (no other register, not the flags): the direct compare of
+ * every register can be skipped for them. */
+static int candidates(uint32_t w, int *out, int *exact)
 {
     int n = 0;
     /* Encodings that write no register at all, or only X30: most branches and plain stores. */
+    *exact = 1;
     if ((w & 0xfc000000u) == 0x14000000u) return 0;                    /* B */
     if ((w & 0xfc000000u) == 0x94000000u) { out[0] = 30; return 1; }   /* BL */
     if ((w & 0xff000010u) == 0x54000000u) return 0;                    /* B.cond */
@@ -247,6 +250,7 @@ static int candidates(uint32_t w, int *out)
     if ((w & 0xfffff01fu) == 0xd503201fu) return 0;                    /* hints: NOP, YIELD, ... */
     if ((w & 0x3b000000u) == 0x39000000u && ((w >> 22) & 3) == 0) return 0; /* STR/STRB/STRH (unsigned offset) */
     if ((w & 0x3bc00000u) == 0x29000000u) return 0;                    /* STP (signed offset) */
+    *exact = 0;
     int rd = w & 31, rn = (w >> 5) & 31, rt2 = (w >> 10) & 31, rs = (w >> 16) & 31;
     out[n++] = rd; out[n++] = rn; out[n++] = rt2; out[n++] = rs;
     out[n++] = 30; out[n++] = REG_SP; out[n++] = REG_NZCV;
@@ -350,12 +354,22 @@ static void flush_step(wt_tracer *t, uint64_t pc, int verify)
     }
     t->shadow[REG_PC][0] = pc;
     /* Register changes: written into a scratch area then counted. */
-    int cand[16];
-    int nc = candidates(t->prev_word, cand);
+    int cand[16], exact;
+    int nc = candidates(t->prev_word, cand, &exact);
     size_t count_at = t->used;
     int changed = 0;
     uint64_t seen_lo = 0, seen_hi = 0;
-    if (t->dx) {
+    if (t->dx && exact) {
+        /* A branch or a plain store: at most X30 changed, so the compare of all 32 registers is skipped. */
+        for (int i = 0; i < nc; i++) {
+            int r = cand[i];
+            if (t->dx[r] == t->xs[r]) continue;
+            uint64_t v[2] = { t->dx[r], 0 };
+            put_change(t, r, v);
+            changed++;
+        }
+        nc = 0;
+    } else if (t->dx) {
         /* Direct access makes every general register and NZCV cheap to compare. Changes are emitted in the
            order of the encoding's candidates (as without direct access), then any the candidates missed. */
         const uint64_t *x = t->dx;
