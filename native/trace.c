@@ -247,7 +247,12 @@ static int candidates(uint32_t w, int *out, int *exact)
     if ((w & 0x7e000000u) == 0x36000000u) return 0;                    /* TBZ, TBNZ */
     if ((w & 0xfffffc1fu) == 0xd61f0000u || (w & 0xfffffc1fu) == 0xd65f0000u) return 0; /* BR, RET */
     if ((w & 0xfffffc1fu) == 0xd63f0000u) { out[0] = 30; return 1; }   /* BLR */
-    if ((w & 0xfffff01fu) == 0xd503201fu) return 0;                    /* hints: NOP, YIELD, ... */
+    if ((w & 0xfffff01fu) == 0xd503201fu) {                            /* hints: NOP, YIELD, ... */
+        /* From #6 on the hint space holds XPACLRI, PACIASP, AUTIASP, ... which rewrite X30 or X17 on a CPU
+           with pointer authentication: only NOP, YIELD, WFE, WFI, SEV and SEVL are known to write nothing. */
+        *exact = ((w >> 5) & 0x7f) <= 5;
+        return 0;
+    }
     if ((w & 0x3b000000u) == 0x39000000u && ((w >> 22) & 3) == 0) return 0; /* STR/STRB/STRH (unsigned offset) */
     if ((w & 0x3bc00000u) == 0x29000000u) return 0;                    /* STP (signed offset) */
     *exact = 0;
