@@ -39,7 +39,7 @@ typedef struct wt_decode_io {
     /* Out. */
     uint8_t *op_kind; int32_t *op_arg; int32_t *op_prev; int32_t *op_tid; uint32_t *op_ch; uint32_t *op_wr;
     uint8_t *ch_reg; uint32_t *ch_val;
-    double *wr_addr; uint32_t *wr_size; uint32_t *wr_data; int32_t *wr_step; uint32_t *wr_op;
+    double *wr_addr; uint32_t *wr_size; uint32_t *wr_data; uint32_t *wr_new; int32_t *wr_step; uint32_t *wr_op;
     uint32_t *step_op; int32_t *step_tid; double *step_pc; double *step_next_pc;
     uint32_t ops, nch, nwr, nsteps;
     uint32_t error_at;
@@ -348,7 +348,7 @@ typedef struct wt_find {
     int found, is_os;
     uint32_t step;       /* a step's index in the segment; for the emulated Windows' write, the steps before it */
     int32_t tid;
-    uint32_t data_at, size;
+    uint32_t old_at, new_at, size;
     double address;
     /*
      * Window mode (wt_window_writes), when bytes is set: every write is applied to the window instead, byte by
@@ -362,7 +362,7 @@ typedef struct wt_find {
 } wt_find;
 
 /* Notes a write if it touches [lo, hi); returns 1 when the search is over (forward, one write: the first). */
-static inline int found_write(wt_find *fw, double address, uint32_t size, uint32_t data_at, uint32_t step, int32_t tid, int is_os)
+static inline int found_write(wt_find *fw, double address, uint32_t size, uint32_t old_at, uint32_t new_at, uint32_t step, int32_t tid, int is_os)
 {
     if (!(address < fw->hi && address + size > fw->lo)) return 0;
     fw->found = 1;
@@ -375,7 +375,7 @@ static inline int found_write(wt_find *fw, double address, uint32_t size, uint32
             /* Above 2^53 doubles round: lo + len may exceed the window by a rounding step. */
             if (j >= fw->len) continue;
             if (fw->forward && fw->pos[j] >= 0) continue;
-            fw->bytes[j] = fw->d[data_at + (fw->forward ? 0 : size) + k];
+            fw->bytes[j] = fw->d[(fw->forward ? old_at : new_at) + k];
             fw->pos[j] = visible;
         }
         return 0;
@@ -383,7 +383,8 @@ static inline int found_write(wt_find *fw, double address, uint32_t size, uint32
     fw->is_os = is_os;
     fw->step = step;
     fw->tid = tid;
-    fw->data_at = data_at;
+    fw->old_at = old_at;
+    fw->new_at = new_at;
     fw->size = size;
     fw->address = address;
     return fw->forward;
@@ -468,11 +469,51 @@ static inline __attribute__((always_inline)) int slot_of(wt_decode_io *io, wt_ch
 }
 
 /*
+ * The last step write at each address in the segment: where its new bytes are and how many. A store flagged
+ * "old bytes elided" (size byte bit 7) takes its old bytes from there (docs/trace-format.md, "Step stream").
+ * Open addressing on the address's bits, grown at half load; size 0 marks an empty slot.
+ */
+typedef struct { uint64_t key; uint32_t new_at, size; } lw_slot;
+typedef struct { lw_slot *s; uint32_t cap, n; } lw_table;
+
+static inline uint64_t lw_key(double address) { uint64_t k; memcpy(&k, &address, 8); return k; }
+
+static inline lw_slot *lw_find(const lw_table *t, uint64_t key)
+{
+    if (!t->s) return NULL;
+    for (uint32_t h = (uint32_t)((key * 0x9e3779b97f4a7c15ull) >> 32) & (t->cap - 1);; h = (h + 1) & (t->cap - 1)) {
+        lw_slot *e = &t->s[h];
+        if (e->size == 0 || e->key == key) return e;
+    }
+}
+
+/* Notes the write's new bytes; returns 0 when out of memory. */
+static int lw_put(lw_table *t, uint64_t key, uint32_t new_at, uint32_t size)
+{
+    if (2 * (t->n + 1) > t->cap) {
+        uint32_t cap = t->cap ? 2 * t->cap : 4096;
+        lw_slot *s = calloc(cap, sizeof *s);
+        if (!s) return 0;
+        lw_table g = { s, cap, t->n };
+        for (uint32_t i = 0; i < t->cap; i++) if (t->s[i].size) *lw_find(&g, t->s[i].key) = t->s[i];
+        free(t->s);
+        *t = g;
+    }
+    lw_slot *e = lw_find(t, key);
+    if (e->size == 0) t->n++;
+    e->key = key;
+    e->new_at = new_at;
+    e->size = size;
+    return 1;
+}
+
+/*
  * The record loop (docs/trace-format.md, "Step stream"), shared by the decoder (fills io's arrays), the checker
  * (ck: keeps registers and writes notes) and the write finder (fw: looks at writes only). Inlined into each
  * with constant arguments, so the decoder's copy carries no checking or finding code.
  */
-static inline __attribute__((always_inline)) int run(const uint8_t *d, uint32_t n, wt_decode_io *io, wt_check *ck, wt_find *fw)
+static inline __attribute__((always_inline)) int run_records(const uint8_t *d, uint32_t n, wt_decode_io *io, wt_check *ck, wt_find *fw,
+                                                             lw_table *lw)
 {
     const int decoding = !ck && !fw;
     uint32_t pos = 0, step = 0;
@@ -549,19 +590,33 @@ static inline __attribute__((always_inline)) int run(const uint8_t *d, uint32_t 
                         last_write = add_signed(last_write, lo, hi);
                     }
                     if (pos >= n) FAIL(pos);
-                    uint8_t size = d[pos++];
+                    uint8_t sb = d[pos++];
+                    uint32_t size = sb & 0x7fu, elided = sb >> 7;
                     if (size == 0 || size > 16) FAIL(pos - 1);
-                    if ((uint64_t)pos + 2u * size > n) FAIL(pos);
-                    if (fw && (fw->forward ? fw->limit == FIND_ALL || step >= fw->limit : 1) && found_write(fw, last_write, size, pos, step, tid, 0)) return E_OK;
+                    if ((uint64_t)pos + (2u - elided) * size > n) FAIL(pos);
+                    uint32_t old_at = pos, new_at = pos + size;
+                    if (lw) {
+                        /* The checker reads no memory bytes: only the decoder and the finder need the table. */
+                        uint64_t key = lw_key(last_write);
+                        if (elided) {
+                            const lw_slot *e = lw_find(lw, key);
+                            if (!e || e->size != size) FAIL(pos - 1);
+                            old_at = e->new_at;
+                            new_at = pos;
+                        }
+                        if (!lw_put(lw, key, new_at, size)) return E_CAPACITY;
+                    }
+                    if (fw && (fw->forward ? fw->limit == FIND_ALL || step >= fw->limit : 1) && found_write(fw, last_write, size, old_at, new_at, step, tid, 0)) return E_OK;
                     if (decoding) {
                         uint32_t w = io->nwr++;
                         io->wr_addr[w] = last_write;
                         io->wr_size[w] = size;
-                        io->wr_data[w] = pos;
+                        io->wr_data[w] = old_at;
+                        io->wr_new[w] = new_at;
                         io->wr_step[w] = (int32_t)step;
                         io->wr_op[w] = op;
                     }
-                    pos += 2u * size;
+                    pos += (2u - elided) * size;
                 }
             }
             if (ck) check_step_after(ck, step, tid, pc);
@@ -623,7 +678,7 @@ static inline __attribute__((always_inline)) int run(const uint8_t *d, uint32_t 
             pos = varint(d, pos, n, &size, &hi, &bad);
             if (bad || hi != 0 || size > MAX_OS_WRITE) FAIL(bad ? at : pos);
             if ((uint64_t)pos + 2ull * size > n) FAIL(pos);
-            if (fw && (fw->forward ? fw->limit == FIND_ALL || step > fw->limit : 1) && found_write(fw, address, size, pos, step, tid, 1)) return E_OK;
+            if (fw && (fw->forward ? fw->limit == FIND_ALL || step > fw->limit : 1) && found_write(fw, address, size, pos, pos + size, step, tid, 1)) return E_OK;
             if (decoding) {
                 if (io->nwr + 1 > io->cap_wr) return E_CAPACITY;
                 io->op_kind[op] = OP_OS_WRITE;
@@ -632,6 +687,7 @@ static inline __attribute__((always_inline)) int run(const uint8_t *d, uint32_t 
                 io->wr_addr[w] = address;
                 io->wr_size[w] = size;
                 io->wr_data[w] = pos;
+                io->wr_new[w] = pos + size;
                 io->wr_step[w] = -1;
                 io->wr_op[w] = op;
             }
@@ -648,6 +704,14 @@ static inline __attribute__((always_inline)) int run(const uint8_t *d, uint32_t 
     }
     io->nsteps = step;
     return ck && ck->oom ? E_CAPACITY : E_OK;
+}
+
+static inline __attribute__((always_inline)) int run(const uint8_t *d, uint32_t n, wt_decode_io *io, wt_check *ck, wt_find *fw)
+{
+    lw_table lw = { NULL, 0, 0 };
+    int e = run_records(d, n, io, ck, fw, ck ? NULL : &lw);
+    free(lw.s);
+    return e;
 }
 
 /* int wt_decode(const uint8_t *data, uint32_t n, wt_decode_io *io); */
@@ -668,13 +732,13 @@ uint32_t wt_decode_io_size(void)
  *                     [7] ops, [8] nch, [9] nwr, [10] error_at.
  * int wt_decode_flat(const uint8_t *d, uint32_t n, uint32_t *meta, int32_t *tids, double *pcs, uint8_t *op_kind,
  *   int32_t *op_arg, int32_t *op_prev, int32_t *op_tid, uint32_t *op_ch, uint32_t *op_wr, uint8_t *ch_reg,
- *   uint32_t *ch_val, double *wr_addr, uint32_t *wr_size, uint32_t *wr_data, int32_t *wr_step, uint32_t *wr_op,
- *   uint32_t *step_op, int32_t *step_tid, double *step_pc, double *step_next_pc);
+ *   uint32_t *ch_val, double *wr_addr, uint32_t *wr_size, uint32_t *wr_data, uint32_t *wr_new, int32_t *wr_step,
+ *   uint32_t *wr_op, uint32_t *step_op, int32_t *step_tid, double *step_pc, double *step_next_pc);
  */
 int wt_decode_flat(const uint8_t *d, uint32_t n, uint32_t *meta, int32_t *tids, double *pcs, uint8_t *op_kind,
                    int32_t *op_arg, int32_t *op_prev, int32_t *op_tid, uint32_t *op_ch, uint32_t *op_wr,
                    uint8_t *ch_reg, uint32_t *ch_val, double *wr_addr, uint32_t *wr_size, uint32_t *wr_data,
-                   int32_t *wr_step, uint32_t *wr_op, uint32_t *step_op, int32_t *step_tid, double *step_pc,
+                   uint32_t *wr_new, int32_t *wr_step, uint32_t *wr_op, uint32_t *step_op, int32_t *step_tid, double *step_pc,
                    double *step_next_pc)
 {
     wt_decode_io io;
@@ -689,7 +753,7 @@ int wt_decode_flat(const uint8_t *d, uint32_t n, uint32_t *meta, int32_t *tids, 
     io.tids = tids; io.pcs = pcs;
     io.op_kind = op_kind; io.op_arg = op_arg; io.op_prev = op_prev; io.op_tid = op_tid; io.op_ch = op_ch; io.op_wr = op_wr;
     io.ch_reg = ch_reg; io.ch_val = ch_val;
-    io.wr_addr = wr_addr; io.wr_size = wr_size; io.wr_data = wr_data; io.wr_step = wr_step; io.wr_op = wr_op;
+    io.wr_addr = wr_addr; io.wr_size = wr_size; io.wr_data = wr_data; io.wr_new = wr_new; io.wr_step = wr_step; io.wr_op = wr_op;
     io.step_op = step_op; io.step_tid = step_tid; io.step_pc = step_pc; io.step_next_pc = step_next_pc;
     int e = wt_decode(d, n, &io);
     meta[7] = io.ops;
@@ -834,8 +898,8 @@ static int find_run(const uint8_t *d, uint32_t n, const uint32_t *meta, wt_find 
  * Finds a write touching [range[0], range[1]) in a segment's stream without decoding it into arrays.
  * meta (u32): in [0] steps, [1] key tid, [2] limit (a step index, or FIND_ALL), [3] 1 forward / 0 backward;
  * out [4] found, [5] 1 when the emulated Windows wrote, [6] step (or steps before the write), [7] tid,
- * [8] offset of the old bytes in the stream (the new ones follow), [9] size, [10] error_at. range[2] (out): the
- * write's address. Returns 0 or E_MALFORMED.
+ * [8] offset of the old bytes in the stream, [9] size, [10] error_at, [11] offset of the new bytes (after the old
+ * ones, or elsewhere when the old bytes were elided). range[2] (out): the write's address. Returns 0 or E_MALFORMED.
  * int wt_find_write(const uint8_t *d, uint32_t n, uint32_t *meta, double *range);
  */
 int wt_find_write(const uint8_t *d, uint32_t n, uint32_t *meta, double *range)
@@ -849,8 +913,9 @@ int wt_find_write(const uint8_t *d, uint32_t n, uint32_t *meta, double *range)
     meta[5] = (uint32_t)fw.is_os;
     meta[6] = fw.step;
     meta[7] = (uint32_t)fw.tid;
-    meta[8] = fw.data_at;
+    meta[8] = fw.old_at;
     meta[9] = fw.size;
+    meta[11] = fw.new_at;
     range[2] = fw.address;
     return e;
 }

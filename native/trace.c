@@ -18,8 +18,12 @@
  * Stream (all integers little-endian; varints are LEB128, signed ones zigzag):
  *   step   : u8 tag < 0x80: bits 1:0 pc (0 = previous pc + 4, 1 = varint delta from that, 2 = u64),
  *            bits 5:2 register changes (15 = varint count follows), bit 6 = memory writes follow
- *            [pc] [count] {u8 reg, value} {varint n, {varint zigzag address delta, u8 size, old[size], new[size]}}
+ *            [pc] [count] {u8 reg, value} {varint n, {varint zigzag address delta, u8 size, [old[size]], new[size]}}
  *            value: 64-bit registers as zigzag varint of (new - old); V registers as two (low, high)
+ *            size bit 7 (elided old bytes): old[] is left out because it equals new[] of the segment's previous
+ *            step write at the same address, which had the same size (a loop variable stored again and again).
+ *            The decoders keep the last step write per address from the segment's start (os writes do not count);
+ *            the recorder's table is lossy, so it only elides where it still knows that write and compared the bytes.
  *   os     : u8 0x80, varint nregs, {u8 reg, value}      registers the emulated Windows changed
  *   oswrite: u8 0x81, u64 address, varint size, old[size], new[size]
  *   switch : u8 0x82, varint tid, varint nregs, {u8 reg, value}
@@ -55,6 +59,9 @@
  * distinct words (measured: std-1000goroutines), about 3% false positives; "last write to this address" then
  * decodes the segment that wrote it, not every segment that wrote its page (a p95 of 249 segments). */
 #define WORD_BLOOM_WORDS 128
+/* Direct-mapped table of the segment's last store at each address (see "elided old bytes" above). */
+#define LAST_BITS 12
+#define LAST_SLOTS (1u << LAST_BITS)
 
 /* The engine's instruction counter (native/counter.c): while a tracer is attached it counts and enforces the
  * budget itself, so one hook decides whether an instruction runs and both counts agree. */
@@ -100,6 +107,9 @@ typedef struct wt_tracer {
     /* Memory writes of the step in progress, captured by the write hook before they happen. */
     int nwrites;
     struct { uint64_t addr; uint32_t size; uint8_t old[16]; uint8_t new_[16]; } writes[MAX_STEP_WRITES];
+    /* The segment's last store at each address, by hash of the address (size 0: empty). A later store of the same
+       size there whose old bytes equal this one's new bytes leaves them out of the stream. */
+    struct { uint64_t addr; uint32_t size; uint8_t new_[16]; } last[LAST_SLOTS];
     /* Instructions whose stores Unicorn may not report through the write hook (DC ZVA, exclusives, atomics):
        the bytes at their target are captured before and compared after. */
     int watch;
@@ -223,11 +233,14 @@ static int is_simd(uint32_t w)
     return 0;
 }
 
-/* Registers the previous instruction may have written, as a small set (duplicates are harmless). */
-static int candidates(uint32_t w, int *out)
+/* Registers the previous instruction may have written, as a small set (duplicates are harmless). *exact is set
+ * for encodings that architecturally write only these (no other register, not the flags): the direct compare of
+ * every register can be skipped for them. */
+static int candidates(uint32_t w, int *out, int *exact)
 {
     int n = 0;
     /* Encodings that write no register at all, or only X30: most branches and plain stores. */
+    *exact = 1;
     if ((w & 0xfc000000u) == 0x14000000u) return 0;                    /* B */
     if ((w & 0xfc000000u) == 0x94000000u) { out[0] = 30; return 1; }   /* BL */
     if ((w & 0xff000010u) == 0x54000000u) return 0;                    /* B.cond */
@@ -235,9 +248,15 @@ static int candidates(uint32_t w, int *out)
     if ((w & 0x7e000000u) == 0x36000000u) return 0;                    /* TBZ, TBNZ */
     if ((w & 0xfffffc1fu) == 0xd61f0000u || (w & 0xfffffc1fu) == 0xd65f0000u) return 0; /* BR, RET */
     if ((w & 0xfffffc1fu) == 0xd63f0000u) { out[0] = 30; return 1; }   /* BLR */
-    if ((w & 0xfffff01fu) == 0xd503201fu) return 0;                    /* hints: NOP, YIELD, ... */
+    if ((w & 0xfffff01fu) == 0xd503201fu) {                            /* hints: NOP, YIELD, ... */
+        /* From #6 on the hint space holds XPACLRI, PACIASP, AUTIASP, ... which rewrite X30 or X17 on a CPU
+           with pointer authentication: only NOP, YIELD, WFE, WFI, SEV and SEVL are known to write nothing. */
+        *exact = ((w >> 5) & 0x7f) <= 5;
+        return 0;
+    }
     if ((w & 0x3b000000u) == 0x39000000u && ((w >> 22) & 3) == 0) return 0; /* STR/STRB/STRH (unsigned offset) */
     if ((w & 0x3bc00000u) == 0x29000000u) return 0;                    /* STP (signed offset) */
+    *exact = 0;
     int rd = w & 31, rn = (w >> 5) & 31, rt2 = (w >> 10) & 31, rs = (w >> 16) & 31;
     out[n++] = rd; out[n++] = rn; out[n++] = rt2; out[n++] = rs;
     out[n++] = 30; out[n++] = REG_SP; out[n++] = REG_NZCV;
@@ -341,12 +360,22 @@ static void flush_step(wt_tracer *t, uint64_t pc, int verify)
     }
     t->shadow[REG_PC][0] = pc;
     /* Register changes: written into a scratch area then counted. */
-    int cand[16];
-    int nc = candidates(t->prev_word, cand);
+    int cand[16], exact;
+    int nc = candidates(t->prev_word, cand, &exact);
     size_t count_at = t->used;
     int changed = 0;
     uint64_t seen_lo = 0, seen_hi = 0;
-    if (t->dx) {
+    if (t->dx && exact) {
+        /* A branch or a plain store: at most X30 changed, so the compare of all 32 registers is skipped. */
+        for (int i = 0; i < nc; i++) {
+            int r = cand[i];
+            if (t->dx[r] == t->xs[r]) continue;
+            uint64_t v[2] = { t->dx[r], 0 };
+            put_change(t, r, v);
+            changed++;
+        }
+        nc = 0;
+    } else if (t->dx) {
         /* Direct access makes every general register and NZCV cheap to compare. Changes are emitted in the
            order of the encoding's candidates (as without direct access), then any the candidates missed. */
         const uint64_t *x = t->dx;
@@ -407,9 +436,16 @@ static void flush_step(wt_tracer *t, uint64_t pc, int verify)
             note_page(t, t->writes[i].addr + t->writes[i].size - 1);
             put_varint(t, zigzag((int64_t)(t->writes[i].addr - t->last_write)));
             t->last_write = t->writes[i].addr;
-            put_u8(t, (uint8_t)t->writes[i].size);
-            put_bytes(t, t->writes[i].old, t->writes[i].size);
-            put_bytes(t, t->writes[i].new_, t->writes[i].size);
+            uint32_t size = t->writes[i].size;
+            uint64_t a = t->writes[i].addr;
+            __typeof__(&t->last[0]) e = &t->last[(a * 0x9e3779b97f4a7c15ull) >> (64 - LAST_BITS)];
+            int elide = e->size == size && e->addr == a && memcmp(e->new_, t->writes[i].old, size) == 0;
+            put_u8(t, (uint8_t)(size | (elide ? 0x80 : 0)));
+            if (!elide) put_bytes(t, t->writes[i].old, size);
+            put_bytes(t, t->writes[i].new_, size);
+            e->addr = a;
+            e->size = size;
+            memcpy(e->new_, t->writes[i].new_, 16);
         }
         t->nwrites = 0;
     }
@@ -714,6 +750,7 @@ uc_err wt_trace_attach(uc_engine *uc, wt_tracer *t, uint8_t *buf, wt_counter *co
     t->watch = 0;
     t->last_write = 0;
     t->recording = 1;
+    memset(t->last, 0, sizeof t->last);
     init_ids(t);
     t->dx = NULL;
     t->direct = (uint64_t)probe_direct(t);
@@ -812,6 +849,7 @@ void wt_trace_rebase(wt_tracer *t)
     for (int r = 0; r < NREGS; r++) read_reg(t, r, t->shadow[r]);
     sync_xs(t);
     t->last_write = 0;
+    memset(t->last, 0, sizeof t->last);
 }
 
 /* Copies the shadow (the running thread's registers after wt_trace_rebase) as NREGS x 16 bytes, lo then hi, the

@@ -53,12 +53,15 @@ export class Tracer {
   private readonly mem: unknown;
   private readonly buf: unknown;
   private readonly fields: BigUint64Array;
+  /** The page set as u32 words: read per segment without a BigInt per slot (it was the top JS frame). */
+  private readonly pageWords: Uint32Array;
   private readonly bytes: Uint8Array;
 
   constructor(private readonly engine: UnicornEngine, capacity = 64 * 1024 * 1024) {
     const bytes = Number(traceLib().size());
     this.mem = koffi.alloc('uint8_t', bytes);
     this.fields = new BigUint64Array(koffi.view(this.mem, bytes), 0, F.recording + 1);
+    this.pageWords = new Uint32Array(koffi.view(this.mem, bytes), F.pages * 8, PAGE_SET * 2);
     new Uint8Array(koffi.view(this.mem, bytes)).fill(0);
     this.buf = koffi.alloc('uint8_t', capacity);
     this.bytes = new Uint8Array(koffi.view(this.buf, capacity));
@@ -76,6 +79,7 @@ export class Tracer {
     // (measured: +1 GiB RSS and ~0.5 s, the whole header time of a small program).
     if (engine.executed > 0n) engine.flushTranslations();
     this.hooks = [h1[0]!, h2[0]!];
+    engine.suspendCounter();
     // WINTRACE_NO_HOST_READ=1 reads old bytes through uc_mem_read, to measure the difference (bench traced).
     if (process.env.WINTRACE_NO_HOST_READ !== '1') {
       const announce = (base: bigint, host: bigint) => traceLib().hostBlock(this.mem, base, host);
@@ -95,9 +99,12 @@ export class Tracer {
     let pages: number[] | undefined;
     if (f[F.overflow] === 0n) {
       pages = [];
-      for (let i = 0; i < PAGE_SET; i++) {
-        const k = f[F.pages + i]!;
-        if (k !== 0n) pages.push(Number(k - 1n));
+      const w = this.pageWords;
+      const n = Number(f[F.npages]!);
+      for (let i = 0; i < PAGE_SET && pages.length < n; i++) {
+        const lo = w[2 * i]!;
+        const hi = w[2 * i + 1]!;
+        if (lo !== 0 || hi !== 0) pages.push(hi * 0x1_0000_0000 + lo - 1);
       }
       pages.sort((a, b) => a - b);
     }
@@ -201,6 +208,7 @@ export class Tracer {
   /** Removes the hooks and gives instruction counting back to the engine's counter. */
   detach(): void {
     const { uc } = this.engine.nativeHandles();
+    this.engine.resumeCounter();
     for (const h of this.hooks) loadUnicorn().uc_hook_del(uc, h);
     this.engine.hostBlocks(undefined);
     traceLib().detach(this.mem);

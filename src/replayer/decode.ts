@@ -45,8 +45,13 @@ export interface DecodedSegment {
   readonly chVal: Uint32Array;
   readonly wrAddr: Float64Array;
   readonly wrSize: Uint32Array;
-  /** Offset of the old bytes in `data`; the new bytes follow them. */
+  /**
+   * Offset of the old bytes in `data`: in the write's own record, or for a store whose old bytes the recorder
+   * elided, the new bytes of the segment's previous step write at that address.
+   */
   readonly wrData: Uint32Array;
+  /** Offset of the new bytes in `data`. */
+  readonly wrNew: Uint32Array;
   readonly stepOp: Uint32Array;
   readonly stepTid: Int32Array;
   /** Address of the instruction each step executed. */
@@ -91,6 +96,7 @@ class Scratch {
   wrAddr = new Float64Array(1 << 15);
   wrSize = new Uint32Array(1 << 15);
   wrData = new Uint32Array(1 << 15);
+  wrNew = new Uint32Array(1 << 15);
   wrStep = new Int32Array(1 << 15);
   wrOp = new Uint32Array(1 << 15);
 
@@ -118,6 +124,7 @@ class Scratch {
     this.wrAddr = grow(this.wrAddr, size);
     this.wrSize = grow(this.wrSize, size);
     this.wrData = grow(this.wrData, size);
+    this.wrNew = grow(this.wrNew, size);
     this.wrStep = grow(this.wrStep, size);
     this.wrOp = grow(this.wrOp, size);
   }
@@ -264,7 +271,7 @@ export function decodeSegment(s: Segment, stream: Uint8Array, file: string, offs
     opKind: cut(S.opKind, ops), opArg: cut(S.opArg, ops), opPrev: cut(S.opPrev, ops), opTid: cut(S.opTid, ops),
     opCh: cut(S.opCh, ops + 1), opWr: cut(S.opWr, ops + 1),
     chReg: cut(S.chReg, nch), chVal: cut(S.chVal, nch * 4),
-    wrAddr: cut(S.wrAddr, nwr), wrSize: cut(S.wrSize, nwr), wrData: cut(S.wrData, nwr), wrStep: cut(S.wrStep, nwr), wrOp: cut(S.wrOp, nwr),
+    wrAddr: cut(S.wrAddr, nwr), wrSize: cut(S.wrSize, nwr), wrData: cut(S.wrData, nwr), wrNew: cut(S.wrNew, nwr), wrStep: cut(S.wrStep, nwr), wrOp: cut(S.wrOp, nwr),
     stepOp, stepTid, stepPc, stepNextPc,
   });
   if (!jsOnly) {
@@ -274,7 +281,9 @@ export function decodeSegment(s: Segment, stream: Uint8Array, file: string, offs
   }
   const opKind = S.opKind, opArg = S.opArg, opPrev = S.opPrev, opTid = S.opTid, opCh = S.opCh, opWr = S.opWr;
   const chReg = S.chReg, chVal = S.chVal;
-  const wrAddr = S.wrAddr, wrSize = S.wrSize, wrData = S.wrData, wrStep = S.wrStep, wrOp = S.wrOp;
+  const wrAddr = S.wrAddr, wrSize = S.wrSize, wrData = S.wrData, wrNew = S.wrNew, wrStep = S.wrStep, wrOp = S.wrOp;
+  // The segment's last step write at each address, for stores whose old bytes are elided.
+  const lastAt = new Map<number, number>();
   let pos = 0;
   let ops = 0;
   let nch = 0;
@@ -357,16 +366,27 @@ export function decodeSegment(s: Segment, stream: Uint8Array, file: string, offs
             lastWrite = addSigned(lastWrite);
           }
           if (pos >= n) fail(pos, 'record runs past the end of the segment data');
-          const size = data[pos++]!;
+          const sizeByte = data[pos++]!;
+          const size = sizeByte & 0x7f;
+          const elided = sizeByte >> 7;
           if (size === 0 || size > 16) fail(pos - 1, `memory write of ${size} bytes`);
-          if (pos + 2 * size > n) fail(pos, 'record runs past the end of the segment data');
+          if (pos + (2 - elided) * size > n) fail(pos, 'record runs past the end of the segment data');
+          if (elided) {
+            const prev = lastAt.get(lastWrite);
+            if (prev === undefined || wrSize[prev] !== size) fail(pos - 1, `store of ${size} bytes elides its old bytes, but the segment wrote no ${size} bytes at that address before`);
+            wrData[nwr] = wrNew[prev!]!;
+            wrNew[nwr] = pos;
+          } else {
+            wrData[nwr] = pos;
+            wrNew[nwr] = pos + size;
+          }
+          lastAt.set(lastWrite, nwr);
           wrAddr[nwr] = lastWrite;
           wrSize[nwr] = size;
-          wrData[nwr] = pos;
           wrStep[nwr] = step;
           wrOp[nwr] = ops - 1;
           nwr++;
-          pos += 2 * size;
+          pos += (2 - elided) * size;
         }
       }
       stepNextPc[step] = next;
@@ -417,6 +437,7 @@ export function decodeSegment(s: Segment, stream: Uint8Array, file: string, offs
       wrAddr[nwr] = address;
       wrSize[nwr] = size;
       wrData[nwr] = pos;
+      wrNew[nwr] = pos + size;
       wrStep[nwr] = -1;
       wrOp[nwr] = ops - 1;
       nwr++;

@@ -333,7 +333,7 @@ function writesText(seg: DecodedSegment, k: number, names: ValueNames): string {
   const out: string[] = [];
   for (let w = seg.opWr[k]!; w < seg.opWr[k + 1]!; w++) {
     const size = seg.wrSize[w]!;
-    out.push(storeText(seg.wrAddr[w]!, seg.data, seg.wrData[w]! + size, size, names));
+    out.push(storeText(seg.wrAddr[w]!, seg.data, seg.wrNew[w]!, size, names));
   }
   return out.join(' ');
 }
@@ -343,7 +343,7 @@ function osWriteText(seg: DecodedSegment, w: number, names: ValueNames): string 
   const address = seg.wrAddr[w]!;
   const size = seg.wrSize[w]!;
   const old = seg.wrData[w]!;
-  const now = old + size;
+  const now = seg.wrNew[w]!;
   const b = seg.data;
   if (names.isClock(address, size)) return `[${names.number(address)}] ${size} bytes: clock`;
   if (size <= 16) return storeText(address, b, now, size, names);

@@ -62,7 +62,7 @@ export function goroutineHistory(replay: Replay, position: number): GoroutineCre
       if (!s) continue;
       const at = opPosition(seg, seg.wrOp[w]!);
       if (at > p) break;
-      const data = seg.data.subarray(seg.wrData[w]! + size, seg.wrData[w]! + 2 * size);
+      const data = seg.data.subarray(seg.wrNew[w]!, seg.wrNew[w]! + size);
       for (let j = 0; j < size; j++) {
         const o = addr + j - (s.g + lo);
         if (o >= 0 && o < s.bytes.length) s.bytes[o] = data[j]!;

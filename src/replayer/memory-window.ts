@@ -36,7 +36,7 @@ export function moveBytes(trace: Trace, memory: TraceMemory, mem: MemoryBytes, f
       const v = opPosition(seg, seg.wrOp[w]!);
       if (v <= a || v > b) continue;
       // Forward: the write's new bytes; backward: the bytes it replaced.
-      const src = seg.wrData[w]! + (forward ? size : 0);
+      const src = forward ? seg.wrNew[w]! : seg.wrData[w]!;
       for (let j = 0; j < size; j++) {
         const o = addr + j - mem.address;
         if (o >= 0 && o < bytes.length) bytes[o] = seg.data[src + j]!;

@@ -182,7 +182,7 @@ export class TraceMemory {
       if (f === null) return undefined;
       if (f) {
         const old = Uint8Array.from(s.data.subarray(f.dataAt, f.dataAt + f.size));
-        const data = Uint8Array.from(s.data.subarray(f.dataAt + f.size, f.dataAt + 2 * f.size));
+        const data = Uint8Array.from(s.data.subarray(f.newAt, f.newAt + f.size));
         if (f.byWindows) return { position: firstStep + f.step, step: undefined, tid: f.tid, address: f.address, old, data };
         return { position: firstStep + f.step + 1, step: firstStep + f.step, tid: f.tid, address: f.address, old, data };
       }
@@ -262,7 +262,7 @@ export class TraceMemory {
       const size = seg.wrSize[w]!;
       if (a >= end || a + size <= address) continue;
       const at = writePosition(seg, w);
-      const newAt = seg.wrData[w]! + size;
+      const newAt = seg.wrNew[w]!;
       for (let k = Math.max(0, address - a); k < size && a + k < end; k++) {
         const j = a + k - address;
         if (done[j] || at < floor[j]!) continue;
@@ -416,12 +416,13 @@ function writePosition(seg: DecodedSegment, w: number): number {
 /** Write w of a decoded segment as a hit: where, by whom, and the bytes before and after. */
 export function writeHit(seg: DecodedSegment, w: number): WriteHit {
   const at = seg.wrData[w]!;
+  const newAt = seg.wrNew[w]!;
   const size = seg.wrSize[w]!;
   const step = seg.wrStep[w]!;
   // The thread that wrote: a step's own thread; for an OS write, the thread on the CPU at that op.
   const tid = seg.opTid[seg.wrOp[w]!]!;
   return {
     position: writePosition(seg, w), step: step >= 0 ? seg.firstStep + step : undefined, tid,
-    address: seg.wrAddr[w]!, old: seg.data.slice(at, at + size), data: seg.data.slice(at + size, at + 2 * size),
+    address: seg.wrAddr[w]!, old: seg.data.slice(at, at + size), data: seg.data.slice(newAt, newAt + size),
   };
 }

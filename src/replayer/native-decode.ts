@@ -10,7 +10,7 @@ const LIB = fileURLToPath(new URL('../../build/native/libwt_decode.so', import.m
 export interface NativeArrays {
   opKind: Uint8Array; opArg: Int32Array; opPrev: Int32Array; opTid: Int32Array; opCh: Uint32Array; opWr: Uint32Array;
   chReg: Uint8Array; chVal: Uint32Array;
-  wrAddr: Float64Array; wrSize: Uint32Array; wrData: Uint32Array; wrStep: Int32Array; wrOp: Uint32Array;
+  wrAddr: Float64Array; wrSize: Uint32Array; wrData: Uint32Array; wrNew: Uint32Array; wrStep: Int32Array; wrOp: Uint32Array;
 }
 
 export interface NativeResult {
@@ -31,7 +31,7 @@ function load(): DecodeFn | null {
     'int wt_decode_flat(const uint8_t *d, uint32_t n, _Inout_ uint32_t *meta, _Inout_ int32_t *tids, _Inout_ double *pcs, ' +
     '_Out_ uint8_t *op_kind, _Out_ int32_t *op_arg, _Out_ int32_t *op_prev, _Out_ int32_t *op_tid, _Out_ uint32_t *op_ch, ' +
     '_Out_ uint32_t *op_wr, _Out_ uint8_t *ch_reg, _Out_ uint32_t *ch_val, _Out_ double *wr_addr, _Out_ uint32_t *wr_size, ' +
-    '_Out_ uint32_t *wr_data, _Out_ int32_t *wr_step, _Out_ uint32_t *wr_op, _Out_ uint32_t *step_op, _Out_ int32_t *step_tid, ' +
+    '_Out_ uint32_t *wr_data, _Out_ uint32_t *wr_new, _Out_ int32_t *wr_step, _Out_ uint32_t *wr_op, _Out_ uint32_t *step_op, _Out_ int32_t *step_tid, ' +
     '_Out_ double *step_pc, _Out_ double *step_next_pc)',
   ) as DecodeFn;
   return fn;
@@ -78,7 +78,7 @@ export function decodeNative(
   meta[5] = out.chReg.length;
   meta[6] = out.wrAddr.length;
   const e = f(data, data.length, meta, tids, pcArr, out.opKind, out.opArg, out.opPrev, out.opTid, out.opCh, out.opWr,
-    out.chReg, out.chVal, out.wrAddr, out.wrSize, out.wrData, out.wrStep, out.wrOp, stepOp, stepTid, stepPc, stepNextPc);
+    out.chReg, out.chVal, out.wrAddr, out.wrSize, out.wrData, out.wrNew, out.wrStep, out.wrOp, stepOp, stepTid, stepPc, stepNextPc);
   if (e !== 0) return undefined;
   return { ops: meta[7]!, nch: meta[8]!, nwr: meta[9]! };
 }
@@ -96,13 +96,15 @@ export interface FoundWrite {
   readonly tid: number;
   readonly address: number;
   readonly size: number;
-  /** Offset of the old bytes in the stream; the new bytes follow. */
+  /** Offset of the old bytes in the stream. */
   readonly dataAt: number;
+  /** Offset of the new bytes in the stream. */
+  readonly newAt: number;
 }
 
-/** The in-words of wt_find_write and wt_window_writes: steps, key tid, limit, direction (11 words in all). */
+/** The in-words of wt_find_write and wt_window_writes: steps, key tid, limit, direction (12 words in all). */
 function findMeta(steps: number, keyTid: number, limit: number, forward: boolean): Uint32Array {
-  return Uint32Array.of(steps, keyTid >>> 0, limit, forward ? 1 : 0, 0, 0, 0, 0, 0, 0, 0);
+  return Uint32Array.of(steps, keyTid >>> 0, limit, forward ? 1 : 0, 0, 0, 0, 0, 0, 0, 0, 0);
 }
 
 /**
@@ -120,7 +122,7 @@ export function findWriteNative(data: Uint8Array, steps: number, keyTid: number,
   const range = Float64Array.of(lo, hi, 0);
   if (findFn(data, data.length, meta, range) !== 0) return undefined;
   if (!meta[4]) return null;
-  return { step: meta[6]!, byWindows: meta[5] === 1, tid: meta[7]! | 0, address: range[2]!, size: meta[9]!, dataAt: meta[8]! };
+  return { step: meta[6]!, byWindows: meta[5] === 1, tid: meta[7]! | 0, address: range[2]!, size: meta[9]!, dataAt: meta[8]!, newAt: meta[11]! };
 }
 
 type WindowFn = (d: Uint8Array, n: number, meta: Uint32Array, lo: number, len: number, bytes: Uint8Array, pos: Float64Array) => number;

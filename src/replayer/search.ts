@@ -234,7 +234,7 @@ export function findValue(trace: Trace, position: number, dir: Direction, value:
         for (let w = seg.opWr[k]!; w < seg.opWr[k + 1]!; w++) {
           const size = seg.wrSize[w]!;
           if (size !== 8 && !(size === 4 && hi === 0)) continue;
-          const at = seg.wrData[w]! + size;
+          const at = seg.wrNew[w]!;
           let same = true;
           for (let j = 0; j < size && same; j++) same = seg.data[at + j] === bytes8[j];
           if (same) {

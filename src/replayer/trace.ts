@@ -328,8 +328,9 @@ export class Trace {
     const writes: Array<{ address: number; old: Uint8Array; data: Uint8Array }> = [];
     for (let w = seg.opWr[op]!; w < seg.opWr[op + 1]!; w++) {
       const at = seg.wrData[w]!;
+      const newAt = seg.wrNew[w]!;
       const size = seg.wrSize[w]!;
-      writes.push({ address: seg.wrAddr[w]!, old: seg.data.slice(at, at + size), data: seg.data.slice(at + size, at + 2 * size) });
+      writes.push({ address: seg.wrAddr[w]!, old: seg.data.slice(at, at + size), data: seg.data.slice(newAt, newAt + size) });
     }
     return { index, tid: seg.stepTid[k]!, pc: seg.stepPc[k]!, nextPc: seg.stepNextPc[k]!, changes, writes };
   }

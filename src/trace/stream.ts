@@ -39,6 +39,8 @@ const MASK64 = (1n << 64n) - 1n;
 export class StreamDecoder {
   private pos = 0;
   private lastWrite = 0n;
+  /** The new bytes of the segment's last step write at each address: the old bytes of a store that elides them. */
+  private readonly lastData = new Map<bigint, Uint8Array>();
   private view: DataView;
 
   constructor(private readonly buf: Uint8Array, public pc: bigint) {
@@ -120,9 +122,22 @@ export class StreamDecoder {
         for (let i = 0; i < m; i++) {
           const address = (this.lastWrite + this.svarint()) & MASK64;
           this.lastWrite = address;
-          const size = this.u8();
+          const sizeByte = this.u8();
+          const size = sizeByte & 0x7f;
           if (size === 0 || size > 16) throw new StreamError(`memory write of ${size} bytes`, this.pos - 1);
-          writes.push({ address, old: this.bytes(size), data: this.bytes(size) });
+          let old: Uint8Array;
+          if (sizeByte & 0x80) {
+            const prev = this.lastData.get(address);
+            if (prev?.length !== size) {
+              throw new StreamError(`store of ${size} bytes elides its old bytes, but the segment wrote no ${size} bytes at that address before`, this.pos - 1);
+            }
+            old = prev;
+          } else {
+            old = this.bytes(size);
+          }
+          const data = this.bytes(size);
+          this.lastData.set(address, data);
+          writes.push({ address, old, data });
         }
       }
       this.pc = pc;

@@ -6,7 +6,8 @@
 // test decodes a bounded number of segments however long the trace: at each cluster's start the test takes
 // the emulator's memory around SP and at the g pointer (X28), then replays the trace's step and OS writes (and
 // fresh mappings, which are zeros) over it; a write the trace missed or got wrong shows up at a later sample.
-// The replayer's memory reads are held to the same truth at a subset of the positions.
+// Stepping back over the writes with their old bytes must give each sample's memory again. The replayer's memory
+// reads are held to the same truth at a subset of the positions.
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -160,7 +161,13 @@ function checkCluster(name: string, reader: TraceReader, c: Cluster, truth: Map<
   const last = c.samples[c.samples.length - 1]!;
   let want = 0;
   let position = 0n;
-  const apply = (w: MemWrite) => mem.write(w.address, w.data);
+  // Every write applied, so that undoing them with their old bytes (stepping backward) can be held to the start.
+  const applied: Array<{ w: MemWrite; at: bigint }> = [];
+  let zeroed = false;
+  const apply = (w: MemWrite, at: bigint) => {
+    mem.write(w.address, w.data);
+    applied.push({ w, at });
+  };
   for (let i = 0; i < segs.length && want < c.samples.length; i++) {
     const e = segs[i]!;
     if (e.firstStep + BigInt(e.steps) <= c.start) continue;
@@ -170,18 +177,21 @@ function checkCluster(name: string, reader: TraceReader, c: Cluster, truth: Map<
     const mapsUpTo = (p: bigint) => {
       while (m < maps.length && maps[m]!.step <= p) {
         const ev = maps[m++]!;
-        if ((ev.kind === 'memory-mapped' || ev.kind === 'memory-unmapped') && ev.step > c.start) mem.zero(ev.base, ev.size);
+        if ((ev.kind === 'memory-mapped' || ev.kind === 'memory-unmapped') && ev.step > c.start) {
+          mem.zero(ev.base, ev.size);
+          zeroed = true;
+        }
       }
     };
     position = e.firstStep;
     // A position's state includes what the emulated Windows did there (an API's results, a dispatch), which the
     // stream records after the step: compare when the next step is about to apply.
     reader.replaySegment(i, (step) => {
-      if (step.index >= c.start) step.writes.forEach(apply);
+      if (step.index >= c.start) for (const w of step.writes) apply(w, step.index + 1n);
       position = step.index + 1n;
     }, (w) => {
       mapsUpTo(position);
-      if (position > c.start || (position === c.start && c.start === 0n)) apply(w);
+      if (position > c.start || (position === c.start && c.start === 0n)) apply(w, position);
     }, (index, regs) => {
       mapsUpTo(index);
       while (want < c.samples.length && c.samples[want] === index) {
@@ -191,6 +201,20 @@ function checkCluster(name: string, reader: TraceReader, c: Cluster, truth: Map<
     });
   }
   assert.equal(want, c.samples.length, `${name}: cluster at ${c.start}: ${c.samples.length - want} samples not reached in the trace`);
+  // Backward: stepping back over writes with their old bytes (including those a store leaves out because the
+  // segment's previous store there wrote them) gives each sample's memory again, down to the cluster's start. A
+  // mapping zeroes memory no write's old bytes restore.
+  if (zeroed) return;
+  let j = applied.length - 1;
+  for (const p of [...c.samples].reverse().concat(c.start)) {
+    for (; j >= 0 && applied[j]!.at > p; j--) mem.write(applied[j]!.w.address, applied[j]!.w.old);
+    for (const [a, bytes] of truth.get(p)!.mem) {
+      if (!base.mem.has(a)) continue;
+      const got = mem.read(a, bytes.length);
+      const i = got.findIndex((b, k) => b !== bytes[k]);
+      if (i >= 0) assert.fail(`${name} at position ${p}, stepping backward: memory at 0x${(a + BigInt(i)).toString(16)} is ${got[i]} in the trace, ${bytes[i]} in the emulator`);
+    }
+  }
 }
 
 function compare(name: string, position: bigint, regs: readonly bigint[], mem: NaiveMemory, t: Truth, base: Truth): void {

@@ -15,7 +15,7 @@ import { TraceReader } from '../../src/trace/reader.ts';
 import type { Segment } from '../../src/trace/schema.ts';
 import { fixtureExe } from '../helpers/fixtures.ts';
 
-const KEYS = ['opKind', 'opArg', 'opPrev', 'opTid', 'opCh', 'opWr', 'chReg', 'chVal', 'wrAddr', 'wrSize', 'wrData', 'wrStep', 'wrOp', 'stepOp', 'stepTid', 'stepPc', 'stepNextPc'] as const;
+const KEYS = ['opKind', 'opArg', 'opPrev', 'opTid', 'opCh', 'opWr', 'chReg', 'chVal', 'wrAddr', 'wrSize', 'wrData', 'wrNew', 'wrStep', 'wrOp', 'stepOp', 'stepTid', 'stepPc', 'stepNextPc'] as const;
 
 const dir = mkdtempSync(join(tmpdir(), 'wintrace-native-decode-'));
 let reader: TraceReader;
@@ -76,6 +76,43 @@ describe('native segment decoder', () => {
       const s = reader.segment(i);
       assert.equal(both(s, s.data, `segment ${i}`), 'ok');
     }
+  });
+
+  test("takes an elided store's old bytes from the segment's previous store at that address", () => {
+    let elided = 0;
+    for (let i = 0; i < reader.trace.segments.length; i++) {
+      const s = reader.segment(i);
+      for (const jsOnly of [true, false]) {
+        const d = decodeSegment(s, s.data, 'f', 0, false, jsOnly);
+        const last = new Map<number, number>();
+        for (let w = 0; w < d.wrAddr.length; w++) {
+          if (d.wrStep[w]! < 0) continue;
+          const size = d.wrSize[w]!;
+          if (d.wrNew[w] !== d.wrData[w]! + size) {
+            const prev = last.get(d.wrAddr[w]!);
+            assert.ok(prev !== undefined && d.wrSize[prev] === size, `segment ${i} write ${w}: elided without an earlier store of ${size} bytes there`);
+            assert.equal(d.wrData[w], d.wrNew[prev], `segment ${i} write ${w}: old bytes are the previous store's new bytes`);
+            if (!jsOnly) elided++;
+          }
+          last.set(d.wrAddr[w]!, w);
+        }
+      }
+    }
+    assert.ok(elided > 0, 'the recording elides the old bytes of some stores');
+  });
+
+  test('both refuse a store that elides old bytes the segment never wrote', () => {
+    const s = { ...reader.segment(0), steps: 1 };
+    // One step storing 8 bytes at the first write address (delta 0) with bit 7 of the size set: nothing to take them from.
+    const data = Uint8Array.of(0x40, 1, 0, 0x88, 1, 2, 3, 4, 5, 6, 7, 8);
+    assert.equal(both(s, data, 'dangling elision'), 'refused');
+    assert.throws(() => decodeSegment(s, data, 'f', 0, false, true), /elides its old bytes/);
+    // The same store written in full first, then elided: accepted, the second store's old bytes are the first's new.
+    const ok = Uint8Array.of(0x40, 1, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 0x40, 1, 0, 0x88, 9, 9, 9, 9, 9, 9, 9, 9);
+    assert.equal(both({ ...s, steps: 2 }, ok, 'elided after a store'), 'ok');
+    const d = decodeSegment({ ...s, steps: 2 }, ok, 'f', 0);
+    assert.deepEqual([...d.data.subarray(d.wrData[1]!, d.wrData[1]! + 8)], [1, 2, 3, 4, 5, 6, 7, 8]);
+    assert.deepEqual([...d.data.subarray(d.wrNew[1]!, d.wrNew[1]! + 8)], [9, 9, 9, 9, 9, 9, 9, 9]);
   });
 
   test('agrees with the reference on 3,000 mutated streams', () => {

@@ -112,6 +112,8 @@ export class UnicornEngine implements Engine {
   private regAddrs!: BigUint64Array;
   private regSlots = 0;
   private readonly counterMem: unknown;
+  /** The counter's code hook while installed; undefined while a tracer counts instead (suspendCounter). */
+  private counterHook: number | bigint | undefined;
   private readonly pages: HostPages;
   /** Unicorn's page size: 4096, or 1024 on a Unicorn that cannot change it (2.0.1). */
   readonly pageSize: number;
@@ -138,8 +140,7 @@ export class UnicornEngine implements Engine {
     this.counterMem = koffi.alloc('uint64_t', COUNTER.words);
     this.counter = new BigUint64Array(koffi.view(this.counterMem, COUNTER.words * 8));
     this.counter.fill(0n);
-    const hh: Array<number | bigint> = [0];
-    this.check('wt_counter_install', counterLib().wt_counter_install(this.uc, hh, this.counterMem));
+    this.resumeCounter();
     this.installFaultTrampoline();
     this.installInterruptTrampoline();
   }
@@ -488,6 +489,25 @@ export class UnicornEngine implements Engine {
 
   get executed(): bigint {
     return this.counter[COUNTER.executed]!;
+  }
+
+  /**
+   * Removes the counter's code hook while a tracer's hook counts and enforces the budget in its place: even
+   * disabled, it was a second hook call per instruction (a tenth of a traced run's main thread). Call only
+   * once the tracer's hook is installed, so every translated block keeps calling a code hook.
+   */
+  suspendCounter(): void {
+    if (this.counterHook === undefined) return;
+    this.check('uc_hook_del', this.lib.uc_hook_del(this.handle(), this.counterHook));
+    this.counterHook = undefined;
+  }
+
+  /** Installs the counter's code hook (again): before a tracer's hook is removed, for the same reason. */
+  resumeCounter(): void {
+    if (this.counterHook !== undefined) return;
+    const hh: Array<number | bigint> = [0];
+    this.check('wt_counter_install', counterLib().wt_counter_install(this.handle(), hh, this.counterMem));
+    this.counterHook = hh[0]!;
   }
 
   /**

@@ -47,7 +47,7 @@ test('the memory digest sees one changed byte anywhere, and a page written with 
   const { stateDigest } = await import('../../../src/recorder/state-digest.ts');
   const fresh = () => {
     const e = new UnicornEngine();
-    e.map(0x10000000n, 0x4000000, 'rw'); // 64 MiB: four host blocks, most pages never touched
+    e.map(0x10000000n, 0x4000000, { read: true, write: true, execute: false }); // 64 MiB: four host blocks, most pages never touched
     e.write(0x10000000n, new Uint8Array([1, 2, 3]));
     return e;
   };
