@@ -4,7 +4,7 @@
 
 import { crc32 } from 'node:zlib';
 import { packr } from '../../src/trace/codec.ts';
-import { decodePayload, encodePayload } from '../../src/trace/frame-codec.ts';
+import { decodePayload, encodePayload, WRITE_CODEC } from '../../src/trace/frame-codec.ts';
 import { END_MAGIC, FILE_MAGIC, FRAME, FRAME_CODEC, FRAME_HEADER_BYTES } from '../../src/trace/schema.ts';
 
 export interface Frame {
@@ -42,7 +42,7 @@ export function parseFrames(file: Uint8Array): Layout {
  * a valid frame) behind a codec byte, brotli-compressed or `stored`, or with `raw`, `content` as is.
  */
 export function frameBytes(type: number, content: Uint8Array, opts: { stored?: boolean; raw?: boolean } = {}): Buffer {
-  const payload = opts.raw ? Buffer.from(content) : encodePayload(content, opts.stored ? FRAME_CODEC.stored : FRAME_CODEC.brotli);
+  const payload = opts.raw ? Buffer.from(content) : encodePayload(content, opts.stored ? FRAME_CODEC.stored : WRITE_CODEC);
   const head = Buffer.alloc(FRAME_HEADER_BYTES);
   head.writeUInt32LE(payload.length, 0);
   head.writeUInt8(type, 4);
