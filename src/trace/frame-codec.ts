@@ -3,7 +3,7 @@
 // worker and the test helpers: the workers run frameCodec's source text (workerCodecSource), since they start
 // without the TypeScript loader.
 
-import koffi from 'koffi';
+import type koffi from 'koffi';
 import { createRequire } from 'node:module';
 import * as zlib from 'node:zlib';
 import { ExitCode, WintraceError } from '../errors.ts';
@@ -72,7 +72,8 @@ export function frameCodec(deps: CodecDeps): FrameCodec {
   };
 }
 
-const KOFFI = createRequire(import.meta.url).resolve('koffi');
+const requireHere = createRequire(import.meta.url);
+const KOFFI = requireHere.resolve('koffi');
 
 /**
  * CommonJS source that defines `codec`, a FrameCodec, on a worker thread. koffi by its resolved path: an eval'd
@@ -92,7 +93,7 @@ const codec = (${frameCodec.toString()})({
 });`;
 }
 
-const codec = frameCodec({ koffi: () => koffi, zlib, zstdLibrary, soname: ZSTD_SONAME, codes: FRAME_CODEC, maxBytes: MAX_FRAME_BYTES });
+const codec = frameCodec({ koffi: () => requireHere('koffi') as typeof koffi, zlib, zstdLibrary, soname: ZSTD_SONAME, codes: FRAME_CODEC, maxBytes: MAX_FRAME_BYTES });
 
 /** The codec of every frame the recorder writes (unless it is told to store them). */
 export const WRITE_CODEC = FRAME_CODEC.zstd;
