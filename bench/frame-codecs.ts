@@ -15,7 +15,7 @@ import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
 import koffi from 'koffi';
 import { decodePayload } from '../src/trace/frame-codec.ts';
 import { FILE_MAGIC, FRAME, FRAME_HEADER_BYTES, MAX_FRAME_BYTES } from '../src/trace/schema.ts';
-import { ZSTD_SONAME, zstdLibrary } from '../src/trace/zstd.ts';
+import { ZSTD_LIBRARY, zstdLibrary } from '../src/trace/zstd.ts';
 
 interface Codec {
   name: string;
@@ -61,7 +61,7 @@ function segmentFrames(path: string, capBytes: number): Uint8Array[] {
  * gain on frames of ~100 KB. Measured only; where the dictionary would live (the header, the program) is open.
  */
 function dictionaryCodecs(samples: Uint8Array[], dictBytes: number, levels: number[]): Codec[] {
-  const lib = koffi.load(ZSTD_SONAME);
+  const lib = koffi.load(ZSTD_LIBRARY);
   const train = lib.func('size_t ZDICT_trainFromBuffer(void *, size_t, const void *, const size_t *, unsigned int)');
   const isError = lib.func('unsigned int ZDICT_isError(size_t)');
   const compress = lib.func('size_t ZSTD_compress_usingDict(void *, void *, size_t, const void *, size_t, const void *, size_t, int)');
@@ -96,7 +96,7 @@ function codecs(): Codec[] {
       decompress: (b) => brotliDecompressSync(b, { maxOutputLength: MAX_FRAME_BYTES }),
     });
   }
-  const z = zstdLibrary(koffi, ZSTD_SONAME);
+  const z = zstdLibrary(koffi, ZSTD_LIBRARY);
   for (const level of [1, 2, 3, 4, 5, 6, 7, 9]) {
     list.push({ name: `zstd ${level}`, compress: (b) => z.compress(b, level, 0), decompress: (b) => z.decompress(b, MAX_FRAME_BYTES) });
   }

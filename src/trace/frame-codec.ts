@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import * as zlib from 'node:zlib';
 import { ExitCode, WintraceError } from '../errors.ts';
 import { FRAME_CODEC, FRAME_QUALITY, FRAME_ZSTD_LEVEL, MAX_FRAME_BYTES } from './schema.ts';
-import { ZSTD_SONAME, zstdLibrary } from './zstd.ts';
+import { ZSTD_LIBRARY, zstdLibrary } from './zstd.ts';
 
 interface CodecDeps {
   /** Called on the first zstd frame only: reading a brotli trace needs no libzstd. */
@@ -87,13 +87,13 @@ const codec = (${frameCodec.toString()})({
   koffi: () => require(${JSON.stringify(KOFFI)}),
   zlib: require('node:zlib'),
   zstdLibrary: ${zstdLibrary.toString()},
-  soname: ${JSON.stringify(ZSTD_SONAME)},
+  soname: ${JSON.stringify(ZSTD_LIBRARY)},
   codes: ${JSON.stringify(FRAME_CODEC)},
   maxBytes: ${MAX_FRAME_BYTES},
 });`;
 }
 
-const codec = frameCodec({ koffi: () => requireHere('koffi') as typeof koffi, zlib, zstdLibrary, soname: ZSTD_SONAME, codes: FRAME_CODEC, maxBytes: MAX_FRAME_BYTES });
+const codec = frameCodec({ koffi: () => requireHere('koffi') as typeof koffi, zlib, zstdLibrary, soname: ZSTD_LIBRARY, codes: FRAME_CODEC, maxBytes: MAX_FRAME_BYTES });
 
 /** The codec of every frame the recorder writes (unless it is told to store them). */
 export const WRITE_CODEC = FRAME_CODEC.zstd;

@@ -7,8 +7,11 @@
 
 import type koffiModule from 'koffi';
 
-/** The shared library, by soname: what the libzstd1 package installs (the unversioned .so is only in -dev). */
-export const ZSTD_SONAME = 'libzstd.so.1';
+/**
+ * The shared library: WINTRACE_ZSTD when set (another build; a test of a machine without libzstd), else by soname,
+ * what the libzstd1 package installs (the unversioned libzstd.so is only in libzstd-dev).
+ */
+export const ZSTD_LIBRARY = process.env.WINTRACE_ZSTD || 'libzstd.so.1';
 
 export interface Zstd {
   /** `src` compressed at `level`, after `prefix` bytes left for the caller (the frame's codec byte). */
