@@ -24,8 +24,8 @@ export interface FrameCodec {
   encode(msgpack: Uint8Array, codec: number, level: number): Buffer;
   /** The msgpack bytes of a payload; throws an Error saying what is wrong (the reader adds the offset). */
   decode(payload: Uint8Array): Uint8Array;
-  /** libzstd, loaded now: throws its Error if it cannot be. */
-  zstd(): void;
+  /** libzstd's version, the library loaded now: throws its Error if it cannot be. */
+  zstd(): string;
 }
 
 /** Self-contained (it uses only its arguments): worker threads run its source text. */
@@ -67,7 +67,7 @@ export function frameCodec(deps: CodecDeps): FrameCodec {
       }
     },
     zstd() {
-      lib();
+      return lib().version;
     },
   };
 }
@@ -110,10 +110,13 @@ export function decodePayload(payload: Uint8Array): Uint8Array {
   return codec.decode(payload);
 }
 
-/** Loads libzstd on this thread, or says in one line why it cannot be loaded (before a recording starts). */
-export function requireZstd(): void {
+/**
+ * Loads libzstd on this thread and returns its version, or says in one line why it cannot be loaded (before a
+ * recording starts; `doctor`).
+ */
+export function requireZstd(): string {
   try {
-    codec.zstd();
+    return codec.zstd();
   } catch (e) {
     throw new WintraceError((e as Error).message, ExitCode.internal);
   }

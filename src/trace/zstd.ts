@@ -18,6 +18,8 @@ export interface Zstd {
   compress(src: Uint8Array, level: number, prefix: number): Buffer;
   /** The bytes of one zstd frame, at most `maxBytes` of them; throws an Error saying what is wrong. */
   decompress(src: Uint8Array, maxBytes: number): Buffer;
+  /** The library's version, "1.5.4". */
+  version: string;
 }
 
 export function zstdLibrary(koffi: typeof koffiModule, soname: string): Zstd {
@@ -39,6 +41,7 @@ export function zstdLibrary(koffi: typeof koffiModule, soname: string): Zstd {
   // Errors are size_t values near 2^64, which koffi returns as BigInt; sizes are Numbers.
   const failed = (r: number | bigint) => isError(r) !== 0;
   return {
+    version: lib.func('const char *ZSTD_versionString()')() as string,
     compress(src, level, prefix) {
       const out = Buffer.allocUnsafe(prefix + Number(compressBound(src.length)));
       const n = compressCCtx(cctx, out.subarray(prefix), out.length - prefix, src, src.length, level) as number | bigint;

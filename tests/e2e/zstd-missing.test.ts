@@ -30,6 +30,14 @@ test('record without libzstd: one line naming the library and its package, no tr
   assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('hello')), []);
 });
 
+test('doctor names the library that is missing, and says zstd is there when it is', () => {
+  const r = run('doctor');
+  assert.match(r.stdout, new RegExp(`^MISSING zstd +cannot load ${missing.replace(/[.]/g, '\\.')} \\(zstd, Debian package libzstd1\\): `, 'm'));
+  assert.equal(r.status, 2);
+  const here = spawnSync(process.execPath, [WINTRACE_BIN, 'doctor'], { encoding: 'utf8', timeout: 300_000 });
+  assert.match(here.stdout, /^ok +zstd +\d+\.\d+\.\d+ libzstd\.so\.1$/m);
+});
+
 test('a trace of brotli frames reads without libzstd', () => {
   const t = new SyntheticTrace({
     threads: [{ tid: 0x1000, teb: 0x7ff8_0000_0000n, stackBase: 0x7000_1000n, stackLimit: 0x6fff_0000n, regs: { 32: 0x10000n, 31: 0x7000_0000n } }],
