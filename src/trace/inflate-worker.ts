@@ -5,16 +5,15 @@
 // the busy main thread).
 //
 // The worker is an eval'd CommonJS string because it must start without the TypeScript loader (run from src/,
-// scripts/wintrace-src.js registers tsx for the main thread only); it does what decodePayload does for the brotli
-// codec, nothing else.
+// scripts/wintrace-src.js registers tsx for the main thread only); it runs frame-codec.ts's decode.
 
 import { Worker } from 'node:worker_threads';
-import { decodePayload } from './frame-codec.ts';
-import { FRAME_CODEC, MAX_FRAME_BYTES } from './schema.ts';
+import { decodePayload, workerCodecSource } from './frame-codec.ts';
+import { FRAME_CODEC } from './schema.ts';
 
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
-const { brotliDecompressSync } = require('node:zlib');
+${workerCodecSource()}
 parentPort.on('message', (m) => {
   // After the requests before it: closing the port lets the thread end with no decompression under way.
   if (m.close) {
@@ -23,9 +22,9 @@ parentPort.on('message', (m) => {
   }
   let out;
   try {
-    out = brotliDecompressSync(m.body, { maxOutputLength: ${MAX_FRAME_BYTES} });
+    out = codec.decode(m.payload);
   } catch (e) {
-    parentPort.postMessage({ id: m.id, error: String(e && e.message).slice(0, 120) });
+    parentPort.postMessage({ id: m.id, error: String(e && e.message) });
     return;
   }
   // A buffer that owns its memory moves without a copy.
@@ -46,7 +45,7 @@ export class InflateWorker {
     this.worker.on('message', (m: { id: number; out?: Uint8Array; error?: string }) => {
       const w = this.waiting.get(m.id)!;
       this.waiting.delete(m.id);
-      if (m.error !== undefined) w.reject(new Error(`frame payload does not decompress: ${m.error}`));
+      if (m.error !== undefined) w.reject(new Error(m.error));
       else w.resolve(m.out!);
     });
     this.worker.on('error', (e) => {
@@ -57,11 +56,12 @@ export class InflateWorker {
 
   /** decodePayload, on the worker: same bytes, same error messages. */
   decode(payload: Uint8Array): Promise<Uint8Array> {
-    if (payload.length === 0 || payload[0] !== FRAME_CODEC.brotli) return Promise.resolve().then(() => decodePayload(payload));
+    // Stored frames and bad codec bytes need no thread.
+    if (payload[0] !== FRAME_CODEC.brotli && payload[0] !== FRAME_CODEC.zstd) return Promise.resolve().then(() => decodePayload(payload));
     const id = this.next++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
-      this.worker.postMessage({ id, body: payload.subarray(1) });
+      this.worker.postMessage({ id, payload });
     });
   }
 

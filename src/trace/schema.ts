@@ -17,13 +17,19 @@ export const FRAME_HEADER_BYTES = 9;
 /** Upper bound on one frame's payload a reader accepts (a segment holds at most SEGMENT_STEPS steps). */
 export const MAX_FRAME_BYTES = 256 * 1024 * 1024;
 /** First byte of a frame's payload: how the msgpack after it is stored. */
-export const FRAME_CODEC = { stored: 0, brotli: 1 } as const;
+export const FRAME_CODEC = { stored: 0, brotli: 1, zstd: 2 } as const;
 /**
- * Brotli quality of every frame the recorder writes. Measured on segment frames of gc, goroutines,
- * std-1000goroutines and breakpoint: quality 2 is 15-30% smaller than deflate level 1 at about the same
- * compression time (deflate level 6 is 10-20% smaller but 2-3x slower); decompression costs about what inflate did.
+ * Brotli quality of frames written with the brotli codec (the recorder wrote brotli before zstd). Measured on segment
+ * frames of gc, goroutines, std-1000goroutines and breakpoint: quality 2 is 15-30% smaller than deflate level 1 at
+ * about the same compression time (deflate level 6 is 10-20% smaller but 2-3x slower).
  */
 export const FRAME_QUALITY = 2;
+/**
+ * zstd level of every frame the recorder writes. On segment frames of compute (Go 1.27), std-1000goroutines and gc
+ * (docs/benchmarks.md, "Frame codec"): 91% of brotli quality 2's size, compressing 1.5x and decompressing 4.6x as
+ * fast; level 6 is 3% smaller again but compresses slower than brotli quality 2 did.
+ */
+export const FRAME_ZSTD_LEVEL = 5;
 
 /** Steps per segment: each segment opens with a keyframe, so a seek decodes at most this many steps. */
 export const SEGMENT_STEPS = 16384;

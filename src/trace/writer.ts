@@ -14,49 +14,56 @@ import { WintraceError } from '../errors.ts';
 import { errnoText } from '../regular-file.ts';
 import { packr } from './codec.ts';
 import { FooterIndexBuilder, type FooterIndexPart } from './footer-index.ts';
-import { encodePayload } from './frame-codec.ts';
+import { encodePayload, frameLevel, requireZstd, workerCodecSource, WRITE_CODEC } from './frame-codec.ts';
 import {
   BLOOM_GROUP, type BloomPart, END_MAGIC, FILE_MAGIC, FOOTER_SPLIT, type FooterEntry, type FooterPart, FRAME, FRAME_CODEC, FRAME_HEADER_BYTES,
-  FRAME_QUALITY, type Segment, type TraceFooter, type TraceHeader,
+  type Segment, type TraceFooter, type TraceHeader,
 } from './schema.ts';
 
 /** Frames handed to the worker and not yet on disk before the recorder waits (each ~50–150 KB packed). */
 const MAX_IN_FLIGHT = 4;
 
 /**
- * The worker: compress (as encodePayload does), frame header, append; reports each frame's offset and counts
+ * The worker: compress (frame-codec.ts's code), frame header, append; reports each frame's offset and counts
  * frames done in `ctl[0]`.
  */
 const WORKER_SOURCE = `
 const { workerData, parentPort } = require('node:worker_threads');
-const { crc32, brotliCompressSync, constants } = require('node:zlib');
-const { writeSync } = require('node:fs');
 const { fd, ctl, port } = workerData;
-let offset = workerData.offset;
-parentPort.on('message', (m) => {
-  try {
-    if (Atomics.load(ctl, 1) === 0) {
-      const body = m.codec === ${FRAME_CODEC.brotli}
-        ? brotliCompressSync(m.bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: m.quality, [constants.BROTLI_PARAM_SIZE_HINT]: m.bytes.length } })
-        : m.bytes;
-      const payload = Buffer.concat([Buffer.from([m.codec]), body]);
-      const head = Buffer.alloc(${FRAME_HEADER_BYTES});
-      head.writeUInt32LE(payload.length, 0);
-      head.writeUInt8(m.type, 4);
-      head.writeUInt32LE(crc32(payload), 5);
-      writeSync(fd, head);
-      writeSync(fd, payload);
-      port.postMessage({ type: m.type, at: offset });
-      offset += head.length + payload.length;
-      port.postMessage({ end: offset });
+const fail = (e) => {
+  Atomics.store(ctl, 1, 1);
+  port.postMessage({ error: String((e && e.stack) || e), code: e && e.code });
+};
+// A thread that cannot start says so through ctl as well: the recorder, blocked in Atomics.wait, sees no events.
+try {
+  const { crc32 } = require('node:zlib');
+  const { writeSync } = require('node:fs');
+  ${workerCodecSource()}
+  let offset = workerData.offset;
+  parentPort.on('message', (m) => {
+    try {
+      if (Atomics.load(ctl, 1) === 0) {
+        const payload = codec.encode(m.bytes, m.codec, m.level);
+        const head = Buffer.alloc(${FRAME_HEADER_BYTES});
+        head.writeUInt32LE(payload.length, 0);
+        head.writeUInt8(m.type, 4);
+        head.writeUInt32LE(crc32(payload), 5);
+        writeSync(fd, head);
+        writeSync(fd, payload);
+        port.postMessage({ type: m.type, at: offset });
+        offset += head.length + payload.length;
+        port.postMessage({ end: offset });
+      }
+    } catch (e) {
+      fail(e);
     }
-  } catch (e) {
-    Atomics.store(ctl, 1, 1);
-    port.postMessage({ error: String((e && e.stack) || e), code: e && e.code });
-  }
-  Atomics.add(ctl, 0, 1);
+    Atomics.add(ctl, 0, 1);
+    Atomics.notify(ctl, 0);
+  });
+} catch (e) {
+  fail(e);
   Atomics.notify(ctl, 0);
-});
+}
 `;
 
 /** sysexits' EX_IOERR: the trace could not be written (a full disk, an I/O error), whatever the program did. */
@@ -94,6 +101,8 @@ export class TraceWriter {
    * compresses and writes frames on a worker thread.
    */
   constructor(readonly path: string, private readonly opts: { stored?: boolean; background?: boolean; name?: string } = {}) {
+    // Here, in one line, rather than from the first frame or the worker thread.
+    if (!opts.stored && WRITE_CODEC === FRAME_CODEC.zstd) requireZstd();
     this.fd = this.io(() => openSync(path, 'w'));
     this.raw(Buffer.from(FILE_MAGIC, 'latin1'));
     if (opts.background) {
@@ -127,12 +136,12 @@ export class TraceWriter {
   }
 
   private frame(type: number, value: unknown): number {
-    const codec = this.opts.stored ? FRAME_CODEC.stored : FRAME_CODEC.brotli;
+    const codec = this.opts.stored ? FRAME_CODEC.stored : WRITE_CODEC;
     if (this.bg) {
       // packr reuses its buffer: the worker gets its own copy, transferred rather than cloned.
       const bytes = new Uint8Array(packr.pack(value));
       this.wait(MAX_IN_FLIGHT - 1);
-      this.bg.worker.postMessage({ type, codec, quality: FRAME_QUALITY, bytes }, [bytes.buffer]);
+      this.bg.worker.postMessage({ type, codec, level: frameLevel(codec), bytes }, [bytes.buffer]);
       this.bg.posted++;
       this.collect();
       return -1;
@@ -171,7 +180,7 @@ export class TraceWriter {
     for (;;) {
       const done = Atomics.load(bg.ctl, 0);
       if (bg.posted - done <= n) break;
-      if (bg.error !== undefined) break;
+      if (bg.error !== undefined || Atomics.load(bg.ctl, 1) !== 0) break;
       Atomics.wait(bg.ctl, 0, done, 1000);
     }
     this.collect();

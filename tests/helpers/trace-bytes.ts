@@ -4,7 +4,7 @@
 
 import { crc32 } from 'node:zlib';
 import { packr } from '../../src/trace/codec.ts';
-import { decodePayload, encodePayload } from '../../src/trace/frame-codec.ts';
+import { decodePayload, encodePayload, WRITE_CODEC } from '../../src/trace/frame-codec.ts';
 import { END_MAGIC, FILE_MAGIC, FRAME, FRAME_CODEC, FRAME_HEADER_BYTES } from '../../src/trace/schema.ts';
 
 export interface Frame {
@@ -39,10 +39,11 @@ export function parseFrames(file: Uint8Array): Layout {
 
 /**
  * One frame's bytes: u32 length, u8 type, u32 crc32, payload, where the payload is `content` (msgpack bytes, for
- * a valid frame) behind a codec byte, brotli-compressed or `stored`, or with `raw`, `content` as is.
+ * a valid frame) behind a codec byte, compressed as the recorder does, `stored`, or with another `codec`; with `raw`,
+ * `content` as is.
  */
-export function frameBytes(type: number, content: Uint8Array, opts: { stored?: boolean; raw?: boolean } = {}): Buffer {
-  const payload = opts.raw ? Buffer.from(content) : encodePayload(content, opts.stored ? FRAME_CODEC.stored : FRAME_CODEC.brotli);
+export function frameBytes(type: number, content: Uint8Array, opts: { stored?: boolean; raw?: boolean; codec?: number } = {}): Buffer {
+  const payload = opts.raw ? Buffer.from(content) : encodePayload(content, opts.codec ?? (opts.stored ? FRAME_CODEC.stored : WRITE_CODEC));
   const head = Buffer.alloc(FRAME_HEADER_BYTES);
   head.writeUInt32LE(payload.length, 0);
   head.writeUInt8(type, 4);
@@ -53,9 +54,10 @@ export function frameBytes(type: number, content: Uint8Array, opts: { stored?: b
 /**
  * Writes frames back as a file. Footer segment and Bloom part offsets are recomputed from where the frames land (unless
  * `keepOffsets`), and a trailer pointing at the footer is added when the layout has one. `stored` writes the
- * frames uncompressed (codec byte 0), so byte mutations land in the msgpack and the step streams.
+ * frames uncompressed (codec byte 0), so byte mutations land in the msgpack and the step streams; `codec` with
+ * that codec.
  */
-export function buildTrace(layout: Layout, opts: { keepOffsets?: boolean; trailer?: boolean; stored?: boolean } = {}): Buffer {
+export function buildTrace(layout: Layout, opts: { keepOffsets?: boolean; trailer?: boolean; stored?: boolean; codec?: number } = {}): Buffer {
   const parts: Buffer[] = [Buffer.from(FILE_MAGIC, 'latin1')];
   let at = FILE_MAGIC.length;
   const segmentOffsets: number[] = [];
@@ -75,7 +77,7 @@ export function buildTrace(layout: Layout, opts: { keepOffsets?: boolean; traile
     }
     if (f.type === FRAME.segment) segmentOffsets.push(at);
     if (f.type === FRAME.bloom) bloomOffsets.push(at);
-    const b = frameBytes(f.type, packr.pack(f.value), { stored: opts.stored ?? false });
+    const b = frameBytes(f.type, packr.pack(f.value), { stored: opts.stored ?? false, codec: opts.codec });
     parts.push(b);
     at += b.length;
   }

@@ -84,6 +84,8 @@ describe('malformed trace files: one line naming the offset and the broken invar
     ['absurd frame length', () => setU32(good, 8, 0x7fffffff), () => 'at offset 8: frame length 2147483647 exceeds the 268435456-byte limit'],
     ['payload that does not decompress', () => Buffer.concat([good.subarray(0, 8), frameBytes(FRAME.header, Buffer.from([1, 0xff, 0xff, 0xff, 0xff]), { raw: true })]), () => /^at offset 17: frame payload does not decompress: /.source],
     ['an empty payload', () => Buffer.concat([good.subarray(0, 8), frameBytes(FRAME.header, Buffer.alloc(0), { raw: true })]), () => 'at offset 17: frame payload is empty (no codec byte)'],
+    ['a zstd payload that does not decompress', () => Buffer.concat([good.subarray(0, 8), frameBytes(FRAME.header, Buffer.from([2, 0xff, 0xff, 0xff, 0xff]), { raw: true })]), () => 'at offset 17: frame payload does not decompress: not a zstd frame'],
+    ['a zstd frame larger than the limit', () => Buffer.concat([good.subarray(0, 8), frameBytes(FRAME.header, Buffer.from([2, 0x28, 0xb5, 0x2f, 0xfd, 0xe0, 0, 0, 0, 0x40, 0, 0, 0, 0, 1, 0, 0]), { raw: true })]), () => 'at offset 17: frame payload does not decompress: zstd frame of 1073741824 bytes exceeds the 268435456-byte limit'],
     ['an unknown frame codec', () => Buffer.concat([good.subarray(0, 8), frameBytes(FRAME.header, Buffer.from([7, 0x80]), { raw: true })]), () => 'at offset 17: unknown frame codec 7'],
     ['payload that is not msgpack', () => Buffer.concat([good.subarray(0, 8), frameBytes(FRAME.header, Buffer.from([0xc1, 0xc1]))]), () => /^at offset 17: frame payload is not valid msgpack: /.source],
     ['a version 1 file (frames of plain msgpack)', () => Buffer.concat([good.subarray(0, 8), frameBytes(FRAME.header, packr.pack({ formatVersion: 1 }), { raw: true })]), () => 'at offset 8: format version 1 is not supported (this wintrace reads version 3): record the program again'],
@@ -178,7 +180,7 @@ function setU64(b: Buffer, at: number, v: bigint): Buffer {
   return c;
 }
 
-/** The first segment frame's compressed payload overwritten with bytes that are not brotli data, checksum repaired. */
+/** The first segment frame's compressed payload overwritten with bytes that are not zstd data, checksum repaired. */
 function garbleSegment(): Buffer {
   const c = Buffer.from(good);
   const at = offsetOf(good, FRAME.segment);

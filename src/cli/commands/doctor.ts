@@ -8,6 +8,8 @@ import { UnicornEngine } from '../../recorder/engine/unicorn.ts';
 import { unicornLoadedFrom } from '../../recorder/engine/unicorn-ffi.ts';
 import { ExitCode } from '../../errors.ts';
 import { installedToolchains, pinnedToolchains } from '../../toolchains.ts';
+import { requireZstd } from '../../trace/frame-codec.ts';
+import { ZSTD_LIBRARY } from '../../trace/zstd.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -28,6 +30,7 @@ const CHECKS: Check[] = [
       return `${version} ${unicornLoadedFrom()} (${page}-byte pages)`;
     },
   },
+  { name: 'zstd', run: async () => `${requireZstd()} ${ZSTD_LIBRARY}` },
   {
     name: 'capstone',
     run: async () => {
@@ -60,7 +63,7 @@ const CHECKS: Check[] = [
 
 export const doctorCommand: CommandModule<object, { json: boolean }> = {
   command: 'doctor',
-  describe: 'Check that the emulator, disassembler, Go toolchains and fixtures are installed',
+  describe: 'Check that the emulator, zstd, disassembler, Go toolchains and fixtures are installed',
   builder: (y) => y.option('json', { type: 'boolean', default: false, describe: 'print the findings as JSON (toolchains: version and goroot of each)' }),
   handler: async (argv) => {
     const results: Array<{ name: string; ok: boolean; detail: string }> = [];
