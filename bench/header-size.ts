@@ -74,6 +74,8 @@ export const headerSize: Benchmark = {
       for (const name of opts.fixtures ?? fixtureNames()) {
         opts.log(`header: ${name} (Go ${release})`);
         const s = await child(name, release);
+        // Each fixture's sizes as they come: a long run stopped early keeps what it measured.
+        opts.log(`header: ${name} (Go ${release}): ${JSON.stringify(s)}`);
         if (s.instructions < min) continue;
         // Segments and footer are the same bytes in both (the footer's offsets shift by the header's difference).
         const selfFile = s.refFile - s.refHeader + s.selfHeader;
