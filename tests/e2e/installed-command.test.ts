@@ -1,9 +1,9 @@
 // The command as a user installs and runs it: `npm run build`, `npm link` into a temporary prefix, then `wintrace`
 // from the PATH in a directory outside the checkout (no tsconfig.json above it): --help, run, record, show, a trace
 // that references its program opened from elsewhere, and the TUI in a real terminal (tmux) drawing its first
-// frame and quitting on q. The TUI once ended there with "internal
-// error: React is not defined", because the sources ran through tsx, whose JSX setting came from the current
-// directory's tsconfig. Skipped, saying why, when tmux is not installed (the TUI part only).
+// frame and quitting on q. The TUI once ended there with "internal error: React is not defined", because the
+// sources ran through tsx, whose JSX setting came from the current directory's tsconfig. Skipped, saying why, when
+// tmux is not installed (the TUI part only).
 
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
