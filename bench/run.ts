@@ -9,6 +9,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
+import { headerSize } from './header-size.ts';
 import { replay } from './replay.ts';
 import { traced } from './traced.ts';
 import { tui } from './tui.ts';
@@ -50,7 +51,7 @@ export interface Benchmark {
 }
 
 /** Registry, in running order. */
-export const BENCHMARKS: Benchmark[] = [untraced, traced, replay, tui];
+export const BENCHMARKS: Benchmark[] = [untraced, traced, headerSize, replay, tui];
 
 // ---- statistics and formatting ------------------------------------------------------------------------------
 

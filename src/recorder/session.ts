@@ -15,6 +15,7 @@ import { VERSION } from '../version.ts';
 import { type EngineContext, type Prot, protToString } from './engine/engine.ts';
 import { UnicornEngine } from './engine/unicorn.ts';
 import { interrupts } from './interrupts.ts';
+import { referenceProgramPages } from './program-pages.ts';
 import { guestPath, loadImage, loadImageBytes, readProgram } from './program.ts';
 import { type StateDigest, stateDigest } from './state-digest.ts';
 import { TraceOutput } from './trace-output.ts';
@@ -42,6 +43,8 @@ export interface RecordOptions {
   /** Record only steps from this executed-instruction count or the first execution of this symbol. */
   startAt?: string;
   stopAt?: string;
+  /** Store the program's pages in the header too (a trace that travels alone), not by reference to the file. */
+  selfContained?: boolean;
   onProgress?: (p: RecordProgress) => void;
   /**
    * Take SIGINT/SIGTERM over for the run (the CLI does): the first ends it as "interrupted" with a complete trace,
@@ -209,6 +212,8 @@ export class RecordSession {
         name: basename(this.opts.program),
         sha256: createHash('sha256').update(programBytes).digest('hex'),
         size: programBytes.length,
+        // Where a reader finds the pages left out of the header (src/trace/program-file.ts).
+        ...(this.opts.selfContained ? {} : { path: resolve(this.opts.program) }),
         ...(this.proc.image.image.goVersion !== undefined ? { goVersion: this.proc.image.image.goVersion } : {}),
       };
       if (this.startAt === undefined || this.startAt === 0n) this.beginRecording();
@@ -444,7 +449,7 @@ export class RecordSession {
       firstStep: this.firstStep,
       symbols: this.proc.image.symbols.map((s) => ({ name: s.name, address: s.address, size: s.size })),
       stubs: this.proc.stubs.list(),
-      regions: this.captureRegions(),
+      regions: this.opts.selfContained ? this.captureRegions() : referenceProgramPages(this.captureRegions(), this.proc.image, this.proc.image.image.bytes),
       threads: this.threadRegisters(),
       currentTid: this.proc.current!.id,
       events: this.preEvents,

@@ -8,6 +8,7 @@ import { x18Writers } from './abi/x18-writers.ts';
 import { type Episode, episodes } from './episodes.ts';
 import { CodeWords } from './insn.ts';
 import { TraceMemory } from './memory.ts';
+import type { TraceOpenOptions } from '../trace/reader.ts';
 import { Trace } from './trace.ts';
 
 export class Replay {
@@ -22,8 +23,8 @@ export class Replay {
     this.code = new CodeWords(trace);
   }
 
-  static open(path: string): Replay {
-    return new Replay(Trace.open(path));
+  static open(path: string, options: TraceOpenOptions = {}): Replay {
+    return new Replay(Trace.open(path, options));
   }
 
   close(): void {

@@ -6,7 +6,7 @@
 import { TraceFormatError } from '../errors.ts';
 import { kindMask, mappingOf, segmentThreadSteps, type ThreadInfo, ThreadTable, threadFromFooter } from '../trace/footer-index.ts';
 import { InflateWorker } from '../trace/inflate-worker.ts';
-import { TraceReader } from '../trace/reader.ts';
+import { TraceReader, type TraceOpenOptions } from '../trace/reader.ts';
 import type { EventKind, FooterEntry, FooterMapping, Segment, TraceEvent, TraceHeader, TraceStub } from '../trace/schema.ts';
 import { SegmentCursor } from './cursor.ts';
 import { type DecodedSegment, decodeSegment, OP_OS, OP_STEP, OP_SWITCH } from './decode.ts';
@@ -121,8 +121,8 @@ export class Trace {
   }
 
   /** Opens a trace: reads the header and the footer index (or scans a truncated file); throws TraceFormatError. */
-  static open(path: string): Trace {
-    return new Trace(new TraceReader(path));
+  static open(path: string, options: TraceOpenOptions = {}): Trace {
+    return new Trace(new TraceReader(path, options));
   }
 
   close(): void {

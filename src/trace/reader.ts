@@ -7,6 +7,7 @@ import { ExitCode, TraceFormatError, WintraceError } from '../errors.ts';
 import { openRegularFile } from '../regular-file.ts';
 import { packr, unpackRegs } from './codec.ts';
 import { decodePayload } from './frame-codec.ts';
+import { fillProgramPages, findProgram, needsProgram } from './program-file.ts';
 import {
   type BloomPart, END_MAGIC, FILE_MAGIC, FORMAT_VERSION, FRAME, FRAME_HEADER_BYTES, type FooterEntry, type FooterPart, MAX_FRAME_BYTES,
   type Segment, TRACE_REGS, type TraceFooter, type TraceHeader,
@@ -37,6 +38,11 @@ export interface DecodedStep {
   writes: MemWrite[];
 }
 
+/** How to open a trace. program: the file a trace recorded by reference names, when it is elsewhere (program-file.ts). */
+export interface TraceOpenOptions {
+  program?: string;
+}
+
 /** A trace path that names no readable regular file: bad input, like a malformed trace. */
 export class BadTraceFileError extends WintraceError {
   constructor(readonly file: string, defect: string) {
@@ -49,7 +55,7 @@ export class TraceReader {
   private size: number;
   readonly trace: OpenedTrace;
 
-  constructor(readonly path: string) {
+  constructor(readonly path: string, private readonly options: TraceOpenOptions = {}) {
     const o = openRegularFile(path);
     if ('defect' in o) throw new BadTraceFileError(path, o.defect);
     this.fd = o.fd;
@@ -140,7 +146,7 @@ export class TraceReader {
     if (this.read(0, FILE_MAGIC.length).toString('latin1') !== FILE_MAGIC) this.fail(0, 'not a wintrace trace (bad magic)');
     const h = this.frame(FILE_MAGIC.length);
     if (h.type !== FRAME.header) this.fail(FILE_MAGIC.length, 'first frame is not the header');
-    const header = h.value as TraceHeader;
+    let header = h.value as TraceHeader;
     if (typeof header !== 'object' || header === null) this.fail(FILE_MAGIC.length, 'header is not a map');
     if (header.formatVersion === undefined) this.fail(FILE_MAGIC.length, 'header: formatVersion is missing');
     if (header.formatVersion !== FORMAT_VERSION) {
@@ -155,6 +161,9 @@ export class TraceReader {
       this.fail(FILE_MAGIC.length, `header: segmentSteps ${header.segmentSteps} is outside 1-${MAX_SEGMENT_STEPS}`);
     }
     this.segmentSteps = header.segmentSteps;
+    if (needsProgram(header)) {
+      header = fillProgramPages(header, findProgram(this.path, header, this.options.program), (what) => this.fail(FILE_MAGIC.length, what));
+    }
     const footer = this.readFooter();
     if (footer) {
       this.checkIndex(footer.segments, h.next, footer.totalSteps, this.footerAt);

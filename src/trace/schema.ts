@@ -55,7 +55,16 @@ export interface MemoryRegion {
   prot: string;
   /** Page-sized chunks with non-zero contents: [offset in region, bytes]; absent pages are zero. */
   pages: Array<[number, Uint8Array]>;
+  /**
+   * Pages left out of `pages` because they equal the program file's bytes (a recording by reference, the default):
+   * runs of [offset in region, offset in the program file, pages], increasing, overlapping neither each other nor
+   * `pages`. The reader fills them from the program (src/trace/program-file.ts); absent in a self-contained trace.
+   */
+  fromProgram?: Array<[number, number, number]>;
 }
+
+/** A run of program pages: [offset in region, offset in the program file, page count]. */
+export type ProgramRun = [number, number, number];
 
 /** TRACE_REGS registers, 16 bytes each little-endian (codec.ts packRegs/unpackRegs). */
 export type RegFile = Uint8Array;
@@ -72,7 +81,11 @@ export interface TraceHeader {
   formatVersion: number;
   wintraceVersion: string;
   /** goVersion: the Go release that built it ("go1.27.3", from its build info), absent for other programs. */
-  program: { name: string; sha256: string; size: number; goVersion?: string };
+  /**
+   * The program file. path: its absolute path as recorded, where a reader looks for it (after `--program` and
+   * beside the trace) when regions hold `fromProgram` runs; absent in recordings made before 2026-12-03.
+   */
+  program: { name: string; sha256: string; size: number; goVersion?: string; path?: string };
   commandLine: string;
   options: Record<string, unknown>;
   segmentSteps: number;

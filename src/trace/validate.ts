@@ -64,11 +64,20 @@ const stubs: Shape = { array: { object: { name: 'string', address: u64 } }, max:
 export const HEADER_SHAPE: Shape = {
   object: {
     formatVersion: 'uint', wintraceVersion: 'string',
-    program: { object: { name: 'string', sha256: 'string', size: 'uint', goVersion: 'string' }, optional: ['goVersion'] },
+    program: { object: { name: 'string', sha256: 'string', size: 'uint', goVersion: 'string', path: 'string' }, optional: ['goVersion', 'path'] },
     commandLine: 'string', options: 'any', segmentSteps: 'uint', firstStep: 'i64',
     symbols: { array: { object: { name: 'string', address: u64, size: 'uint' } }, max: MAX_LIST },
     stubs,
-    regions: { array: { object: { base: u64, size: 'uint', prot: 'string', pages: { array: { tuple: ['uint', 'page'] }, max: MAX_LIST } } }, max: MAX_LIST },
+    regions: {
+      array: {
+        object: {
+          base: u64, size: 'uint', prot: 'string', pages: { array: { tuple: ['uint', 'page'] }, max: MAX_LIST },
+          fromProgram: { array: { tuple: ['uint', 'uint', 'uint'] }, max: MAX_LIST },
+        },
+        optional: ['fromProgram'],
+      },
+      max: MAX_LIST,
+    },
     threads: { array: threadRegisters, max: MAX_LIST }, currentTid: 'uint', events: { array: 'any', max: MAX_LIST },
   },
 };

@@ -1,12 +1,13 @@
 // The command as a user installs and runs it: `npm run build`, `npm link` into a temporary prefix, then `wintrace`
-// from the PATH in a directory outside the checkout (no tsconfig.json above it): --help, run, record, show, and the
-// TUI in a real terminal (tmux) drawing its first frame and quitting on q. The TUI once ended there with "internal
-// error: React is not defined", because the sources ran through tsx, whose JSX setting came from the current
-// directory's tsconfig. Skipped, saying why, when tmux is not installed (the TUI part only).
+// from the PATH in a directory outside the checkout (no tsconfig.json above it): --help, run, record, show, a trace
+// that references its program opened from elsewhere, and the TUI in a real terminal (tmux) drawing its first
+// frame and quitting on q. The TUI once ended there with "internal error: React is not defined", because the
+// sources ran through tsx, whose JSX setting came from the current directory's tsconfig. Skipped, saying why, when
+// tmux is not installed (the TUI part only).
 
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, realpathSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -88,6 +89,22 @@ describe('the installed wintrace command, outside the checkout', () => {
     const show = check('wintrace show', wintrace('show', 't.mp', '--at', '50%'));
     assert.match(show.stdout, /^50%: position \d+ of \d+/);
     assert.match(show.stdout, /disassembly:/);
+  });
+
+  test('a trace by reference opens by the recorded path from another directory, and says so once the program moves', () => {
+    // The program recorded by a relative path, from its own directory; the trace opened from the prefix's.
+    const build = join(work, 'build');
+    mkdirSync(build);
+    copyFileSync(fixtureExe('panic-recover'), join(build, 'pr.exe'));
+    const at = (cwd: string, ...args: string[]) => spawnSync('wintrace', args, { cwd, env, encoding: 'utf8', timeout: 120_000 });
+    check('wintrace record pr.exe', at(build, 'record', 'pr.exe', '-o', '../ref.mp', '-q'));
+    const trace = join(work, 'ref.mp');
+    assert.match(check('wintrace episodes', at(prefix, 'episodes', trace)).stdout, /episode:0/);
+    renameSync(join(build, 'pr.exe'), join(work, 'moved.exe'));
+    const gone = at(prefix, 'episodes', trace);
+    assert.equal(gone.status, 2, gone.stderr);
+    assert.match(gone.stderr, new RegExp(`^wintrace: ${trace}: the program it recorded, pr\\.exe \\(sha256 [0-9a-f]{12}…\\), is neither beside the trace nor at ${join(build, 'pr.exe')}: pass --program FILE or record with --self-contained\n$`));
+    assert.match(check('wintrace episodes --program', at(prefix, 'episodes', trace, '--program', join(work, 'moved.exe'))).stdout, /episode:0/);
   });
 
   test('tui draws its first frame in a real terminal and q quits', { skip: hasTmux ? false : 'tmux is not installed (apt-get install tmux)' }, async () => {

@@ -18,7 +18,8 @@ before(() => {
   assert.equal(wintrace('record', fixtureExe('panic-recover'), '-o', clean, '-q').code, 0);
   const p = patchProgram(fixtureExe('panic-recover'), [{ symbol: 'sigtramp_g0', offset: 0x88, expect: 0xf90080c2, replace: 0xf90080df }]);
   try {
-    wintrace('record', p.path, '-o', buggy, '-q');
+    // Self-contained: the patched program is removed before the tests open the trace.
+    wintrace('record', p.path, '-o', buggy, '--self-contained', '-q');
   } finally {
     p.cleanup();
   }

@@ -98,10 +98,10 @@ function synthetic(threads: number, killed: boolean): Uint8Array {
   return new Uint8Array(readFileSync(file));
 }
 
-/** A real window: panic-recover's first exception dispatch, code pages the window runs only, streams stored. */
+/** A real window: panic-recover's first exception dispatch, self-contained with the code pages the window runs only, streams stored. */
 function realWindow(): Uint8Array {
   const file = join(WORK, `real-${process.pid}.mp`);
-  new RecordSession({ program: fixtureExe('panic-recover'), output: file, args: [], env: {}, startAt: 'main.readValue', stopAt: 'runtime.sigpanic' }).run();
+  new RecordSession({ program: fixtureExe('panic-recover'), output: file, args: [], env: {}, startAt: 'main.readValue', stopAt: 'runtime.sigpanic', selfContained: true }).run();
   const r = Replay.open(file);
   const used = new Set<number>();
   try {

@@ -55,7 +55,8 @@ export function locateWindow(scenario: Scenario, exe: string, dir: string): Gold
 export function produce(scenario: Scenario, exe: string, dir: string): GoldenRun {
   const window = locateWindow(scenario, exe, dir);
   const trace = join(dir, `${scenario.name}.mp`);
-  const record = ['record', exe, '-o', trace, '--start-at', String(window.start), '--stop-at', String(window.stop), '-q', ...(scenario.recordArgs ?? [])];
+  // Self-contained: a golden travels alone in traces/, and names no path of the checkout that recorded it.
+  const record = ['record', exe, '-o', trace, '--start-at', String(window.start), '--stop-at', String(window.stop), '--self-contained', '-q', ...(scenario.recordArgs ?? [])];
   const r = wintrace(...record);
   if (!existsSync(trace)) throw new Error(`wintrace ${record.join(' ')} wrote no trace (exit ${r.code}): ${r.err.trim().split('\n').at(-1)}`);
   const dumpArgs = ['dump', trace, ...window.dumpArgs];

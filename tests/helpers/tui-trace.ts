@@ -22,7 +22,8 @@ export function recordTuiTrace(): TuiTrace {
   const p = patchProgram(fixtureExe('panic-recover'), [{ symbol: 'sigtramp', offset: 0x0c, expect: 0xaa1b03f0, replace: 0xaa1b03f2 }]);
   const path = join(dir, 'x18.mp');
   try {
-    new RecordSession({ program: p.path, output: path, args: [], env: {}, maxInstructions: 4_000_000n }).run();
+    // Self-contained: the patched program is gone once the trace is opened.
+    new RecordSession({ program: p.path, output: path, args: [], env: {}, maxInstructions: 4_000_000n, selfContained: true }).run();
   } finally {
     p.cleanup();
   }

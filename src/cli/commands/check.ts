@@ -11,9 +11,11 @@ import { tidName } from '../../replayer/describe.ts';
 import { Replay } from '../../replayer/replay.ts';
 import { progressLine } from '../progress.ts';
 import { jsonText, printLines } from '../../text/terminal.ts';
+import { PROGRAM_OPTION, programOption } from '../program-option.ts';
 
 interface CheckArgs {
   trace: string;
+  program?: string;
   json?: boolean;
   rule?: string[];
   all?: boolean;
@@ -47,6 +49,7 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
   builder: (y: Argv) =>
     y
       .positional('trace', { type: 'string', demandOption: true, describe: 'trace file written by wintrace record' })
+      .option('program', PROGRAM_OPTION)
       .option('json', { type: 'boolean', describe: 'print the result as JSON' })
       .option('rule', { type: 'string', array: true, describe: `only these rules: ${RULE_IDS.join(', ')}` })
       .option('all', { type: 'boolean', describe: 'print every violation in full (default: the first 20, then a summary)' })
@@ -57,7 +60,7 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
   handler: async (argv: ArgumentsCamelCase<CheckArgs>) => {
     const unknown = (argv.rule ?? []).filter((r) => !RULE_IDS.includes(r as RuleId));
     if (unknown.length) throw new UsageError(`--rule ${unknown.join(', ')}: no such rule; the rules are ${RULE_IDS.join(', ')}`);
-    const replay = Replay.open(argv.trace);
+    const replay = Replay.open(argv.trace, programOption(argv.program));
     try {
       const t0 = performance.now();
       const progress = argv.json || argv.quiet ? undefined : progressLine('checking');

@@ -10,6 +10,7 @@ import { tidName } from '../../replayer/describe.ts';
 import { Replay } from '../../replayer/replay.ts';
 import { type DiffMode, type Divergence, diffTraces, type EpisodePair, type RoutineDivergence } from '../../replayer/trace-diff.ts';
 import { printLines } from '../../text/terminal.ts';
+import { programOptions } from '../program-option.ts';
 
 interface DiffArgs {
   a: string;
@@ -18,6 +19,7 @@ interface DiffArgs {
   episodes?: boolean;
   symbolic?: boolean;
   exact?: boolean;
+  program?: string[];
 }
 
 const MODE_TEXT: Record<DiffMode, string> = {
@@ -122,6 +124,10 @@ export const diffCommand: CommandModule<object, DiffArgs> = {
       .option('episodes', { type: 'boolean', describe: 'compare episodes by what they did, then routines inside the first that differs (default when the Go releases differ)' })
       .option('symbolic', { type: 'boolean', describe: 'compare lines by what values mean (default for two builds by one Go)' })
       .option('exact', { type: 'boolean', describe: 'compare lines exactly (default for the same program)' })
+      .option('program', {
+        type: 'string', array: true,
+        describe: 'the program file of a trace recorded by reference that has moved (see record --self-contained): once for both traces, or twice, in the order of the traces (a.mp\'s, then b.mp\'s); checked by size and sha256',
+      })
       .conflicts('episodes', ['symbolic', 'exact'])
       .conflicts('symbolic', 'exact')
       .epilogue(EPILOGUE) as Argv<DiffArgs>,
@@ -129,9 +135,10 @@ export const diffCommand: CommandModule<object, DiffArgs> = {
     const context = argv.context ?? 8;
     if (!(Number.isInteger(context) && context >= 0)) throw new UsageError(`--context ${argv.context}: expected a whole number of lines`);
     const forced: DiffMode | undefined = argv.episodes ? 'episodes' : argv.symbolic ? 'symbolic' : argv.exact ? 'exact' : undefined;
-    const a = Replay.open(argv.a);
+    const [programA, programB] = programOptions(argv.program, 2);
+    const a = Replay.open(argv.a, programA);
     try {
-      const b = Replay.open(argv.b);
+      const b = Replay.open(argv.b, programB);
       try {
         await a.disassembler();
         await b.disassembler();

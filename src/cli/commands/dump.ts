@@ -8,9 +8,11 @@ import { dumpTextLines } from '../../replayer/dump.ts';
 import { Replay } from '../../replayer/replay.ts';
 import { printLines } from '../../text/terminal.ts';
 import { threadOption } from '../thread-option.ts';
+import { PROGRAM_OPTION, programOption } from '../program-option.ts';
 
 interface DumpArgs {
   trace: string;
+  program?: string;
   episode?: number;
   thread?: string[];
   depth?: number;
@@ -52,6 +54,7 @@ export const dumpCommand: CommandModule<object, DumpArgs> = {
   builder: (y: Argv) =>
     y
       .positional('trace', { type: 'string', demandOption: true, describe: 'trace file written by wintrace record' })
+      .option('program', PROGRAM_OPTION)
       .option('episode', { type: 'number', describe: 'only episode K (wintrace episodes lists them) on its own threads' })
       .option('thread', { type: 'string', array: true, describe: 'only these threads (0x1004); other threads fold into one line' })
       .option('depth', { type: 'number', describe: 'fold each call made N calls below the first line into one line' })
@@ -61,7 +64,7 @@ export const dumpCommand: CommandModule<object, DumpArgs> = {
     if (argv.depth !== undefined && !(Number.isInteger(argv.depth) && argv.depth >= 0)) {
       throw new UsageError(`--depth ${argv.depth}: expected a whole number of calls, 0 or more`);
     }
-    const replay = Replay.open(argv.trace);
+    const replay = Replay.open(argv.trace, programOption(argv.program));
     try {
       const sel = selectionFor(replay, argv.episode, argv.thread ?? []);
       await replay.disassembler();

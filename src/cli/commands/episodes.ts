@@ -4,9 +4,11 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { tidName } from '../../replayer/describe.ts';
 import { Replay } from '../../replayer/replay.ts';
 import { jsonText, printLines } from '../../text/terminal.ts';
+import { PROGRAM_OPTION, programOption } from '../program-option.ts';
 
 interface EpisodesArgs {
   trace: string;
+  program?: string;
   marks?: boolean;
   json?: boolean;
 }
@@ -17,10 +19,11 @@ export const episodesCommand: CommandModule<object, EpisodesArgs> = {
   builder: (y: Argv) =>
     y
       .positional('trace', { type: 'string', demandOption: true, describe: 'trace file written by wintrace record' })
+      .option('program', PROGRAM_OPTION)
       .option('marks', { type: 'boolean', describe: 'also list each step of every episode (raise, handlers, resume, ...)' })
       .option('json', { type: 'boolean', describe: 'print as JSON' }) as Argv<EpisodesArgs>,
   handler: (argv: ArgumentsCamelCase<EpisodesArgs>) => {
-    const replay = Replay.open(argv.trace);
+    const replay = Replay.open(argv.trace, programOption(argv.program));
     try {
       const list = replay.episodes();
       if (argv.json) {

@@ -7,9 +7,11 @@ import { Replay } from '../../replayer/replay.ts';
 import type { EventKind } from '../../trace/schema.ts';
 import { jsonText, printLines } from '../../text/terminal.ts';
 import { parseTid, threadOption } from '../thread-option.ts';
+import { PROGRAM_OPTION, programOption } from '../program-option.ts';
 
 interface EventsArgs {
   trace: string;
+  program?: string;
   kind?: string[];
   thread?: string;
   json?: boolean;
@@ -21,6 +23,7 @@ export const eventsCommand: CommandModule<object, EventsArgs> = {
   builder: (y: Argv) =>
     y
       .positional('trace', { type: 'string', demandOption: true, describe: 'trace file written by wintrace record' })
+      .option('program', PROGRAM_OPTION)
       .option('kind', { type: 'string', array: true, describe: `only these kinds: ${EVENT_KINDS.join(', ')}` })
       .option('thread', { type: 'string', describe: 'only this thread (id in hex, e.g. 0x1000, or decimal)' })
       .option('json', { type: 'boolean', describe: 'one JSON object per line' }) as Argv<EventsArgs>,
@@ -29,7 +32,7 @@ export const eventsCommand: CommandModule<object, EventsArgs> = {
     const unknown = [...kinds].filter((k) => !EVENT_KINDS.includes(k as never));
     if (unknown.length) throw new UsageError(`--kind ${unknown.join(', ')}: no such event kind; kinds are ${EVENT_KINDS.join(', ')}`);
     if (argv.thread !== undefined) parseTid(argv.thread);
-    const replay = Replay.open(argv.trace);
+    const replay = Replay.open(argv.trace, programOption(argv.program));
     try {
       const tid = argv.thread === undefined ? undefined : threadOption(replay.trace, [argv.thread])[0];
       // Printed a segment's worth at a time: on a long recording the first lines come before the last segment is read.

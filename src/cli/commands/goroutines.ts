@@ -10,9 +10,11 @@ import { goroutineAt, type GoroutineInfo, goroutinesAt } from '../../replayer/go
 import { locate } from '../../replayer/locate.ts';
 import { Replay } from '../../replayer/replay.ts';
 import { jsonText, printLines } from '../../text/terminal.ts';
+import { PROGRAM_OPTION, programOption } from '../program-option.ts';
 
 interface GoroutinesArgs {
   trace: string;
+  program?: string;
   at: string;
   dead?: boolean;
   all?: boolean;
@@ -25,12 +27,13 @@ export const goroutinesCommand: CommandModule<object, GoroutinesArgs> = {
   builder: (y: Argv) =>
     y
       .positional('trace', { type: 'string', demandOption: true, describe: 'trace file written by wintrace record' })
+      .option('program', PROGRAM_OPTION)
       .option('at', { type: 'string', default: '100%', describe: 'where: N (position), N%, SYMBOL[+0xOFF] or FILE:LINE (first execution), episode:K, violation:K, event:K (default: the end)' })
       .option('dead', { type: 'boolean', default: true, describe: 'include goroutines that have ended (--no-dead hides them)' })
       .option('all', { type: 'boolean', describe: 'every goroutine started before the position, also those whose g was reused (slower: reads all writes)' })
       .option('json', { type: 'boolean', describe: 'print as JSON' }) as Argv<GoroutinesArgs>,
   handler: async (argv: ArgumentsCamelCase<GoroutinesArgs>) => {
-    const replay = Replay.open(argv.trace);
+    const replay = Replay.open(argv.trace, programOption(argv.program));
     try {
       const trace = replay.trace;
       const place = await locate(replay, argv.at);

@@ -9,9 +9,11 @@ import { locate } from '../../replayer/locate.ts';
 import { constantKind, expandOrigin, OriginExplorer, type OriginRole, type OriginTree, originLine, parseOriginTarget } from '../../replayer/origin.ts';
 import { Replay } from '../../replayer/replay.ts';
 import { jsonText, printLines } from '../../text/terminal.ts';
+import { PROGRAM_OPTION, programOption } from '../program-option.ts';
 
 interface OriginArgs {
   trace: string;
+  program?: string;
   what: string;
   at: string;
   depth: number;
@@ -25,6 +27,7 @@ export const originCommand: CommandModule<object, OriginArgs> = {
   builder: (y: Argv) =>
     y
       .positional('trace', { type: 'string', demandOption: true, describe: 'trace file written by wintrace record' })
+      .option('program', PROGRAM_OPTION)
       .positional('what', { type: 'string', demandOption: true, describe: 'a register (x0, fp, lr, sp, nzcv, v0) of the thread running there, or memory [ADDRESS] / [ADDRESS,SIZE] (ADDRESS: 0x..., sp+0x10, SYMBOL+0x8)' })
       .option('at', { type: 'string', default: '0', describe: 'N (position), N%, SYMBOL[+0xOFF] (first execution), FILE:LINE, episode:K, violation:K, event:K' })
       .option('depth', { type: 'number', default: 6, describe: 'levels of the tree to expand' })
@@ -32,7 +35,7 @@ export const originCommand: CommandModule<object, OriginArgs> = {
       .option('json', { type: 'boolean', describe: 'print the tree as JSON' }) as Argv<OriginArgs>,
   handler: async (argv: ArgumentsCamelCase<OriginArgs>) => {
     if (!(Number.isInteger(argv.depth) && argv.depth >= 1)) throw new UsageError(`--depth ${argv.depth}: give a whole number of levels, 1 or more`);
-    const replay = Replay.open(argv.trace);
+    const replay = Replay.open(argv.trace, programOption(argv.program));
     try {
       const place = await locate(replay, argv.at);
       const explorer = new OriginExplorer(replay, await replay.disassembler());

@@ -40,6 +40,7 @@ interface RecordArgs {
   quantum?: number;
   consoleEvent?: string[];
   quiet?: boolean;
+  selfContained?: boolean;
   threads?: boolean;
   jobs?: number;
   jobsShare?: number;
@@ -109,6 +110,12 @@ export const recordCommand: CommandModule<object, RecordArgs> = {
       .option('stop-at', { type: 'string', describe: 'stop full detail at this instruction count or symbol' })
       .option('quantum', { type: 'number', default: 50_000, describe: 'instructions per scheduling slice' })
       .option('console-event', { type: 'string', array: true, describe: 'raise a console control event (ctrl-c, ctrl-break or close) once N instructions have run (KIND@N) or at N ms of virtual time (KIND@Nms), e.g. ctrl-c@5000000, ctrl-c@2500ms; repeatable' })
+      .option('self-contained', {
+        type: 'boolean',
+        describe: 'store the program\'s image in the trace (~1 MB more), so that it opens with the program gone or changed; by default the trace ' +
+          'names the program by path, size and sha256 and leaves out its pages that equal the file: keep the program (or pass --program FILE when opening); ' +
+          'the bundled demo is recorded by reference too, its program staying where setup built it',
+      })
       .option('threads', { type: 'boolean', describe: 'also list each thread: start routine, instructions, exit' })
       .option('jobs', { type: 'number', default: 1, describe: 'experimental: record with N worker processes, each tracing every N-th share of the run and running the others untraced; the trace is byte for byte the one --jobs 1 writes, checked by a digest of the emulated state where each share begins (not with --start-at, --stop-at or --timeout)' })
       .option('jobs-share', { type: 'number', default: DEFAULT_JOBS_SHARE, describe: 'with --jobs: instructions each worker traces at a time, a multiple of 16384' })
@@ -139,6 +146,7 @@ export const recordCommand: CommandModule<object, RecordArgs> = {
       ...(argv.stopAt !== undefined ? { stopAt: argv.stopAt } : {}),
       quantum: argv.quantum,
       consoleEvents,
+      selfContained: argv.selfContained === true,
     };
     if (argv.share !== undefined) {
       runShareWorker(parseShareSpec(argv.share), run);

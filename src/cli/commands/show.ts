@@ -15,9 +15,11 @@ import { ValuePlaces } from '../../replayer/value-places.ts';
 import { D8_D15_SLOTS, disassemblyAround, GENERAL_SLOTS, registersView, stackView } from '../../replayer/view.ts';
 import { jsonText, printLines } from '../../text/terminal.ts';
 import { printStruct, STRUCT_OPTION_HELP } from '../struct-output.ts';
+import { PROGRAM_OPTION, programOption } from '../program-option.ts';
 
 interface ShowArgs {
   trace: string;
+  program?: string;
   at: string;
   fp?: boolean;
   stack?: number;
@@ -32,6 +34,7 @@ export const showCommand: CommandModule<object, ShowArgs> = {
   builder: (y: Argv) =>
     y
       .positional('trace', { type: 'string', demandOption: true, describe: 'trace file written by wintrace record' })
+      .option('program', PROGRAM_OPTION)
       .option('at', { type: 'string', default: '0', describe: 'N (position), N%, SYMBOL[+0xOFF] or FILE:LINE (first execution; main.go:42, a path suffix or an absolute path), episode:K, violation:K, event:K' })
       .option('fp', { type: 'boolean', describe: 'also show D8-D15 (callee-saved low halves of V8-V15)' })
       .option('stack', { type: 'number', default: 16, describe: 'stack words to show from SP up' })
@@ -39,7 +42,7 @@ export const showCommand: CommandModule<object, ShowArgs> = {
       .option('goroutine', { type: 'string', describe: 'on goroutine N: with --at SYMBOL its first execution by N; with another place N\'s next step from there (on whichever thread runs it)' })
       .option('json', { type: 'boolean', describe: 'print as JSON' }) as Argv<ShowArgs>,
   handler: async (argv: ArgumentsCamelCase<ShowArgs>) => {
-    const replay = Replay.open(argv.trace);
+    const replay = Replay.open(argv.trace, programOption(argv.program));
     try {
       const trace = replay.trace;
       const located = await locate(replay, argv.at);

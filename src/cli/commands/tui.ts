@@ -5,9 +5,11 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors.ts';
 import { locate } from '../../replayer/locate.ts';
 import { Replay } from '../../replayer/replay.ts';
+import { PROGRAM_OPTION, programOption } from '../program-option.ts';
 
 interface TuiArgs {
   trace: string;
+  program?: string;
   at?: string;
   sourceDir?: string[];
 }
@@ -18,12 +20,13 @@ export const tuiCommand: CommandModule<object, TuiArgs> = {
   builder: (y: Argv) =>
     y
       .positional('trace', { type: 'string', demandOption: true, describe: 'trace file written by wintrace record' })
+      .option('program', PROGRAM_OPTION)
       .option('at', { type: 'string', describe: 'open at N (position), N%, SYMBOL[+0xOFF] or FILE:LINE (first execution), episode:K, violation:K, event:K' })
       .option('source-dir', { type: 'string', array: true, describe: 'also look for the program\'s source files here (the GOROOT of the Go that built it is searched first)' })
       .epilogue('Keys: ? in the TUI lists them. Outside a terminal use `wintrace show TRACE --at ...`.') as Argv<TuiArgs>,
   handler: async (argv: ArgumentsCamelCase<TuiArgs>) => {
     // The trace and the place are checked first: a bad file or --at says so the same way in or out of a terminal.
-    const replay = Replay.open(argv.trace);
+    const replay = Replay.open(argv.trace, programOption(argv.program));
     try {
       const place = argv.at !== undefined ? await locate(replay, argv.at) : { position: 0, label: 'start of the trace' };
       if (!process.stdout.isTTY || !process.stdin.isTTY) {
