@@ -1,7 +1,7 @@
 // The trace file's records and the invariants a reader must check ("must" rules in docs/trace-format.md).
 // Shared by the recorder (writer) and the replayer (reader); no UI, no engine.
 
-export const FORMAT_VERSION = 3;
+export const FORMAT_VERSION = 4;
 /** First 8 bytes of every trace file. */
 export const FILE_MAGIC = 'WTRACE\r\n';
 /** Last 8 bytes of a complete trace file (after the footer offset). */
@@ -9,8 +9,8 @@ export const END_MAGIC = 'WTRCEND\n';
 
 /**
  * Frame types: a file is FILE_MAGIC, then frames [u32 length][u8 type][u32 crc32][payload], then the trailer. The
- * payload is a codec byte (FRAME_CODEC) and the frame's msgpack, compressed as that byte says (format version 3;
- * version 2 deflated every payload, version 1 stored msgpack as is).
+ * payload is a codec byte (FRAME_CODEC) and the frame's msgpack, compressed as that byte says (format version 3
+ * and 4; version 2 deflated every payload, version 1 stored msgpack as is).
  */
 export const FRAME = { header: 1, segment: 2, footer: 3, index: 4, bloom: 5 } as const;
 export const FRAME_HEADER_BYTES = 9;
