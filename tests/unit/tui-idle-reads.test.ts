@@ -29,10 +29,13 @@ test('after the first frame, the App finds the events and then the episodes with
   }
 });
 
-test('with the episodes already found, the App does not announce reading them again', async () => {
+// Finding the episodes reads only the segments holding their kinds of event (the footer index), not every event:
+// both are read beforehand here.
+test('with the events read and the episodes already found, the App does not announce reading them again', async () => {
   const r = Replay.open(TRACE);
   try {
     r.episodes();
+    r.trace.events();
     const h = await startTui(r, 0, { lazyMs: 60_000 });
     await sleep(800);
     assert.ok(h.frames.every((f) => !f.includes('reading the')), 'no note about reading');
