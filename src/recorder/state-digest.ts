@@ -46,7 +46,7 @@ function memoryDigest(engine: Engine): string {
       const size = Number(end - at);
       const host = engine.hostAddress(at, size);
       if (host !== undefined) digestLib().pages(host, BigInt(size), at, state);
-      else h.update(engine.peek(at, size));
+      else h.update(engine.read(at, size));
       at = end;
     }
   }

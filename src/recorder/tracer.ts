@@ -201,10 +201,6 @@ export class Tracer {
     traceLib().resume(this.mem);
   }
 
-  get recording(): boolean {
-    return this.fields[F.recording] === 1n;
-  }
-
   /** Removes the hooks and gives instruction counting back to the engine's counter. */
   detach(): void {
     const { uc } = this.engine.nativeHandles();

@@ -116,11 +116,6 @@ export interface Engine {
   mapHost(address: bigint, size: number, prot: Prot): Uint8Array;
 
   read(address: bigint, size: number): Uint8Array;
-  /**
-   * The bytes of [address, address+size) for reading at once, before the engine runs again: a live view of host
-   * memory where the engine has one (no copy), else what read() returns.
-   */
-  peek(address: bigint, size: number): Uint8Array;
   /** Where [address, address+size) lies in host memory when the engine keeps it in one piece there (native/digest.c reads it). */
   hostAddress(address: bigint, size: number): bigint | undefined;
   write(address: bigint, bytes: Uint8Array): void;

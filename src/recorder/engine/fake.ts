@@ -112,10 +112,6 @@ export class FakeEngine implements Engine {
     return out;
   }
 
-  peek(address: bigint, size: number): Uint8Array {
-    return this.read(address, size);
-  }
-
   hostAddress(): bigint | undefined {
     return undefined;
   }

@@ -26,7 +26,7 @@ import {
   type StopReason,
 } from './engine.ts';
 import { EngineFault } from './faults.ts';
-import { BLOCK, HostPages, HostPagesError } from './host-pages.ts';
+import { HostPages, HostPagesError } from './host-pages.ts';
 import { COUNTER, counterLib } from './native.ts';
 import {
   EventMemProto,
@@ -237,18 +237,6 @@ export class UnicornEngine implements Engine {
         this.lib.uc_mem_read(this.handle(), address, buf, BigInt(size)));
     }
     return buf;
-  }
-
-  peek(address: bigint, size: number): Uint8Array {
-    const base = address & ~(BLOCK - 1n);
-    if (size > 0 && address + BigInt(size) <= base + BLOCK) {
-      try {
-        return this.pages.view(address, size);
-      } catch (e) {
-        if (!(e instanceof HostPagesError)) throw e;
-      }
-    }
-    return this.read(address, size);
   }
 
   hostAddress(address: bigint, size: number): bigint | undefined {
