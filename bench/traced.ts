@@ -98,13 +98,13 @@ export const traced: Benchmark = {
   description: 'record every fixture with full detail; untraced run of the same fixture side by side',
   async run(opts: BenchOptions): Promise<BenchResult> {
     const rows: Array<Record<string, Cell>> = [];
+    const jobs = Number(opts.params.jobs ?? 0);
     for (const name of opts.fixtures ?? fixtureNames()) {
       const t: number[] = [];
       const whole: number[] = [];
       const u: number[] = [];
       let last: Sample | undefined;
       let rss: number[] = [];
-      const jobs = Number(opts.params.jobs ?? 0);
       const one: number[] = [];
       const many: number[] = [];
       for (let r = 0; r < opts.runs; r++) {
@@ -136,7 +136,6 @@ export const traced: Benchmark = {
       });
       rss = [];
     }
-    const jobs = Number(opts.params.jobs ?? 0);
     return {
       columns: [
         { key: 'fixture', label: 'fixture', format: 'text' },
