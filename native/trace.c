@@ -94,6 +94,8 @@ typedef struct wt_tracer {
     uint64_t bloom[WORD_BLOOM_WORDS]; /* Bloom filter of the 8-byte words written since the host cleared it */
     uint64_t direct;         /* 1: registers read directly from Unicorn's CPU state; 0: uc_reg_read; 2: a check failed */
     uint64_t recording;      /* 0 while paused (wt_trace_pause): the hooks only count instructions */
+    uint64_t calls_open;     /* calls (BL, BLR) recorded since the host cleared the index and not yet returned from */
+    uint64_t calls_unret;    /* returns (RET) recorded since then with no call before them to match */
     /* Private. */
     uint8_t *buf;
     uc_engine *uc;
@@ -489,6 +491,14 @@ static void wt_on_code(uc_engine *uc, uint64_t address, uint32_t size, void *use
     t->prev_word = w;
     t->have_prev = 1;
     t->steps++;
+    /* The same words src/replayer/insn.ts isCall and isReturn know: the footer's per-thread call summary lets the
+     * call stack's backward walk pass a segment whose returns its own calls balance without decoding it. */
+    if ((w & 0xfc000000u) == 0x94000000u || (w & 0xfffffc1fu) == 0xd63f0000u || (w & 0xfefff800u) == 0xd63f0800u) {
+        t->calls_open++;
+    } else if ((w & 0xfffffc1fu) == 0xd65f0000u || w == 0xd65f0bffu || w == 0xd65f0fffu) {
+        if (t->calls_open > 0) t->calls_open--;
+        else t->calls_unret++;
+    }
     uint32_t wsize;
     if (watch_target(w, &wsize)) {
         int rn = (w >> 5) & 31;
@@ -900,13 +910,14 @@ void wt_trace_detach(wt_tracer *t)
     t->counter->disabled = 0;
 }
 
-/* Clears the page set and register mask (the host read them). void wt_trace_clear_index(wt_tracer *t); */
+/* Clears the page set, register mask and call counts (the host read them). void wt_trace_clear_index(wt_tracer *t); */
 void wt_trace_clear_index(wt_tracer *t)
 {
     memset(t->pages, 0, sizeof t->pages);
     t->npages = 0;
     t->pages_overflow = 0;
     t->regmask[0] = t->regmask[1] = 0;
+    t->calls_open = t->calls_unret = 0;
 }
 
 /* sizeof(struct wt_tracer), so the host allocates exactly what the hooks use. uint64_t wt_trace_size(void); */

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { basename, resolve } from 'node:path';
 import { REGISTERS } from '../arch/arm64.ts';
 import { UsageError } from '../errors.ts';
+import { thenCalls } from '../trace/call-balance.ts';
 import { packRegs } from '../trace/codec.ts';
 import { FORMAT_VERSION, type MemoryRegion, type RegFile, SEGMENT_STEPS, type Segment, type ThreadRegisters, type TraceEvent, type TraceFooter, type TraceHeader } from '../trace/schema.ts';
 import { emptyPart, type FooterIndexPart, partMark, partSince } from '../trace/footer-index.ts';
@@ -153,6 +154,8 @@ export class RecordSession {
   private regsChanged = new Map<number, bigint>();
   private pages = new Set<number>();
   private pagesUnknown = false;
+  /** The segment's call balance per thread (src/trace/call-balance.ts), for the footer's `calls`. */
+  private calls = new Map<number, [number, number]>();
   private footer: TraceFooter['segments'] = [];
   private lastTid: number | undefined;
   /** Each thread's registers as the trace last knew them (keyframe, or when it left the CPU): switch records are relative to these. */
@@ -558,13 +561,15 @@ export class RecordSession {
       };
       const offset = this.writer.writeSegment(seg);
       // The word filter lives in the footer only: a recording cut short stays correct without it, just slower.
-      this.footer.push({ offset, firstStep: seg.firstStep, steps, regsChanged: seg.idx.regsChanged, pagesWritten: seg.idx.pagesWritten, wordBloom: tracer.takeWordBloom() });
+      const calls = [...this.calls].filter(([, [o, u]]) => o !== 0 || u !== 0).map(([tid, [o, u]]) => [tid, o, u] as [number, number, number]);
+      this.footer.push({ offset, firstStep: seg.firstStep, steps, regsChanged: seg.idx.regsChanged, pagesWritten: seg.idx.pagesWritten, wordBloom: tracer.takeWordBloom(), calls });
       this.segIndex++;
     }
     this.chunks = [];
     this.events = [];
     this.switches = [];
     this.regsChanged = new Map();
+    this.calls = new Map();
     this.pages = new Set();
     this.pagesUnknown = false;
     this.segStart = this.engine.executed;
@@ -582,8 +587,9 @@ export class RecordSession {
   /** Folds the native index (register mask, pages) into the segment's, for the thread that ran. */
   private noteIndex(): void {
     if (!this.tracer || this.lastTid === undefined) return;
-    const { regMask, pages } = this.tracer.takeIndex();
+    const { regMask, pages, calls } = this.tracer.takeIndex();
     if (regMask !== 0n) this.regsChanged.set(this.lastTid, (this.regsChanged.get(this.lastTid) ?? 0n) | regMask);
+    if (calls[0] !== 0 || calls[1] !== 0) this.calls.set(this.lastTid, thenCalls(this.calls.get(this.lastTid) ?? [0, 0], calls));
     if (pages === undefined) this.pagesUnknown = true;
     else for (const p of pages) this.pages.add(p);
   }

@@ -10,7 +10,7 @@ import { loadUnicorn } from './engine/unicorn-ffi.ts';
 const PAGE_SET = 8192;
 /** u64 words of the written-words Bloom filter (native/trace.c WORD_BLOOM_WORDS). */
 export const WORD_BLOOM_WORDS = 128;
-const F = { steps: 0, used: 1, capacity: 2, highWater: 3, paused: 4, regmask: 5, npages: 7, overflow: 8, pages: 9, switchmask: 9 + PAGE_SET, bloom: 11 + PAGE_SET, direct: 11 + PAGE_SET + WORD_BLOOM_WORDS, recording: 12 + PAGE_SET + WORD_BLOOM_WORDS } as const;
+const F = { steps: 0, used: 1, capacity: 2, highWater: 3, paused: 4, regmask: 5, npages: 7, overflow: 8, pages: 9, switchmask: 9 + PAGE_SET, bloom: 11 + PAGE_SET, direct: 11 + PAGE_SET + WORD_BLOOM_WORDS, recording: 12 + PAGE_SET + WORD_BLOOM_WORDS, callsOpen: 13 + PAGE_SET + WORD_BLOOM_WORDS, callsUnret: 14 + PAGE_SET + WORD_BLOOM_WORDS } as const;
 
 interface TraceLib {
   attach(uc: unknown, t: unknown, buf: unknown, counter: unknown, codeHook: Array<number | bigint>, writeHook: Array<number | bigint>): number;
@@ -60,7 +60,7 @@ export class Tracer {
   constructor(private readonly engine: UnicornEngine, capacity = 64 * 1024 * 1024) {
     const bytes = Number(traceLib().size());
     this.mem = koffi.alloc('uint8_t', bytes);
-    this.fields = new BigUint64Array(koffi.view(this.mem, bytes), 0, F.recording + 1);
+    this.fields = new BigUint64Array(koffi.view(this.mem, bytes), 0, F.callsUnret + 1);
     this.pageWords = new Uint32Array(koffi.view(this.mem, bytes), F.pages * 8, PAGE_SET * 2);
     new Uint8Array(koffi.view(this.mem, bytes)).fill(0);
     this.buf = koffi.alloc('uint8_t', capacity);
@@ -90,10 +90,11 @@ export class Tracer {
   private readonly hooks: Array<number | bigint>;
 
   /**
-   * What steps changed since the last call: the register mask and the pages written (undefined when more pages
-   * were written than the native set holds, so the index must say "unknown"). Clears both.
+   * What steps changed since the last call: the register mask, the pages written (undefined when more pages
+   * were written than the native set holds, so the index must say "unknown"), and the calls still open and the
+   * returns to no call among these steps (`calls`: [open, unreturned]). Clears all three.
    */
-  takeIndex(): { regMask: bigint; pages: number[] | undefined } {
+  takeIndex(): { regMask: bigint; pages: number[] | undefined; calls: [number, number] } {
     const f = this.fields;
     const regMask = f[F.regmask]! | (f[F.regmask + 1]! << 64n);
     let pages: number[] | undefined;
@@ -108,8 +109,9 @@ export class Tracer {
       }
       pages.sort((a, b) => a - b);
     }
+    const calls: [number, number] = [Number(f[F.callsOpen]!), Number(f[F.callsUnret]!)];
     traceLib().clearIndex(this.mem);
-    return { regMask, pages };
+    return { regMask, pages, calls };
   }
 
   /** The Bloom filter of 8-byte words written since the last call (steps and the emulated Windows); clears it. */

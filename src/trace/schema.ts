@@ -159,6 +159,11 @@ export interface FooterEntry {
    * segment. The writer moves it to a BloomPart frame (TraceFooter.blooms); older files have it here.
    */
   wordBloom?: Uint8Array;
+  /**
+   * [tid, open, unreturned] of every thread whose calls and returns in the segment do not balance (call-balance.ts);
+   * absent in recordings made before 2026-12-04, whose call stacks decode the segment instead.
+   */
+  calls?: Array<[number, number, number]>;
   /** [tid, steps] of every thread that ran in the segment (footer-index.ts); absent in recordings made before 2026-12-03. */
   threadSteps?: Array<[number, number]>;
   /** The segment's memory-mapped and memory-unmapped events, when it has any (with `threadSteps` only). */
