@@ -96,6 +96,7 @@ typedef struct wt_tracer {
     uint64_t recording;      /* 0 while paused (wt_trace_pause): the hooks only count instructions */
     uint64_t calls_open;     /* calls (BL, BLR) recorded since the host cleared the index and not yet returned from */
     uint64_t calls_unret;    /* returns (RET) recorded since then with no call before them to match */
+    uint64_t lines[8192];    /* per slot of `pages`: the page's 64-byte lines written (bit k = bytes 64k..64k+63) */
     /* Private. */
     uint8_t *buf;
     uc_engine *uc;
@@ -290,19 +291,35 @@ static void note_words(wt_tracer *t, uint64_t address, uint64_t size)
     }
 }
 
-static void note_page(wt_tracer *t, uint64_t address)
+/* Notes the bytes [address, address + size) of one page as written: the page in the set, its lines in the mask. */
+static void note_page(wt_tracer *t, uint64_t address, uint64_t size)
 {
     uint64_t key = (address >> 12) + 1;
+    uint32_t first = (uint32_t)(address & 0xfff) >> 6, last = (uint32_t)((address + size - 1) & 0xfff) >> 6;
+    uint64_t bits = (last - first == 63 ? ~0ull : ((1ull << (last - first + 1)) - 1)) << first;
     uint64_t h = (key * 0x9e3779b97f4a7c15ull) >> 51; /* 13 bits */
     for (int probe = 0; probe < PAGE_SET; probe++) {
-        uint64_t *slot = &t->pages[(h + probe) & (PAGE_SET - 1)];
-        if (*slot == key) return;
-        if (*slot == 0) {
+        uint64_t i = (h + probe) & (PAGE_SET - 1);
+        if (t->pages[i] == key) { t->lines[i] |= bits; return; }
+        if (t->pages[i] == 0) {
             if (t->npages >= PAGE_SET_MAX) { t->pages_overflow = 1; return; }
-            *slot = key;
+            t->pages[i] = key;
+            t->lines[i] = bits; /* a slot is cleared with its key only: a new key starts its mask */
             t->npages++;
             return;
         }
+    }
+}
+
+/* Notes [address, address + size) as written, page by page (size > 0). */
+static void note_range(wt_tracer *t, uint64_t address, uint64_t size)
+{
+    uint64_t end = address + size;
+    for (uint64_t a = address; a < end;) {
+        uint64_t page_end = (a & ~0xfffull) + 0x1000;
+        uint64_t n = (end < page_end ? end : page_end) - a;
+        note_page(t, a, n);
+        a += n;
     }
 }
 
@@ -433,9 +450,8 @@ static void flush_step(wt_tracer *t, uint64_t pc, int verify)
         tag |= 0x40;
         put_varint(t, (uint64_t)t->nwrites);
         for (int i = 0; i < t->nwrites; i++) {
-            note_page(t, t->writes[i].addr);
+            note_range(t, t->writes[i].addr, t->writes[i].size);
             note_words(t, t->writes[i].addr, t->writes[i].size);
-            note_page(t, t->writes[i].addr + t->writes[i].size - 1);
             put_varint(t, zigzag((int64_t)(t->writes[i].addr - t->last_write)));
             t->last_write = t->writes[i].addr;
             uint32_t size = t->writes[i].size;
@@ -839,8 +855,10 @@ void wt_trace_os_write(wt_tracer *t, uint64_t address, uint32_t size, const uint
         read_reg(t, REG_PC, pc);
         flush_step(t, pc[0], 1);
     }
-    for (uint64_t a = address & ~0xfffull; a < address + size; a += 0x1000) note_page(t, a);
-    if (size > 0) note_words(t, address, size);
+    if (size > 0) {
+        note_range(t, address, size);
+        note_words(t, address, size);
+    }
     icache_drop(t, address, size);
     put_u8(t, 0x81);
     put_u64(t, address);

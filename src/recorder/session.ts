@@ -152,7 +152,8 @@ export class RecordSession {
   private events: TraceEvent[] = [];
   private switches: Array<[number, number]> = [];
   private regsChanged = new Map<number, bigint>();
-  private pages = new Set<number>();
+  /** Pages the segment wrote, each with the mask of its 64-byte lines written as [low, high] u32 words. */
+  private pages = new Map<number, [number, number]>();
   private pagesUnknown = false;
   /** The segment's call balance per thread (src/trace/call-balance.ts), for the footer's `calls`. */
   private calls = new Map<number, [number, number]>();
@@ -556,13 +557,17 @@ export class RecordSession {
         switches: this.switches,
         idx: {
           regsChanged: [...this.regsChanged.entries()].map(([tid, m]) => [tid, m & 0xffff_ffff_ffff_ffffn, m >> 64n] as [number, bigint, bigint]),
-          pagesWritten: this.pagesUnknown ? [-1] : [...this.pages].sort((a, b) => a - b),
+          pagesWritten: this.pagesUnknown ? [-1] : [...this.pages.keys()].sort((a, b) => a - b),
         },
       };
       const offset = this.writer.writeSegment(seg);
       // The word filter lives in the footer only: a recording cut short stays correct without it, just slower.
       const calls = [...this.calls].filter(([, [o, u]]) => o !== 0 || u !== 0).map(([tid, [o, u]]) => [tid, o, u] as [number, number, number]);
-      this.footer.push({ offset, firstStep: seg.firstStep, steps, regsChanged: seg.idx.regsChanged, pagesWritten: seg.idx.pagesWritten, wordBloom: tracer.takeWordBloom(), calls });
+      const linesWritten = this.pagesUnknown ? undefined : lineMasks(seg.idx.pagesWritten, this.pages);
+      this.footer.push({
+        offset, firstStep: seg.firstStep, steps, regsChanged: seg.idx.regsChanged, pagesWritten: seg.idx.pagesWritten,
+        ...(linesWritten ? { linesWritten } : {}), wordBloom: tracer.takeWordBloom(), calls,
+      });
       this.segIndex++;
     }
     this.chunks = [];
@@ -570,7 +575,7 @@ export class RecordSession {
     this.switches = [];
     this.regsChanged = new Map();
     this.calls = new Map();
-    this.pages = new Set();
+    this.pages = new Map();
     this.pagesUnknown = false;
     this.segStart = this.engine.executed;
     if (next) {
@@ -587,11 +592,19 @@ export class RecordSession {
   /** Folds the native index (register mask, pages) into the segment's, for the thread that ran. */
   private noteIndex(): void {
     if (!this.tracer || this.lastTid === undefined) return;
-    const { regMask, pages, calls } = this.tracer.takeIndex();
+    const { regMask, pages, lines, calls } = this.tracer.takeIndex();
     if (regMask !== 0n) this.regsChanged.set(this.lastTid, (this.regsChanged.get(this.lastTid) ?? 0n) | regMask);
     if (calls[0] !== 0 || calls[1] !== 0) this.calls.set(this.lastTid, thenCalls(this.calls.get(this.lastTid) ?? [0, 0], calls));
     if (pages === undefined) this.pagesUnknown = true;
-    else for (const p of pages) this.pages.add(p);
+    else {
+      for (const [k, p] of pages.entries()) {
+        const m = this.pages.get(p);
+        if (m) {
+          m[0] = (m[0] | lines[2 * k]!) >>> 0;
+          m[1] = (m[1] | lines[2 * k + 1]!) >>> 0;
+        } else this.pages.set(p, [lines[2 * k]!, lines[2 * k + 1]!]);
+      }
+    }
   }
 
   private finish(end: { reason: string; exitCode: number }): void {
@@ -812,4 +825,16 @@ function firstExecutions(opts: RecordOptions, startSym: bigint | undefined, stop
   } finally {
     engine.close();
   }
+}
+
+/** The footer's `linesWritten`: each page's line mask, in the order of `pages`, 8 bytes little-endian each. */
+function lineMasks(pages: readonly number[], masks: ReadonlyMap<number, [number, number]>): Uint8Array {
+  const out = new Uint8Array(pages.length * 8);
+  const view = new DataView(out.buffer);
+  for (const [k, p] of pages.entries()) {
+    const [lo, hi] = masks.get(p)!;
+    view.setUint32(8 * k, lo, true);
+    view.setUint32(8 * k + 4, hi, true);
+  }
+  return out;
 }

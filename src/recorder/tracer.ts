@@ -10,7 +10,7 @@ import { loadUnicorn } from './engine/unicorn-ffi.ts';
 const PAGE_SET = 8192;
 /** u64 words of the written-words Bloom filter (native/trace.c WORD_BLOOM_WORDS). */
 export const WORD_BLOOM_WORDS = 128;
-const F = { steps: 0, used: 1, capacity: 2, highWater: 3, paused: 4, regmask: 5, npages: 7, overflow: 8, pages: 9, switchmask: 9 + PAGE_SET, bloom: 11 + PAGE_SET, direct: 11 + PAGE_SET + WORD_BLOOM_WORDS, recording: 12 + PAGE_SET + WORD_BLOOM_WORDS, callsOpen: 13 + PAGE_SET + WORD_BLOOM_WORDS, callsUnret: 14 + PAGE_SET + WORD_BLOOM_WORDS } as const;
+const F = { steps: 0, used: 1, capacity: 2, highWater: 3, paused: 4, regmask: 5, npages: 7, overflow: 8, pages: 9, switchmask: 9 + PAGE_SET, bloom: 11 + PAGE_SET, direct: 11 + PAGE_SET + WORD_BLOOM_WORDS, recording: 12 + PAGE_SET + WORD_BLOOM_WORDS, callsOpen: 13 + PAGE_SET + WORD_BLOOM_WORDS, callsUnret: 14 + PAGE_SET + WORD_BLOOM_WORDS, lines: 15 + PAGE_SET + WORD_BLOOM_WORDS } as const;
 
 interface TraceLib {
   attach(uc: unknown, t: unknown, buf: unknown, counter: unknown, codeHook: Array<number | bigint>, writeHook: Array<number | bigint>): number;
@@ -55,6 +55,8 @@ export class Tracer {
   private readonly fields: BigUint64Array;
   /** The page set as u32 words: read per segment without a BigInt per slot (it was the top JS frame). */
   private readonly pageWords: Uint32Array;
+  /** Per slot of the page set, its 64-byte lines written, as u32 words (low, high). */
+  private readonly lineWords: Uint32Array;
   private readonly bytes: Uint8Array;
 
   constructor(private readonly engine: UnicornEngine, capacity = 64 * 1024 * 1024) {
@@ -62,6 +64,7 @@ export class Tracer {
     this.mem = koffi.alloc('uint8_t', bytes);
     this.fields = new BigUint64Array(koffi.view(this.mem, bytes), 0, F.callsUnret + 1);
     this.pageWords = new Uint32Array(koffi.view(this.mem, bytes), F.pages * 8, PAGE_SET * 2);
+    this.lineWords = new Uint32Array(koffi.view(this.mem, bytes), F.lines * 8, PAGE_SET * 2);
     new Uint8Array(koffi.view(this.mem, bytes)).fill(0);
     this.buf = koffi.alloc('uint8_t', capacity);
     this.bytes = new Uint8Array(koffi.view(this.buf, capacity));
@@ -91,27 +94,28 @@ export class Tracer {
 
   /**
    * What steps changed since the last call: the register mask, the pages written (undefined when more pages
-   * were written than the native set holds, so the index must say "unknown"), and the calls still open and the
-   * returns to no call among these steps (`calls`: [open, unreturned]). Clears all three.
+   * were written than the native set holds, so the index must say "unknown") with, for each, the mask of its
+   * 64-byte lines written as two u32 words in `lines` (low, high; bit k = bytes 64k to 64k + 63), and the calls
+   * still open and the returns to no call among these steps (`calls`: [open, unreturned]). Clears them all.
    */
-  takeIndex(): { regMask: bigint; pages: number[] | undefined; calls: [number, number] } {
+  takeIndex(): { regMask: bigint; pages: number[] | undefined; lines: number[]; calls: [number, number] } {
     const f = this.fields;
     const regMask = f[F.regmask]! | (f[F.regmask + 1]! << 64n);
     let pages: number[] | undefined;
+    const lines: number[] = [];
     if (f[F.overflow] === 0n) {
-      pages = [];
+      const slots: number[] = [];
       const w = this.pageWords;
       const n = Number(f[F.npages]!);
-      for (let i = 0; i < PAGE_SET && pages.length < n; i++) {
-        const lo = w[2 * i]!;
-        const hi = w[2 * i + 1]!;
-        if (lo !== 0 || hi !== 0) pages.push(hi * 0x1_0000_0000 + lo - 1);
-      }
-      pages.sort((a, b) => a - b);
+      for (let i = 0; i < PAGE_SET && slots.length < n; i++) if (w[2 * i] !== 0 || w[2 * i + 1] !== 0) slots.push(i);
+      const page = (i: number) => w[2 * i + 1]! * 0x1_0000_0000 + w[2 * i]! - 1;
+      slots.sort((a, b) => page(a) - page(b));
+      pages = slots.map(page);
+      for (const i of slots) lines.push(this.lineWords[2 * i]!, this.lineWords[2 * i + 1]!);
     }
     const calls: [number, number] = [Number(f[F.callsOpen]!), Number(f[F.callsUnret]!)];
     traceLib().clearIndex(this.mem);
-    return { regMask, pages, calls };
+    return { regMask, pages, lines, calls };
   }
 
   /** The Bloom filter of 8-byte words written since the last call (steps and the emulated Windows); clears it. */

@@ -223,6 +223,9 @@ export class TraceMemory {
     const entry = this.trace.entries[i]!;
     const pages = entry.pagesWritten;
     if (!(pages.length > 0 && pages[0] === -1) && !anyInRange(pages, Math.floor(address / PAGE), Math.floor((end - 1) / PAGE))) return false;
+    // Then the footer's lines of those pages: a stack page is written in nearly every segment, its caller's frame
+    // record in none of them since the call (reading it asked every segment's word filter on a Go 1.27 trace).
+    if (entry.linesWritten && !linesTouched(pages, entry.linesWritten, address, end)) return false;
     if (probe) {
       // The group's summary first: a word none of its segments wrote does not read the group's filters.
       const summary = this.trace.bloomSummary(i);
@@ -341,6 +344,33 @@ export class TraceMemory {
 }
 
 /** Does the sorted list hold a value in [lo, hi]? */
+/** Does any page of `pages` have a line written (`lines`, the footer's linesWritten) in [address, end)? */
+function linesTouched(pages: readonly number[], lines: Uint8Array, address: number, end: number): boolean {
+  const firstLine = Math.floor(address / LINE);
+  const lastLine = Math.floor((end - 1) / LINE);
+  const linesPerPage = PAGE / LINE;
+  let k = lowerBound(pages, Math.floor(firstLine / linesPerPage));
+  for (; k < pages.length; k++) {
+    const base = pages[k]! * linesPerPage;
+    if (base > lastLine) return false;
+    const lo = Math.max(firstLine, base) - base;
+    const hi = Math.min(lastLine, base + linesPerPage - 1) - base;
+    for (let l = lo; l <= hi; l++) if (lines[8 * k + (l >> 3)]! & (1 << (l & 7))) return true;
+  }
+  return false;
+}
+
+function lowerBound(sorted: ArrayLike<number>, x: number): number {
+  let a = 0;
+  let b = sorted.length;
+  while (a < b) {
+    const mid = (a + b) >> 1;
+    if (sorted[mid]! < x) a = mid + 1;
+    else b = mid;
+  }
+  return a;
+}
+
 function anyInRange(sorted: ArrayLike<number>, lo: number, hi: number): boolean {
   let a = 0;
   let b = sorted.length;

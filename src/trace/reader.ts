@@ -298,6 +298,9 @@ export class TraceReader {
       if (e.steps > this.segmentSteps) this.fail(e.offset, `segment ${i} declares ${e.steps} steps, more than the header's ${this.segmentSteps} per segment`);
       if (e.firstStep !== step) this.fail(e.offset, `segment ${i} starts at step ${e.firstStep}, expected ${step}`);
       if (e.threadSteps && e.threadSteps.reduce((n, [, k]) => n + k, 0) !== e.steps) this.fail(footerAt, `footer: segments[${i}].threadSteps do not add up to its ${e.steps} steps`);
+      if (e.linesWritten && (e.linesWritten.length !== 8 * e.pagesWritten.length || e.pagesWritten[0] === -1)) {
+        this.fail(footerAt, `footer: segments[${i}].linesWritten must hold 8 bytes for each of its ${e.pagesWritten.length} pages written`);
+      }
       step += BigInt(e.steps);
       last = e.offset;
     }

@@ -155,6 +155,11 @@ export interface FooterEntry {
   regsChanged: Array<[number, bigint, bigint]>;
   pagesWritten: number[];
   /**
+   * For each page of pagesWritten, in its order, the 64-byte lines written (bit k: bytes 64k to 64k + 63) as 8
+   * bytes little-endian; absent when the pages are unknown and in recordings made before 2026-12-04.
+   */
+  linesWritten?: Uint8Array;
+  /**
    * Bloom filter (WORD_BLOOM_SIZES, 3 hashes) of the 8-byte words the segment wrote; absent for an events-only
    * segment. The writer moves it to a BloomPart frame (TraceFooter.blooms); older files have it here.
    */

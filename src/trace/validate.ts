@@ -94,12 +94,12 @@ export const SEGMENT_SHAPE: Shape = {
 const footerEntries: Shape = {
   array: {
     object: {
-      offset: 'uint', firstStep: 'i64', steps: 'uint', regsChanged, pagesWritten, wordBloom: 'bloom',
+      offset: 'uint', firstStep: 'i64', steps: 'uint', regsChanged, pagesWritten, linesWritten: 'bytes', wordBloom: 'bloom',
       threadSteps: { array: { tuple: ['uint', 'uint'] }, max: MAX_LIST },
       mappings: { array: { tuple: ['i64', u64, 'uint', { literal: [0, 1] }] }, max: MAX_LIST },
       events: 'uint', eventKinds: 'uint', calls: { array: { tuple: ['uint', 'uint', 'uint'] }, max: MAX_LIST },
     },
-    optional: ['wordBloom', 'threadSteps', 'mappings', 'events', 'eventKinds', 'calls'],
+    optional: ['linesWritten', 'wordBloom', 'threadSteps', 'mappings', 'events', 'eventKinds', 'calls'],
   },
   max: MAX_LIST,
 };

@@ -115,6 +115,10 @@ describe('malformed trace files: one line naming the offset and the broken invar
       footer(l).segments[1]!.firstStep = 3n;
       footer(l).totalSteps = 5n;
     }), (b) => `at offset ${offsetOf(b, FRAME.segment)}: segment 0 disagrees with the index`],
+    ['footer line masks that do not match its pages', () => edit((l) => {
+      const e = footer(l).segments[0]!;
+      e.linesWritten = new Uint8Array(8 * (e.pagesWritten as number[]).length + 3);
+    }), (b) => `at offset ${offsetOf(b, FRAME.footer)}: footer: segments[0].linesWritten must hold 8 bytes for each of its 0 pages written`],
     ['footer thread steps that do not add up to the segment', () => edit((l) => (footer(l).segments[0]!.threadSteps = [[1, 1]])), (b) => `at offset ${offsetOf(b, FRAME.footer)}: footer: segments[0].threadSteps do not add up to its 4 steps`],
     ['a segment with more steps than a segment may hold', () => edit((l) => (seg(l).steps = 5, footer(l).segments[0]!.steps = 5, footer(l).segments[1]!.firstStep = 5n, footer(l).totalSteps = 7n)), (b) => `at offset ${offsetOf(b, FRAME.segment)}: segment 0 declares 5 steps, more than the header's 4 per segment`],
     ['a keyframe without the thread it says runs', () => edit((l) => ((seg(l).keyframe as { currentTid: number }).currentTid = 0x2000)), (b) => `at offset ${offsetOf(b, FRAME.segment)}: segment 0 keyframe has no registers for its current thread 8192`],
