@@ -150,7 +150,7 @@ export async function recordInParallel(o: ParallelOptions): Promise<ParallelSumm
         const differ = share.start ? digestDifference(previous.end!, share.start) : ['every part'];
         if (differ.length > 0) throw new DeterminismError(`at instruction ${from}, two runs of the program reached different states (${differ.join(', ')} differ)`);
       }
-      worker.fd ??= openSync(`${worker.file}.partial`, 'r');
+      worker.fd ??= openWorkerFile(worker.file);
       // The header is written here, not copied, so that this writer's footer index starts from its threads.
       if (from === 0n) writer.writeHeader(readHeader(worker.fd, share.bytes[0]));
       const frames = Buffer.alloc(share.bytes[1] - share.bytes[0]);
@@ -190,6 +190,20 @@ export async function recordInParallel(o: ParallelOptions): Promise<ParallelSumm
       if (w.fd !== undefined) closeSync(w.fd);
     }
     rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A worker's file, opened when its first share is stitched: still `FILE.partial` while the worker records, `FILE`
+ * once it has finished and committed it, which a worker whose only share is short can do before the writer gets
+ * there (a `--jobs 2` recording of a 0.7M-instruction program failed so about one run in three).
+ */
+export function openWorkerFile(file: string): number {
+  try {
+    return openSync(`${file}.partial`, 'r');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    return openSync(file, 'r');
   }
 }
 
