@@ -59,6 +59,7 @@
  * distinct words (measured: std-1000goroutines), about 3% false positives; "last write to this address" then
  * decodes the segment that wrote it, not every segment that wrote its page (a p95 of 249 segments). */
 #define WORD_BLOOM_WORDS 128
+#define BYTE_BLOOM_WORDS 32 /* 2,048 bits: src/recorder/tracer.ts BYTE_BLOOM_WORDS */
 /* Direct-mapped table of the segment's last store at each address (see "elided old bytes" above). */
 #define LAST_BITS 12
 #define LAST_SLOTS (1u << LAST_BITS)
@@ -97,6 +98,7 @@ typedef struct wt_tracer {
     uint64_t calls_open;     /* calls (BL, BLR) recorded since the host cleared the index and not yet returned from */
     uint64_t calls_unret;    /* returns (RET) recorded since then with no call before them to match */
     uint64_t lines[8192];    /* per slot of `pages`: the page's 64-byte lines written (bit k = bytes 64k..64k+63) */
+    uint64_t bytebloom[BYTE_BLOOM_WORDS]; /* Bloom filter of the bytes written by stores covering part of a word */
     /* Private. */
     uint8_t *buf;
     uc_engine *uc;
@@ -281,13 +283,29 @@ static int watch_target(uint32_t w, uint32_t *size)
     return 0;
 }
 
-/* The three bit positions of an 8-byte word in the Bloom filter (8,192 bits): the top 13 bits of three
+/* Sets the three bit positions of a key in a Bloom filter of 2^bits bits: the top `bits` bits of three
  * multiplicative hashes. src/replayer/word-bloom.ts computes the same. */
+static void note_key(uint64_t *filter, int bits, uint64_t key)
+{
+    uint64_t h[3] = { (key * 0x9e3779b97f4a7c15ull) >> (64 - bits), (key * 0xc2b2ae3d27d4eb4full) >> (64 - bits), (key * 0x165667b19e3779f9ull) >> (64 - bits) };
+    for (int k = 0; k < 3; k++) filter[h[k] >> 6] |= 1ull << (h[k] & 63);
+}
+
+/* The keys of a write (format version 5, docs/trace-format.md "wordBloom"): in the word filter, the number
+ * w = address >> 3 of each 8-byte word it covers whole, and w | 1 << 62 of a word it covers in part; in the byte
+ * filter, the address of each byte of such a part. A read still missing only some bytes of a word (a one-byte
+ * local beside bytes written long ago) asks the byte filter for those bytes, not for every store to the word. */
 static void note_words(wt_tracer *t, uint64_t address, uint64_t size)
 {
-    for (uint64_t w = address >> 3; w <= (address + size - 1) >> 3; w++) {
-        uint64_t h[3] = { (w * 0x9e3779b97f4a7c15ull) >> 51, (w * 0xc2b2ae3d27d4eb4full) >> 51, (w * 0x165667b19e3779f9ull) >> 51 };
-        for (int k = 0; k < 3; k++) t->bloom[h[k] >> 6] |= 1ull << (h[k] & 63);
+    uint64_t end = address + size;
+    for (uint64_t w = address >> 3; w <= (end - 1) >> 3; w++) {
+        uint64_t lo = w << 3 > address ? w << 3 : address, hi = (w << 3) + 8 < end ? (w << 3) + 8 : end;
+        if (hi - lo == 8) {
+            note_key(t->bloom, 13, w);
+            continue;
+        }
+        note_key(t->bloom, 13, w | 1ull << 62);
+        for (uint64_t b = lo; b < hi; b++) note_key(t->bytebloom, 11, b);
     }
 }
 
@@ -913,6 +931,7 @@ void wt_trace_resume(wt_tracer *t)
 {
     memset(t->icache, 0, sizeof t->icache);
     memset(t->bloom, 0, sizeof t->bloom);
+    memset(t->bytebloom, 0, sizeof t->bytebloom);
     wt_trace_clear_index(t);
     t->switchmask[0] = t->switchmask[1] = 0;
     t->steps = 0;

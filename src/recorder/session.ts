@@ -566,7 +566,7 @@ export class RecordSession {
       const linesWritten = this.pagesUnknown ? undefined : lineMasks(seg.idx.pagesWritten, this.pages);
       this.footer.push({
         offset, firstStep: seg.firstStep, steps, regsChanged: seg.idx.regsChanged, pagesWritten: seg.idx.pagesWritten,
-        ...(linesWritten ? { linesWritten } : {}), wordBloom: tracer.takeWordBloom(), calls,
+        ...(linesWritten ? { linesWritten } : {}), wordBloom: tracer.takeWordBloom(), byteBloom: tracer.takeByteBloom(), calls,
       });
       this.segIndex++;
     }

@@ -10,7 +10,9 @@ import { loadUnicorn } from './engine/unicorn-ffi.ts';
 const PAGE_SET = 8192;
 /** u64 words of the written-words Bloom filter (native/trace.c WORD_BLOOM_WORDS). */
 export const WORD_BLOOM_WORDS = 128;
-const F = { steps: 0, used: 1, capacity: 2, highWater: 3, paused: 4, regmask: 5, npages: 7, overflow: 8, pages: 9, switchmask: 9 + PAGE_SET, bloom: 11 + PAGE_SET, direct: 11 + PAGE_SET + WORD_BLOOM_WORDS, recording: 12 + PAGE_SET + WORD_BLOOM_WORDS, callsOpen: 13 + PAGE_SET + WORD_BLOOM_WORDS, callsUnret: 14 + PAGE_SET + WORD_BLOOM_WORDS, lines: 15 + PAGE_SET + WORD_BLOOM_WORDS } as const;
+/** u64 words of the filter of bytes written by stores covering part of a word (native/trace.c BYTE_BLOOM_WORDS). */
+export const BYTE_BLOOM_WORDS = 32;
+const F = { steps: 0, used: 1, capacity: 2, highWater: 3, paused: 4, regmask: 5, npages: 7, overflow: 8, pages: 9, switchmask: 9 + PAGE_SET, bloom: 11 + PAGE_SET, direct: 11 + PAGE_SET + WORD_BLOOM_WORDS, recording: 12 + PAGE_SET + WORD_BLOOM_WORDS, callsOpen: 13 + PAGE_SET + WORD_BLOOM_WORDS, callsUnret: 14 + PAGE_SET + WORD_BLOOM_WORDS, lines: 15 + PAGE_SET + WORD_BLOOM_WORDS, byteBloom: 15 + 2 * PAGE_SET + WORD_BLOOM_WORDS } as const;
 
 interface TraceLib {
   attach(uc: unknown, t: unknown, buf: unknown, counter: unknown, codeHook: Array<number | bigint>, writeHook: Array<number | bigint>): number;
@@ -62,7 +64,7 @@ export class Tracer {
   constructor(private readonly engine: UnicornEngine, capacity = 64 * 1024 * 1024) {
     const bytes = Number(traceLib().size());
     this.mem = koffi.alloc('uint8_t', bytes);
-    this.fields = new BigUint64Array(koffi.view(this.mem, bytes), 0, F.callsUnret + 1);
+    this.fields = new BigUint64Array(koffi.view(this.mem, bytes), 0, F.byteBloom + BYTE_BLOOM_WORDS);
     this.pageWords = new Uint32Array(koffi.view(this.mem, bytes), F.pages * 8, PAGE_SET * 2);
     this.lineWords = new Uint32Array(koffi.view(this.mem, bytes), F.lines * 8, PAGE_SET * 2);
     new Uint8Array(koffi.view(this.mem, bytes)).fill(0);
@@ -116,6 +118,14 @@ export class Tracer {
     const calls: [number, number] = [Number(f[F.callsOpen]!), Number(f[F.callsUnret]!)];
     traceLib().clearIndex(this.mem);
     return { regMask, pages, lines, calls };
+  }
+
+  /** The Bloom filter of bytes written by stores to part of a word since the last call; clears it. */
+  takeByteBloom(): Uint8Array {
+    const words = this.fields.subarray(F.byteBloom, F.byteBloom + BYTE_BLOOM_WORDS);
+    const out = new Uint8Array(new BigUint64Array(words).buffer);
+    words.fill(0n);
+    return out;
   }
 
   /** The Bloom filter of 8-byte words written since the last call (steps and the emulated Windows); clears it. */

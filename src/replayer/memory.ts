@@ -9,7 +9,7 @@ import { type DecodedSegment, opLimit, opPosition } from './decode.ts';
 import type { Segment } from '../trace/schema.ts';
 import type { Trace } from './trace.ts';
 import { FIND_ALL, findWriteNative, windowWritesNative } from './native-decode.ts';
-import { bloomProbe, bloomProbeWords, mayHaveWrittenProbe } from './word-bloom.ts';
+import { type BloomProbe, bloomProbe, mayHaveWrittenBytes } from './word-bloom.ts';
 
 export interface WriteHit {
   /** Position from which the write is visible: its step's index + 1, or where the emulated Windows wrote. */
@@ -219,7 +219,7 @@ export class TraceMemory {
    * Could segment i have written any byte of [address, end)? The footer's page index answers first; a segment
    * already decoded once answers from its line summary, so it is never decoded again for bytes it did not write.
    */
-  private touches(i: number, address: number, end: number, probe: Uint16Array | undefined): boolean {
+  private touches(i: number, address: number, end: number, probe: BloomProbe | undefined): boolean {
     const entry = this.trace.entries[i]!;
     const pages = entry.pagesWritten;
     if (!(pages.length > 0 && pages[0] === -1) && !anyInRange(pages, Math.floor(address / PAGE), Math.floor((end - 1) / PAGE))) return false;
@@ -229,9 +229,9 @@ export class TraceMemory {
     if (probe) {
       // The group's summary first: a word none of its segments wrote does not read the group's filters.
       const summary = this.trace.bloomSummary(i);
-      if (summary && !mayHaveWrittenProbe(summary, probe)) return false;
+      if (summary && !mayHaveWrittenBytes(summary, this.trace.byteSummary(i), probe)) return false;
       const bloom = this.trace.wordBloom(i);
-      if (bloom && !mayHaveWrittenProbe(bloom, probe)) return false;
+      if (bloom && !mayHaveWrittenBytes(bloom, this.trace.byteBloom(i), probe)) return false;
     }
     const lines = this.lines.get(i);
     return lines === undefined || anyInRange(lines, Math.floor(address / LINE), Math.floor((end - 1) / LINE));
@@ -422,19 +422,13 @@ function pendingBounds(done: Uint8Array, floor: Float64Array, ceil: Float64Array
   return [lowest, highest];
 }
 
-/** The filter probe of the words of a read that hold a byte not yet found. */
-function pendingProbe(address: number, done: Uint8Array): Uint16Array {
-  const words: number[] = [];
-  for (let j = 0; j < done.length; j++) {
-    if (done[j]) continue;
-    const w = Math.floor((address + j) / 8);
-    if (words.at(-1) !== w) words.push(w);
-  }
-  return bloomProbeWords(words);
+/** The filter probe of the bytes of a read not yet found. */
+function pendingProbe(address: number, done: Uint8Array): BloomProbe {
+  return bloomProbe(address, done.length, done);
 }
 
 /** The Bloom filter probe of a range; none for ranges over PROBE_MAX_BYTES, which the page index answers. */
-function probeFor(address: number, size: number): Uint16Array | undefined {
+function probeFor(address: number, size: number): BloomProbe | undefined {
   return size <= PROBE_MAX_BYTES ? bloomProbe(address, size) : undefined;
 }
 

@@ -144,6 +144,16 @@ export class Trace {
     return this.reader.bloomSummary(i);
   }
 
+  /** Segment i's filter of bytes its stores to part of a word wrote (word-bloom.ts), read on first use. */
+  byteBloom(i: number): Uint8Array | undefined {
+    return this.reader.byteBloom(i);
+  }
+
+  /** The filter of the bytes the segments of segment i's Bloom group wrote in part of a word; undefined when none. */
+  byteSummary(i: number): Uint8Array | undefined {
+    return this.reader.byteSummary(i);
+  }
+
   get segmentCount(): number {
     return this.entries.length;
   }

@@ -241,6 +241,7 @@ export class TraceReader {
     if (b.group < 1) this.fail(at, 'footer: blooms.group must be at least 1');
     if (b.parts.length !== Math.ceil(n / b.group)) this.fail(at, `footer: blooms lists ${b.parts.length} parts for ${n} segments in groups of ${b.group}`);
     if (b.summaries.length !== b.parts.length) this.fail(at, `footer: blooms lists ${b.summaries.length} summaries for ${b.parts.length} parts`);
+    if (b.byteSummaries && b.byteSummaries.length !== b.parts.length) this.fail(at, `footer: blooms lists ${b.byteSummaries.length} byte summaries for ${b.parts.length} parts`);
     let last = -1;
     for (const [i, p] of b.parts.entries()) {
       if (p <= last || p >= at) this.fail(at, `footer: blooms.parts[${i}] offset ${p} is not after the previous part and before the footer`);
@@ -250,12 +251,19 @@ export class TraceReader {
     if (carried >= 0) this.fail(at, `footer: segments[${carried}] carries a Bloom filter although the footer lists Bloom frames`);
   }
 
-  private readonly bloomGroups = new Map<number, Uint8Array[]>();
+  private readonly bloomGroups = new Map<number, { blooms: Uint8Array[]; bytes: Uint8Array[] | undefined }>();
 
   /** The OR of the Bloom filters of the group holding segment i (TraceFooter.blooms), when the footer has one. */
   bloomSummary(i: number): Uint8Array | undefined {
     const b = this.trace.footer?.blooms;
     const s = b?.summaries[Math.floor(i / b.group)];
+    return s && s.length > 0 ? s : undefined;
+  }
+
+  /** The OR of the byte filters of the group holding segment i, when the footer has one. */
+  byteSummary(i: number): Uint8Array | undefined {
+    const b = this.trace.footer?.blooms;
+    const s = b?.byteSummaries?.[Math.floor(i / b.group)];
     return s && s.length > 0 ? s : undefined;
   }
 
@@ -267,6 +275,20 @@ export class TraceReader {
     const e = this.entry(i);
     const b = this.trace.footer?.blooms;
     if (!b) return e.wordBloom;
+    const bloom = this.bloomGroup(i, b).blooms[i % b.group]!;
+    return bloom.length > 0 ? bloom : undefined;
+  }
+
+  /** Segment i's filter of bytes written by stores to part of a word (FooterEntry.byteBloom), like wordBloom. */
+  byteBloom(i: number): Uint8Array | undefined {
+    const e = this.entry(i);
+    const b = this.trace.footer?.blooms;
+    if (!b) return e.byteBloom;
+    const bloom = this.bloomGroup(i, b).bytes?.[i % b.group];
+    return bloom && bloom.length > 0 ? bloom : undefined;
+  }
+
+  private bloomGroup(i: number, b: NonNullable<TraceFooter['blooms']>): { blooms: Uint8Array[]; bytes: Uint8Array[] | undefined } {
     const g = Math.floor(i / b.group);
     let group = this.bloomGroups.get(g);
     if (!group) {
@@ -281,11 +303,11 @@ export class TraceReader {
       if (part.first !== first || part.blooms.length !== count) {
         this.fail(p, `Bloom part ${g} holds segments ${part.first}-${part.first + part.blooms.length - 1}, expected ${first}-${first + count - 1}`);
       }
-      group = part.blooms;
+      if (part.byteBlooms && part.byteBlooms.length !== count) this.fail(p, `Bloom part ${g} holds ${part.byteBlooms.length} byte filters for ${count} segments`);
+      group = { blooms: part.blooms, bytes: part.byteBlooms };
       this.bloomGroups.set(g, group);
     }
-    const bloom = group[i - g * b.group]!;
-    return bloom.length > 0 ? bloom : undefined;
+    return group;
   }
 
   /** Segments must be in order, contiguous in steps, and start at frame boundaries after the header. */

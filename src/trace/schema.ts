@@ -1,7 +1,7 @@
 // The trace file's records and the invariants a reader must check ("must" rules in docs/trace-format.md).
 // Shared by the recorder (writer) and the replayer (reader); no UI, no engine.
 
-export const FORMAT_VERSION = 4;
+export const FORMAT_VERSION = 5;
 /** First 8 bytes of every trace file. */
 export const FILE_MAGIC = 'WTRACE\r\n';
 /** Last 8 bytes of a complete trace file (after the footer offset). */
@@ -133,6 +133,8 @@ export interface SegmentIndex {
 export const WORD_BLOOM_BYTES = 1024;
 /** Sizes a reader accepts: recordings made before 2026-11-30 carry 512-byte filters. */
 export const WORD_BLOOM_SIZES: readonly number[] = [512, 1024];
+/** Size of the filter of bytes written by stores covering part of a word (FooterEntry.byteBloom). */
+export const BYTE_BLOOM_BYTES = 256;
 
 export interface Segment {
   index: number;
@@ -164,6 +166,11 @@ export interface FooterEntry {
    * segment. The writer moves it to a BloomPart frame (TraceFooter.blooms); older files have it here.
    */
   wordBloom?: Uint8Array;
+  /**
+   * Bloom filter (BYTE_BLOOM_BYTES, 3 hashes) of the bytes written by the segment's stores that cover part of a
+   * word, whose words the word filter holds as `w | 2^62`; moved to the BloomPart frame like wordBloom.
+   */
+  byteBloom?: Uint8Array;
   /**
    * [tid, open, unreturned] of every thread whose calls and returns in the segment do not balance (call-balance.ts);
    * absent in recordings made before 2026-12-04, whose call stacks decode the segment instead.
@@ -211,6 +218,8 @@ export interface FooterPart {
 export interface BloomPart {
   first: number;
   blooms: Uint8Array[];
+  /** The segments' byte filters (FooterEntry.byteBloom) likewise; absent when no segment of the group has one. */
+  byteBlooms?: Uint8Array[];
 }
 
 /** Segments per BloomPart frame the writer groups: 256 KiB of filters, ~100 KB compressed. */
@@ -236,6 +245,8 @@ export interface TraceFooter {
      * of the group wrote, so a last-write query passes the group without reading its frame.
      */
     summaries: Uint8Array[];
+    /** Per part, its byte filters OR-ed together (empty when it has none). */
+    byteSummaries?: Uint8Array[];
   };
   totalSteps: bigint;
   /** Every stub placed during the run (GetProcAddress places more after the header was written). */

@@ -3,7 +3,7 @@
 // the reader refuses such a frame up front, naming the field, so nothing downstream meets an array that is not
 // an array or a register file of the wrong size.
 
-import { TRACE_REGS, WORD_BLOOM_SIZES } from './schema.ts';
+import { BYTE_BLOOM_BYTES, TRACE_REGS, WORD_BLOOM_SIZES } from './schema.ts';
 
 export type Shape =
   | 'u64' // a non-negative bigint below 2^64
@@ -16,6 +16,7 @@ export type Shape =
   | 'page' // one 4096-byte page
   | 'bloom' // a written-words Bloom filter of one of WORD_BLOOM_SIZES
   | 'bloom?' // a Bloom filter, or an empty byte string for none
+  | 'bytebloom?' // a byte filter of BYTE_BLOOM_BYTES, or an empty byte string for none
   | 'any'
   | { readonly array: Shape; readonly max?: number }
   | { readonly tuple: readonly Shape[] }
@@ -94,12 +95,12 @@ export const SEGMENT_SHAPE: Shape = {
 const footerEntries: Shape = {
   array: {
     object: {
-      offset: 'uint', firstStep: 'i64', steps: 'uint', regsChanged, pagesWritten, linesWritten: 'bytes', wordBloom: 'bloom',
+      offset: 'uint', firstStep: 'i64', steps: 'uint', regsChanged, pagesWritten, linesWritten: 'bytes', wordBloom: 'bloom', byteBloom: 'bytebloom?',
       threadSteps: { array: { tuple: ['uint', 'uint'] }, max: MAX_LIST },
       mappings: { array: { tuple: ['i64', u64, 'uint', { literal: [0, 1] }] }, max: MAX_LIST },
       events: 'uint', eventKinds: 'uint', calls: { array: { tuple: ['uint', 'uint', 'uint'] }, max: MAX_LIST },
     },
-    optional: ['linesWritten', 'wordBloom', 'threadSteps', 'mappings', 'events', 'eventKinds', 'calls'],
+    optional: ['linesWritten', 'wordBloom', 'byteBloom', 'threadSteps', 'mappings', 'events', 'eventKinds', 'calls'],
   },
   max: MAX_LIST,
 };
@@ -113,7 +114,10 @@ export const FOOTER_SHAPE: Shape = {
   object: {
     segments: footerEntries,
     parts: { array: 'uint', max: MAX_LIST },
-    blooms: { object: { group: 'uint', parts: { array: 'uint', max: MAX_LIST }, summaries: { array: 'bloom?', max: MAX_LIST } } },
+    blooms: {
+      object: { group: 'uint', parts: { array: 'uint', max: MAX_LIST }, summaries: { array: 'bloom?', max: MAX_LIST }, byteSummaries: { array: 'bytebloom?', max: MAX_LIST } },
+      optional: ['byteSummaries'],
+    },
     totalSteps: 'i64', stubs,
     threads: { array: footerThread, max: MAX_LIST },
     summary: { object: { instructions: 'i64', threads: 'uint', exceptions: 'uint', apiCalls: 'uint', exitCode: 'int', endReason: 'string' } },
@@ -123,7 +127,10 @@ export const FOOTER_SHAPE: Shape = {
 
 export const FOOTER_PART_SHAPE: Shape = { object: { first: 'uint', segments: footerEntries } };
 
-export const BLOOM_PART_SHAPE: Shape = { object: { first: 'uint', blooms: { array: 'bloom?', max: MAX_LIST } } };
+export const BLOOM_PART_SHAPE: Shape = {
+  object: { first: 'uint', blooms: { array: 'bloom?', max: MAX_LIST }, byteBlooms: { array: 'bytebloom?', max: MAX_LIST } },
+  optional: ['byteBlooms'],
+};
 
 /**
  * Returns undefined when `v` has `shape`, else what is wrong, naming the path (`symbols[3].address: ...`). A
@@ -148,6 +155,7 @@ const LEAF_CHECKS: Readonly<Record<string, Check>> = {
   page: (v) => v instanceof Uint8Array && v.length === 4096,
   bloom: (v) => v instanceof Uint8Array && WORD_BLOOM_SIZES.includes(v.length),
   'bloom?': (v) => v instanceof Uint8Array && (v.length === 0 || WORD_BLOOM_SIZES.includes(v.length)),
+  'bytebloom?': (v) => v instanceof Uint8Array && (v.length === 0 || v.length === BYTE_BLOOM_BYTES),
 };
 
 const compiled = new WeakMap<object, Check>();
@@ -222,6 +230,7 @@ function explain(v: unknown, shape: Shape, path: string): string | undefined {
   if (shape === 'page') return v instanceof Uint8Array && v.length === 4096 ? undefined : bad('must be a 4096-byte page');
   if (shape === 'bloom') return v instanceof Uint8Array && WORD_BLOOM_SIZES.includes(v.length) ? undefined : bad(`must be a Bloom filter of ${WORD_BLOOM_SIZES.join(' or ')} bytes`);
   if (shape === 'bloom?') return hasShape(v, shape) ? undefined : bad(`must be a Bloom filter of ${WORD_BLOOM_SIZES.join(' or ')} bytes, or empty`);
+  if (shape === 'bytebloom?') return hasShape(v, shape) ? undefined : bad(`must be a byte filter of ${BYTE_BLOOM_BYTES} bytes, or empty`);
   if ('literal' in shape) return shape.literal.includes(v as string) ? undefined : bad(`must be one of ${shape.literal.join(', ')}`);
   if ('either' in shape) return shape.either.some((s) => hasShape(v, s)) ? undefined : bad('has the wrong type');
   if ('array' in shape) {

@@ -257,13 +257,18 @@ export class TraceWriter {
   private bloomParts(f: TraceFooter): TraceFooter {
     const parts: number[] = [];
     const summaries: Uint8Array[] = [];
+    const byteSummaries: Uint8Array[] = [];
+    const anyBytes = f.segments.some((e) => e.byteBloom);
     for (let first = 0; first < f.segments.length; first += BLOOM_GROUP) {
-      const part: BloomPart = { first, blooms: f.segments.slice(first, first + BLOOM_GROUP).map((e) => e.wordBloom ?? new Uint8Array(0)) };
+      const group = f.segments.slice(first, first + BLOOM_GROUP);
+      const part: BloomPart = { first, blooms: group.map((e) => e.wordBloom ?? new Uint8Array(0)) };
+      if (anyBytes) part.byteBlooms = group.map((e) => e.byteBloom ?? new Uint8Array(0));
       parts.push(this.frame(FRAME.bloom, part));
       summaries.push(summaryOf(part.blooms));
+      if (part.byteBlooms) byteSummaries.push(summaryOf(part.byteBlooms));
     }
-    const segments = f.segments.map(({ wordBloom: _, ...e }) => e);
-    return { ...f, segments, blooms: { group: BLOOM_GROUP, parts, summaries } };
+    const segments = f.segments.map(({ wordBloom: _, byteBloom: __, ...e }) => e);
+    return { ...f, segments, blooms: { group: BLOOM_GROUP, parts, summaries, ...(anyBytes ? { byteSummaries } : {}) } };
   }
 
   private stopWorker(): void {
