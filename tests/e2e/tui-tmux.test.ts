@@ -141,7 +141,9 @@ describe('wintrace tui in tmux', { skip }, () => {
     let s = await screenUntil('violations', (x) => x.includes(`#0 ${vs[0]!.rule} ${vs[0]!.position}`), 'the first violation listed');
     assert.ok(s.includes(`#1 ${vs[1]!.rule} ${vs[1]!.position}`), s);
     tmux('send-keys', '-t', 'violations', 'j', 'Enter');
-    s = await screenUntil('violations', (x) => x.includes(` ${vs[1]!.position}/`), 'the second violation');
+    // The label can wait behind the note of the episodes being read in an idle moment ("reading the episodes of
+    // the trace..."), which takes the message line while it lasts: wait for both.
+    s = await screenUntil('violations', (x) => x.includes(` ${vs[1]!.position}/`) && x.includes(`violation 1: ${vs[1]!.rule}`), 'the second violation, labelled');
     assert.ok(s.includes(`violation 1: ${vs[1]!.rule}`), s);
     tmux('send-keys', '-t', 'violations', 'q');
     await screenUntil('violations', (x) => x.includes('tui-exit=0'), 'the exit');
