@@ -122,17 +122,19 @@ export class Tracer {
 
   /** The Bloom filter of bytes written by stores to part of a word since the last call; clears it. */
   takeByteBloom(): Uint8Array {
-    const words = this.fields.subarray(F.byteBloom, F.byteBloom + BYTE_BLOOM_WORDS);
-    const out = new Uint8Array(new BigUint64Array(words).buffer);
-    words.fill(0n);
-    return out;
+    return this.takeFilter(F.byteBloom, BYTE_BLOOM_WORDS);
   }
 
   /** The Bloom filter of 8-byte words written since the last call (steps and the emulated Windows); clears it. */
   takeWordBloom(): Uint8Array {
-    const words = this.fields.subarray(F.bloom, F.bloom + WORD_BLOOM_WORDS);
-    const out = new Uint8Array(new BigUint64Array(words).buffer);
-    words.fill(0n);
+    return this.takeFilter(F.bloom, WORD_BLOOM_WORDS);
+  }
+
+  /** A copy of the `words` u64 fields from `field` on, as bytes; clears them. */
+  private takeFilter(field: number, words: number): Uint8Array {
+    const f = this.fields.subarray(field, field + words);
+    const out = new Uint8Array(new BigUint64Array(f).buffer);
+    f.fill(0n);
     return out;
   }
 

@@ -74,7 +74,7 @@ export function callStack(trace: Trace, memory: TraceMemory, code: CodeWords, po
     const first = Number(e.firstStep);
     // A whole segment whose open calls are all callees the walk is skipping, and where Windows entered no frame
     // on this thread, changes only the depth: its call balance in the footer says by how much, without decoding
-    // it (on a 365M-step trace the walk decoded 122 segments of its 2M-step budget for one call stack).
+    // it (on a 365M-step trace the walk decoded 123 segments of its 2M-step budget for one call stack).
     if (e.calls && e.threadSteps && q >= first + e.steps - 1 && shadow.length < maxFrames &&
       !(nextEntry < entries.length && entries[nextEntry]!.position > first)) {
       const mine = e.threadSteps.find(([t]) => t === tid)?.[1] ?? 0;

@@ -222,10 +222,15 @@ export class TraceMemory {
   private touches(i: number, address: number, end: number, probe: BloomProbe | undefined): boolean {
     const entry = this.trace.entries[i]!;
     const pages = entry.pagesWritten;
-    if (!(pages.length > 0 && pages[0] === -1) && !anyInRange(pages, Math.floor(address / PAGE), Math.floor((end - 1) / PAGE))) return false;
-    // Then the footer's lines of those pages: a stack page is written in nearly every segment, its caller's frame
-    // record in none of them since the call (reading it asked every segment's word filter on a Go 1.27 trace).
-    if (entry.linesWritten && !linesTouched(pages, entry.linesWritten, address, end)) return false;
+    // The footer's lines of those pages when it has them: a stack page is written in nearly every segment, its
+    // caller's frame record in none of them since the call (reading it asked every segment's word filter on a Go
+    // 1.27 trace).
+    if (!(pages.length > 0 && pages[0] === -1)) {
+      const written = entry.linesWritten
+        ? linesTouched(pages, entry.linesWritten, address, end)
+        : anyInRange(pages, Math.floor(address / PAGE), Math.floor((end - 1) / PAGE));
+      if (!written) return false;
+    }
     if (probe) {
       // The group's summary first: a word none of its segments wrote does not read the group's filters.
       const summary = this.trace.bloomSummary(i);
@@ -237,10 +242,12 @@ export class TraceMemory {
     return lines === undefined || anyInRange(lines, Math.floor(address / LINE), Math.floor((end - 1) / LINE));
   }
 
-  /** The decoded segment, noting its line summary on first sight. */
+  /** The decoded segment, noting its line summary on first sight when the footer has none. */
   private segment(i: number): DecodedSegment {
     const seg = this.trace.decoded(i);
-    if (!this.lines.has(i)) {
+    // The footer's linesWritten already says which lines the segment wrote; only a segment whose pages it could
+    // not list (pagesWritten [-1]) needs its summary from the decoded writes.
+    if (!this.lines.has(i) && !this.trace.entries[i]!.linesWritten) {
       const set = new Set<number>();
       for (let w = 0; w < seg.wrAddr.length; w++) {
         const a = seg.wrAddr[w]!;
@@ -343,7 +350,6 @@ export class TraceMemory {
   }
 }
 
-/** Does the sorted list hold a value in [lo, hi]? */
 /** Does any page of `pages` have a line written (`lines`, the footer's linesWritten) in [address, end)? */
 function linesTouched(pages: readonly number[], lines: Uint8Array, address: number, end: number): boolean {
   const firstLine = Math.floor(address / LINE);
@@ -360,6 +366,7 @@ function linesTouched(pages: readonly number[], lines: Uint8Array, address: numb
   return false;
 }
 
+/** The index of the first value of the sorted list at or above x (its length when none is). */
 function lowerBound(sorted: ArrayLike<number>, x: number): number {
   let a = 0;
   let b = sorted.length;
@@ -371,14 +378,9 @@ function lowerBound(sorted: ArrayLike<number>, x: number): number {
   return a;
 }
 
+/** Does the sorted list hold a value in [lo, hi]? */
 function anyInRange(sorted: ArrayLike<number>, lo: number, hi: number): boolean {
-  let a = 0;
-  let b = sorted.length;
-  while (a < b) {
-    const mid = (a + b) >> 1;
-    if (sorted[mid]! < lo) a = mid + 1;
-    else b = mid;
-  }
+  const a = lowerBound(sorted, lo);
   return a < sorted.length && sorted[a]! <= hi;
 }
 

@@ -255,15 +255,17 @@ export class TraceReader {
 
   /** The OR of the Bloom filters of the group holding segment i (TraceFooter.blooms), when the footer has one. */
   bloomSummary(i: number): Uint8Array | undefined {
-    const b = this.trace.footer?.blooms;
-    const s = b?.summaries[Math.floor(i / b.group)];
-    return s && s.length > 0 ? s : undefined;
+    return this.groupSummary(i, 'summaries');
   }
 
   /** The OR of the byte filters of the group holding segment i, when the footer has one. */
   byteSummary(i: number): Uint8Array | undefined {
+    return this.groupSummary(i, 'byteSummaries');
+  }
+
+  private groupSummary(i: number, which: 'summaries' | 'byteSummaries'): Uint8Array | undefined {
     const b = this.trace.footer?.blooms;
-    const s = b?.byteSummaries?.[Math.floor(i / b.group)];
+    const s = b?.[which]?.[Math.floor(i / b.group)];
     return s && s.length > 0 ? s : undefined;
   }
 

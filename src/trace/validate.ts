@@ -143,19 +143,23 @@ export function checkShape(v: unknown, shape: Shape): string | undefined {
 
 type Check = (v: unknown) => boolean;
 
-const LEAF_CHECKS: Readonly<Record<string, Check>> = {
-  any: () => true,
-  u64: (v) => typeof v === 'bigint' && v >= 0n && v < 1n << 64n,
-  i64: (v) => typeof v === 'bigint' && v >= -(1n << 63n) && v < 1n << 63n,
-  uint: (v) => Number.isSafeInteger(v) && (v as number) >= 0,
-  int: (v) => Number.isSafeInteger(v),
-  string: (v) => typeof v === 'string',
-  bytes: (v) => v instanceof Uint8Array,
-  regs: (v) => v instanceof Uint8Array && v.length === REGFILE_BYTES,
-  page: (v) => v instanceof Uint8Array && v.length === 4096,
-  bloom: (v) => v instanceof Uint8Array && WORD_BLOOM_SIZES.includes(v.length),
-  'bloom?': (v) => v instanceof Uint8Array && (v.length === 0 || WORD_BLOOM_SIZES.includes(v.length)),
-  'bytebloom?': (v) => v instanceof Uint8Array && (v.length === 0 || v.length === BYTE_BLOOM_BYTES),
+/** Each leaf shape: its check, and what a value that fails it must be (explain's words). */
+const LEAVES: Readonly<Record<string, { check: Check; must: string }>> = {
+  any: { check: () => true, must: '' },
+  u64: { check: (v) => typeof v === 'bigint' && v >= 0n && v < 1n << 64n, must: 'must be an unsigned 64-bit integer' },
+  i64: { check: (v) => typeof v === 'bigint' && v >= -(1n << 63n) && v < 1n << 63n, must: 'must be a 64-bit integer' },
+  uint: { check: (v) => Number.isSafeInteger(v) && (v as number) >= 0, must: 'must be a non-negative integer' },
+  int: { check: (v) => Number.isSafeInteger(v), must: 'must be an integer' },
+  string: { check: (v) => typeof v === 'string', must: 'must be a string' },
+  bytes: { check: (v) => v instanceof Uint8Array, must: 'must be a byte string' },
+  regs: { check: (v) => v instanceof Uint8Array && v.length === REGFILE_BYTES, must: `must hold ${TRACE_REGS} registers of 16 bytes` },
+  page: { check: (v) => v instanceof Uint8Array && v.length === 4096, must: 'must be a 4096-byte page' },
+  bloom: { check: (v) => v instanceof Uint8Array && WORD_BLOOM_SIZES.includes(v.length), must: `must be a Bloom filter of ${WORD_BLOOM_SIZES.join(' or ')} bytes` },
+  'bloom?': {
+    check: (v) => v instanceof Uint8Array && (v.length === 0 || WORD_BLOOM_SIZES.includes(v.length)),
+    must: `must be a Bloom filter of ${WORD_BLOOM_SIZES.join(' or ')} bytes, or empty`,
+  },
+  'bytebloom?': { check: (v) => v instanceof Uint8Array && (v.length === 0 || v.length === BYTE_BLOOM_BYTES), must: `must be a byte filter of ${BYTE_BLOOM_BYTES} bytes, or empty` },
 };
 
 const compiled = new WeakMap<object, Check>();
@@ -165,7 +169,7 @@ const compiled = new WeakMap<object, Check>();
  * string switch and `in` tests per value) took 95 ms of the 170 ms a 22,000-segment footer takes to open.
  */
 function checkerOf(shape: Shape): Check {
-  if (typeof shape === 'string') return LEAF_CHECKS[shape]!;
+  if (typeof shape === 'string') return LEAVES[shape]!.check;
   const known = compiled.get(shape);
   if (known) return known;
   let check: Check;
@@ -219,18 +223,10 @@ function hasShape(v: unknown, shape: Shape): boolean {
 function explain(v: unknown, shape: Shape, path: string): string | undefined {
   const at = (p: string) => (path ? `${path}${p.startsWith('[') ? '' : '.'}${p}` : p);
   const bad = (what: string) => `${path || 'value'} ${what}`;
-  if (shape === 'any') return undefined;
-  if (shape === 'u64') return typeof v === 'bigint' && v >= 0n && v < 1n << 64n ? undefined : bad('must be an unsigned 64-bit integer');
-  if (shape === 'i64') return typeof v === 'bigint' && v >= -(1n << 63n) && v < 1n << 63n ? undefined : bad('must be a 64-bit integer');
-  if (shape === 'uint') return Number.isSafeInteger(v) && (v as number) >= 0 ? undefined : bad('must be a non-negative integer');
-  if (shape === 'int') return Number.isSafeInteger(v) ? undefined : bad('must be an integer');
-  if (shape === 'string') return typeof v === 'string' ? undefined : bad('must be a string');
-  if (shape === 'bytes') return v instanceof Uint8Array ? undefined : bad('must be a byte string');
-  if (shape === 'regs') return v instanceof Uint8Array && v.length === REGFILE_BYTES ? undefined : bad(`must hold ${TRACE_REGS} registers of 16 bytes`);
-  if (shape === 'page') return v instanceof Uint8Array && v.length === 4096 ? undefined : bad('must be a 4096-byte page');
-  if (shape === 'bloom') return v instanceof Uint8Array && WORD_BLOOM_SIZES.includes(v.length) ? undefined : bad(`must be a Bloom filter of ${WORD_BLOOM_SIZES.join(' or ')} bytes`);
-  if (shape === 'bloom?') return hasShape(v, shape) ? undefined : bad(`must be a Bloom filter of ${WORD_BLOOM_SIZES.join(' or ')} bytes, or empty`);
-  if (shape === 'bytebloom?') return hasShape(v, shape) ? undefined : bad(`must be a byte filter of ${BYTE_BLOOM_BYTES} bytes, or empty`);
+  if (typeof shape === 'string') {
+    const leaf = LEAVES[shape]!;
+    return leaf.check(v) ? undefined : bad(leaf.must);
+  }
   if ('literal' in shape) return shape.literal.includes(v as string) ? undefined : bad(`must be one of ${shape.literal.join(', ')}`);
   if ('either' in shape) return shape.either.some((s) => hasShape(v, s)) ? undefined : bad('has the wrong type');
   if ('array' in shape) {

@@ -15,6 +15,7 @@ import { callStack } from '../../src/replayer/callstack.ts';
 import { isCall, isReturn } from '../../src/replayer/insn.ts';
 import { Replay } from '../../src/replayer/replay.ts';
 import { fixtureExe } from '../helpers/fixtures.ts';
+import { segmentsRead } from '../helpers/segment-reads.ts';
 
 const FIXTURES = ['callback', 'panic-recover', 'goroutines'];
 
@@ -28,18 +29,6 @@ function positions(r: Replay): number[] {
     for (const d of [-1, 0, 1, 50]) if (position + d > 0 && position + d < total) out.add(position + d);
   }
   return [...out].sort((a, b) => a - b);
-}
-
-/** Counts the segments a replay asks to decode (cached or not). */
-function countDecoded(r: Replay): Set<number> {
-  const asked = new Set<number>();
-  const t = r.trace as unknown as { decoded(i: number): unknown };
-  const decoded = t.decoded.bind(t);
-  t.decoded = (i: number) => {
-    asked.add(i);
-    return decoded(i);
-  };
-  return asked;
 }
 
 for (const release of ['1.19', '1.27']) {
@@ -83,8 +72,8 @@ for (const release of ['1.19', '1.27']) {
         const slow = Replay.open(join(dir, `${name}.mp`));
         try {
           for (const e of slow.trace.entries) delete (e as FooterEntry).calls;
-          const fastAsked = countDecoded(fast);
-          const slowAsked = countDecoded(slow);
+          const fastAsked = segmentsRead(fast, ['decoded']);
+          const slowAsked = segmentsRead(slow, ['decoded']);
           const ps = positions(fast);
           for (const p of ps) {
             const a = callStack(fast.trace, fast.memory, fast.code, p, { maxFrames: 32 });

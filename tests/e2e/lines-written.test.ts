@@ -13,22 +13,9 @@ import { callStack } from '../../src/replayer/callstack.ts';
 import { Replay } from '../../src/replayer/replay.ts';
 import { slotNumber } from '../../src/replayer/regfile.ts';
 import { fixtureExe } from '../helpers/fixtures.ts';
+import { segmentsRead } from '../helpers/segment-reads.ts';
 
 const FIXTURES = ['goroutines', 'callback', 'std-sort'];
-
-/** Counts the segments whose frames a replay reads, decoded or searched in place. */
-function countRead(r: Replay): Set<number> {
-  const read = new Set<number>();
-  const t = r.trace as unknown as { decoded(i: number): unknown; frame(i: number): unknown };
-  for (const m of ['decoded', 'frame'] as const) {
-    const f = t[m].bind(t);
-    t[m] = (i: number) => {
-      read.add(i);
-      return f(i);
-    };
-  }
-  return read;
-}
 
 for (const release of ['1.19', '1.27']) {
   describe(`lines written on go${release}`, () => {
@@ -69,8 +56,8 @@ for (const release of ['1.19', '1.27']) {
         const slow = Replay.open(join(dir, `${name}.mp`));
         try {
           for (const e of slow.trace.entries) delete (e as FooterEntry).linesWritten;
-          const fastRead = countRead(fast);
-          const slowRead = countRead(slow);
+          const fastRead = segmentsRead(fast, ['decoded', 'frame']);
+          const slowRead = segmentsRead(slow, ['decoded', 'frame']);
           const total = Number(fast.trace.totalSteps);
           for (let k = 1; k < 30; k++) {
             const p = Math.floor((total * k) / 30);

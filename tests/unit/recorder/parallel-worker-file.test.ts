@@ -5,40 +5,35 @@ import assert from 'node:assert/strict';
 import { closeSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { afterEach, beforeEach, test } from 'node:test';
 import { openWorkerFile } from '../../../src/recorder/parallel-record.ts';
 
-const readAll = (fd: number): string => readFileSync(fd, 'utf8');
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'wintrace-worker-file-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+/** What openWorkerFile opens for FILE = dir/1.part, read whole. */
+function opened(): string {
+  const fd = openWorkerFile(join(dir, '1.part'));
+  try {
+    return readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
 
 test('a worker file still being written is read from FILE.partial', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'wintrace-worker-file-'));
-  try {
-    writeFileSync(join(dir, '1.part.partial'), 'recording');
-    const fd = openWorkerFile(join(dir, '1.part'));
-    assert.equal(readAll(fd), 'recording');
-    closeSync(fd);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  writeFileSync(join(dir, '1.part.partial'), 'recording');
+  assert.equal(opened(), 'recording');
 });
 
 test('a worker that already committed its file is read from FILE', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'wintrace-worker-file-'));
-  try {
-    writeFileSync(join(dir, '1.part'), 'committed');
-    const fd = openWorkerFile(join(dir, '1.part'));
-    assert.equal(readAll(fd), 'committed');
-    closeSync(fd);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  writeFileSync(join(dir, '1.part'), 'committed');
+  assert.equal(opened(), 'committed');
 });
 
 test('no file at all is still an error naming it', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'wintrace-worker-file-'));
-  try {
-    assert.throws(() => openWorkerFile(join(dir, '1.part')), /ENOENT.*1\.part/);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  assert.throws(() => openWorkerFile(join(dir, '1.part')), /ENOENT.*1\.part/);
 });
